@@ -1,0 +1,62 @@
+# The six GridGov services: each an API under gunicorn (gthread) and a worker process
+# (outbox relay + Kafka consumers).
+# shellcheck shell=bash
+
+SERVICES=(identity grid_registry event_intake patrol_tracking survey scoring)
+
+svc_var() { local up; up="$(echo "$1" | tr '[:lower:]' '[:upper:]')"; eval "echo \"\${${up}_$2}\""; }
+
+service_env() {
+  # Everything a service reads, exported for one process.
+  local svc="$1"
+  export GRIDGOV_SERVICE="$svc"
+  export GRIDGOV_ENV=local
+  export GRIDGOV_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+  export GRIDGOV_MONGO_URI="mongodb://127.0.0.1:$FERRETDB_PORT"
+  export GRIDGOV_MONGO_DB="gridgov_$svc"
+  export GRIDGOV_KEYCLOAK_URL="http://127.0.0.1:$KEYCLOAK_PORT"
+  export GRIDGOV_KEYCLOAK_REALM=gridgov
+  export GRIDGOV_HTTP_PORT; GRIDGOV_HTTP_PORT="$(svc_var "$svc" PORT)"
+  export GRIDGOV_WORKER_METRICS_PORT; GRIDGOV_WORKER_METRICS_PORT="$(svc_var "$svc" WORKER_METRICS_PORT)"
+  export GUNICORN_BIND="127.0.0.1:$GRIDGOV_HTTP_PORT"
+  export GUNICORN_WORKERS GUNICORN_THREADS
+}
+
+services_health() {
+  local svc
+  for svc in "${SERVICES[@]}"; do
+    http_ok "http://127.0.0.1:$(svc_var "$svc" PORT)/healthz" || return 1
+  done
+}
+
+service_start() {
+  local svc="$1" py="$ROOT/.venv/bin"
+  [ -x "$py/gunicorn" ] || die "services: $ROOT/.venv is missing, run 'make install' first"
+  (
+    service_env "$svc"
+    cd "$ROOT" || exit 1
+    if ! (is_running "$svc-api" && http_ok "http://127.0.0.1:$GRIDGOV_HTTP_PORT/healthz"); then
+      stop_bg "$svc-api" 5
+      # Multiprocess metrics files from an earlier run would be summed into this one.
+      export PROMETHEUS_MULTIPROC_DIR="$INFRA/metrics/$svc"
+      rm -rf "$PROMETHEUS_MULTIPROC_DIR"; mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+      start_bg "$svc-api" "$py/gunicorn" -c python:shared.metrics.gunicorn_conf "services.$svc.wsgi:app"
+    fi
+    if ! (is_running "$svc-worker" && http_ok "http://127.0.0.1:$GRIDGOV_WORKER_METRICS_PORT/metrics"); then
+      stop_bg "$svc-worker" 5
+      unset PROMETHEUS_MULTIPROC_DIR
+      start_bg "$svc-worker" "$py/python" -m "services.$svc.worker"
+    fi
+  )
+}
+
+services_start() {
+  local svc
+  for svc in "${SERVICES[@]}"; do service_start "$svc"; done
+  wait_for services 60 services_health || die "services: not healthy after 60 s, see $INFRA/logs/*-api.log"
+}
+
+services_stop() {
+  local svc
+  for svc in "${SERVICES[@]}"; do stop_bg "$svc-worker" 20; stop_bg "$svc-api" 20; done
+}

@@ -1,0 +1,92 @@
+# Shared helpers for the local stack scripts. Sourced, never executed.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+load_env() {
+  # .env.example, then .env, then whatever the caller exported wins.
+  local saved file line key
+  saved="$(export -p)"
+  for file in "$ROOT/.env.example" "$ROOT/.env"; do
+    [ -f "$file" ] || continue
+    while IFS= read -r line || [ -n "$line" ]; do
+      line="${line%%#*}"
+      line="${line%"${line##*[![:space:]]}"}"
+      [ -n "$line" ] || continue
+      key="${line%%=*}"
+      export "$key=${line#*=}"
+    done <"$file"
+  done
+  eval "$saved"
+  INFRA="$ROOT/${GRIDGOV_INFRA_DIR:-.infra}"
+  CACHE="${GRIDGOV_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gridgov}"
+  mkdir -p "$INFRA/run" "$INFRA/logs" "$CACHE"
+  export INFRA CACHE
+}
+
+say() { printf '\033[1m[gridgov]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[gridgov] %s\033[0m\n' "$*" >&2; exit 1; }
+
+require() {
+  # require <command> <how to get it>
+  command -v "$1" >/dev/null 2>&1 || die "missing prerequisite '$1': $2"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_of() { cat "$INFRA/run/$1.pid" 2>/dev/null; }
+
+is_running() {
+  local pid
+  pid="$(pid_of "$1")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+start_bg() {
+  # start_bg <name> <command...>: detached, own process group, output to .infra/logs/<name>.log
+  local name="$1"; shift
+  setsid "$@" >>"$INFRA/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$INFRA/run/$name.pid"
+}
+
+stop_bg() {
+  # stop_bg <name> [seconds]: SIGTERM the process group, SIGKILL after a grace period.
+  local name="$1" grace="${2:-20}" pid i
+  pid="$(pid_of "$name")"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < grace * 5; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
+  fi
+  rm -f "$INFRA/run/$name.pid"
+}
+
+wait_for() {
+  # wait_for <what> <seconds> <command...>: poll until the command succeeds.
+  local what="$1" seconds="$2" i; shift 2
+  for ((i = 0; i < seconds * 2; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+http_ok() { curl -fs -m 3 -o /dev/null "$1"; }
+
+newest_jdk() {
+  # The newest JDK under /usr/lib/jvm whose major version is within [min, max].
+  local min="$1" max="$2" best="" best_v=0 d v
+  for d in /usr/lib/jvm/*/; do
+    [ -x "$d/bin/java" ] || continue
+    v="$("$d/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
+    [ -n "$v" ] || continue
+    if [ "$v" -ge "$min" ] && [ "$v" -le "$max" ] && [ "$v" -gt "$best_v" ]; then
+      best="${d%/}"; best_v="$v"
+    fi
+  done
+  [ -n "$best" ] || die "missing prerequisite: a JDK ${min}–${max} under /usr/lib/jvm (apt-get install openjdk-17-jre-headless)"
+  echo "$best"
+}

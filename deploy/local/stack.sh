@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The GridGov local stack without Docker: Kafka, Keycloak, FerretDB, Prometheus and the six
+# services on 127.0.0.1. Idempotent: a second `up` downloads nothing and starts only what is down.
+#
+#   stack.sh up [component...]     install what is missing, start what is down, wait for health
+#   stack.sh down [component...]   stop (services first, then infrastructure)
+#   stack.sh status                one line per component: name, URL, state
+#   stack.sh logs [component]      tail the logs
+#   stack.sh install               download and build the servers only
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=deploy/local/lib.sh
+source "$here/lib.sh"
+for f in "$here"/components/*.sh; do
+  # shellcheck disable=SC1090
+  source "$f"
+done
+load_env
+require curl "apt-get install curl"
+
+INFRA_COMPONENTS=(ferretdb kafka keycloak prometheus)
+
+component_url() {
+  case "$1" in
+    services) echo "http://127.0.0.1:$IDENTITY_PORT .. :$SCORING_PORT" ;;
+    *) "${1}_url" ;;
+  esac
+}
+
+cmd_up() {
+  local wanted=("$@") c
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${INFRA_COMPONENTS[@]}" topics services seed)
+  for c in "${wanted[@]}"; do
+    case "$c" in
+      topics) "$ROOT/.venv/bin/python" -m shared.kafka.admin --bootstrap "127.0.0.1:$KAFKA_PORT" ;;
+      seed) "$ROOT/.venv/bin/python" -m deploy.local.seed ;;
+      *) "${c}_start" ;;
+    esac
+  done
+  cmd_status
+}
+
+cmd_down() {
+  local wanted=("$@") c
+  [ ${#wanted[@]} -gt 0 ] || wanted=(services prometheus keycloak kafka ferretdb)
+  for c in "${wanted[@]}"; do say "$c: stopping"; "${c}_stop"; done
+}
+
+cmd_status() {
+  local c state svc
+  for c in "${INFRA_COMPONENTS[@]}"; do
+    if "${c}_health"; then state=up; else state=down; fi
+    printf '%-22s %-44s %s\n' "$c" "$(component_url "$c")" "$state"
+  done
+  for svc in "${SERVICES[@]}"; do
+    if http_ok "http://127.0.0.1:$(svc_var "$svc" PORT)/readyz"; then state=up
+    elif http_ok "http://127.0.0.1:$(svc_var "$svc" PORT)/healthz"; then state="up (not ready)"
+    else state=down; fi
+    printf '%-22s %-44s %s\n' "$svc-api" "http://127.0.0.1:$(svc_var "$svc" PORT)" "$state"
+    if http_ok "http://127.0.0.1:$(svc_var "$svc" WORKER_METRICS_PORT)/metrics"; then state=up; else state=down; fi
+    printf '%-22s %-44s %s\n' "$svc-worker" "http://127.0.0.1:$(svc_var "$svc" WORKER_METRICS_PORT)/metrics" "$state"
+  done
+}
+
+cmd_logs() {
+  if [ $# -gt 0 ]; then tail -n 100 -F "$INFRA/logs/$1"*.log; else tail -n 20 -F "$INFRA"/logs/*.log; fi
+}
+
+cmd_install() { ferretdb_install; kafka_install; keycloak_install; prometheus_install; }
+
+case "${1:-}" in
+  up | down | status | logs | install) c="$1"; shift; "cmd_$c" "$@" ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
+esac
