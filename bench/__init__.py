@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures and, where it has one, a ratio against a raw baseline."""

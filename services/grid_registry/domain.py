@@ -1,0 +1,100 @@
+"""Grid registry domain: divisions (villages and communities) of a tenant.
+
+Plain Python. Entities validate their own invariants and record what happened as past-tense
+events; persistence and publishing are the use cases' business.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+NAME_MAX = 64
+
+
+class DivisionKind(StrEnum):
+    """村 or 社区: rules in the assessment schemes differ by kind."""
+
+    VILLAGE = "village"
+    COMMUNITY = "community"
+
+
+class InvalidDivision(ValueError):
+    """A division that breaks an invariant; ``field`` names the offending attribute."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DivisionCreated:
+    """A division was registered; carries ids and labels only, never personal data."""
+
+    division_id: str
+    code: str
+    name: str
+    kind: DivisionKind
+    created_by: str
+    occurred_at: datetime
+
+    type = "division.created"
+    version = 1
+
+
+@dataclass(frozen=True)
+class Division:
+    division_id: str
+    tenant_id: str
+    code: str
+    name: str
+    kind: DivisionKind
+    created_at: datetime
+    created_by: str
+
+
+def register_division(
+    *,
+    division_id: str,
+    tenant_id: str,
+    code: str,
+    name: str,
+    kind: str,
+    actor: str,
+    now: datetime,
+) -> tuple[Division, DivisionCreated]:
+    """Build a new division and the event recording it; raises ``InvalidDivision``."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    code = code.strip()
+    name = name.strip()
+    if not CODE_PATTERN.match(code):
+        raise InvalidDivision("code", "1-32 letters, digits, '-' or '_', starting with a letter or digit")
+    if not name or len(name) > NAME_MAX:
+        raise InvalidDivision("name", f"must be 1-{NAME_MAX} characters")
+    try:
+        division_kind = DivisionKind(kind)
+    except ValueError:
+        raise InvalidDivision("kind", "must be one of: village, community") from None
+    division = Division(
+        division_id=division_id,
+        tenant_id=tenant_id,
+        code=code,
+        name=name,
+        kind=division_kind,
+        created_at=now,
+        created_by=actor,
+    )
+    event = DivisionCreated(
+        division_id=division_id,
+        code=code,
+        name=name,
+        kind=division_kind,
+        created_by=actor,
+        occurred_at=now,
+    )
+    return division, event

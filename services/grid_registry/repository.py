@@ -1,0 +1,64 @@
+"""grid_registry's repositories: the only module that touches documents.
+
+Each repository is built with the caller's tenant (see `shared.mongo.TenantRepository`) and
+speaks domain objects to the use cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+
+from services.grid_registry.documents import DivisionDocument
+from services.grid_registry.domain import Division
+from shared.mongo import Page, PendingEvent, TenantRepository
+
+
+class DivisionRepository(TenantRepository[DivisionDocument]):
+    document = DivisionDocument
+
+    def add_division(self, division: Division, events: Sequence[PendingEvent]) -> Division:
+        """Store a new division and its events in one write; `Conflict` on a duplicate code."""
+        self.add(
+            DivisionDocument(
+                division_id=division.division_id,
+                tenant_id=division.tenant_id,
+                code=division.code,
+                name=division.name,
+                kind=division.kind,
+                created_at=division.created_at,
+                created_by=division.created_by,
+            ),
+            events,
+        )
+        return division
+
+    def find_division(self, division_id: str) -> Division | None:
+        doc = self.get(division_id)
+        return None if doc is None else _to_domain(doc)
+
+    def list_divisions(self, *, offset: int, limit: int, kind: str | None = None) -> Page[Division]:
+        filters = {"kind": kind} if kind else {}
+        page = self.list(offset=offset, limit=limit, order_by=("code",), **filters)
+        return Page(
+            items=[_to_domain(doc) for doc in page.items],
+            total=page.total,
+            offset=page.offset,
+            limit=page.limit,
+        )
+
+
+def _to_domain(doc: DivisionDocument) -> Division:
+    created_at = doc.created_at
+    # MongoDB hands back naive UTC datetimes.
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    return Division(
+        division_id=doc.division_id,
+        tenant_id=doc.tenant_id,
+        code=doc.code,
+        name=doc.name,
+        kind=doc.kind,
+        created_at=created_at,
+        created_by=doc.created_by,
+    )

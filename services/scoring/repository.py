@@ -1,0 +1,69 @@
+"""scoring's repositories: the only module that touches documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from services.scoring.documents import LedgerEntryDocument
+from services.scoring.domain.ledger import Fact
+from shared.mongo import Conflict, Page, TenantRepository
+
+
+class LedgerRepository(TenantRepository[LedgerEntryDocument]):
+    document = LedgerEntryDocument
+
+    def record(self, fact: Fact, *, recorded_at: datetime) -> bool:
+        """Store the fact once; False when this event was already recorded (a redelivery)."""
+        try:
+            self.add(
+                LedgerEntryDocument(
+                    event_id=fact.event_id,
+                    tenant_id=fact.tenant_id,
+                    event_type=fact.event_type,
+                    subject_kind=fact.subject_kind,
+                    subject_id=fact.subject_id,
+                    metric=fact.metric,
+                    value=str(fact.value),
+                    occurred_at=fact.occurred_at,
+                    recorded_at=recorded_at,
+                    attributes=dict(fact.attributes),
+                )
+            )
+        except Conflict:
+            return False
+        return True
+
+    def facts(
+        self,
+        *,
+        offset: int,
+        limit: int,
+        subject_id: str | None = None,
+        metric: str | None = None,
+    ) -> Page[Fact]:
+        filters = {k: v for k, v in {"subject_id": subject_id, "metric": metric}.items() if v}
+        page = self.list(offset=offset, limit=limit, order_by=("occurred_at", "event_id"), **filters)
+        return Page(
+            items=[_to_fact(doc) for doc in page.items],
+            total=page.total,
+            offset=page.offset,
+            limit=page.limit,
+        )
+
+
+def _to_fact(doc: LedgerEntryDocument) -> Fact:
+    occurred_at = doc.occurred_at
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)
+    return Fact(
+        event_id=doc.event_id,
+        tenant_id=doc.tenant_id,
+        event_type=doc.event_type,
+        subject_kind=doc.subject_kind,
+        subject_id=doc.subject_id,
+        metric=doc.metric,
+        value=Decimal(doc.value),
+        occurred_at=occurred_at,
+        attributes=dict(doc.attributes),
+    )
