@@ -38,9 +38,9 @@ def test_dashboard_has_a_service_variable(dashboard: dict[str, Any]) -> None:
     [
         "gridgov_http_requests_total",
         "gridgov_http_request_duration_seconds_bucket",
-        "gridgov_kafka_consumer_lag_messages",
-        "gridgov_kafka_dlq_messages_total",
-        "gridgov_outbox_pending_events",
+        "gridgov_consumer_lag_messages",
+        "gridgov_consumer_messages_dlq_total",
+        "gridgov_outbox_backlog_documents",
     ],
 )
 def test_dashboard_charts_metric_per_selected_service(

@@ -1,0 +1,281 @@
+"""`OutboxRelay`: publishes the events stored in tenant documents' outboxes, then removes them.
+
+One pass (`run_once`), per watched document class:
+1. find documents with a non-empty `outbox` across tenants (the one sanctioned cross-tenant
+   query: it carries `cross_tenant_comment("outbox-relay")`);
+2. send every entry, in outbox order, to its topic with its key and headers
+   (`event_id`, `type`, `version`, `tenant_id`);
+3. wait for the acknowledgements (`flush`, then each future);
+4. remove exactly the acknowledged entries from each document (`$pullAll` of the entries as
+   read, filtered by `_id` and `tenant_id`), keeping the order: if entry k of a document failed,
+   entries after k stay too, so a retry republishes them in order.
+
+Delivery is at-least-once: a crash between 3 and 4 republishes the same `event_id`, which
+consumers dedup. While Kafka is down nothing is removed, API writes keep appending to outboxes,
+and the relay backs off (tenacity, exponential with jitter) until Kafka returns.
+
+Why `$pullAll` of exact entries instead of `$pull` by `event_id`: FerretDB 1.24 accepts a
+conditional `$pull` (`{"outbox": {"event_id": {"$in": [...]}}}`) but silently removes nothing
+(matched 1, modified 0). `$pullAll` with the entries exactly as read works on MongoDB and
+FerretDB; entries are immutable and their `event_id`s unique, so it removes exactly those.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kafka.errors import KafkaError
+from pymongo.errors import PyMongoError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    wait_exponential_jitter,
+)
+
+from shared.kafka import metrics
+from shared.kafka.clients import Headers, Producer, SendFuture
+from shared.mongo.documents import TenantDocument
+from shared.mongo.guard import cross_tenant_comment
+
+log = logging.getLogger(__name__)
+
+RELAY_COMMENT = cross_tenant_comment("outbox-relay")
+PENDING_FILTER: dict[str, Any] = {"outbox": {"$exists": True, "$ne": []}}
+
+
+class OutboxPublishError(RuntimeError):
+    """Some outbox entries were not acknowledged; they stay in their documents."""
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OutboxPublishError, KafkaError, PyMongoError)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    collection: str
+    doc_id: Any
+    tenant_id: str
+    entry: dict[str, Any]
+    future: SendFuture
+
+
+def entry_headers(entry: dict[str, Any]) -> Headers:
+    """Kafka headers for an outbox entry, so consumers can route without parsing the body."""
+    headers: Headers = [("event_id", str(entry["event_id"]).encode())]
+    try:
+        envelope = json.loads(entry["envelope"])
+    except (TypeError, ValueError):
+        return headers  # the consumer will dead-letter the body; publishing still matters
+    if isinstance(envelope, dict):
+        for name in ("type", "version", "tenant_id"):
+            if name in envelope:
+                headers.append((name, str(envelope[name]).encode()))
+    return headers
+
+
+class OutboxRelay:
+    """Publishes the outboxes of `documents` through a producer built by `producer_factory`.
+
+    `run()` loops until `stop()`; `run_once()` does one pass and returns the number of entries
+    published and removed (tests drive it directly). The relay owns the producer it creates and
+    closes it on exit. Run one relay per service worker process: two relays on the same
+    collections only duplicate publishes (consumers dedup), they never lose an event.
+    """
+
+    def __init__(
+        self,
+        *,
+        documents: Sequence[type[TenantDocument]],
+        producer_factory: Callable[[], Producer],
+        batch_size: int = 100,
+        poll_interval_s: float = 0.5,
+        ack_timeout_s: float = 30.0,
+        backoff_initial_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+    ) -> None:
+        if not documents:
+            raise ValueError("the relay needs at least one TenantDocument class to watch")
+        self._documents = tuple(documents)
+        self._producer_factory = producer_factory
+        self._producer: Producer | None = None
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._ack_timeout_s = ack_timeout_s
+        self._backoff_initial_s = backoff_initial_s
+        self._backoff_max_s = backoff_max_s
+        self._stopping = threading.Event()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask `run()` to return after the current pass (safe from signal handlers/threads)."""
+        self._stopping.set()
+
+    def run(self) -> None:
+        """Relay until `stop()`; transient failures back off instead of crashing the worker."""
+        try:
+            while not self._stopping.is_set():
+                try:
+                    published = self._retrying()(self.run_once)
+                except TRANSIENT_ERRORS:
+                    break  # only reached when stop() interrupted the backoff
+                if published < self._batch_size:
+                    self._stopping.wait(self._poll_interval_s)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Flush and close the producer (idempotent)."""
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=self._ack_timeout_s)
+            finally:
+                self._producer = None
+
+    def _retrying(self) -> Retrying:
+        def stopped(_: RetryCallState) -> bool:
+            return self._stopping.is_set()
+
+        def before_sleep(state: RetryCallState) -> None:
+            outcome = state.outcome
+            exc = outcome.exception() if outcome is not None else None
+            log.warning(
+                "outbox relay pass failed (attempt %d), backing off: %r",
+                state.attempt_number,
+                exc,
+            )
+
+        return Retrying(
+            retry=retry_if_exception_type(TRANSIENT_ERRORS),
+            wait=wait_exponential_jitter(initial=self._backoff_initial_s, max=self._backoff_max_s),
+            stop=stopped,
+            sleep=self._interruptible_sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+    # -- one pass ----------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """One scan-publish-acknowledge-remove pass over every watched collection.
+
+        Returns how many entries were published and removed. Raises `OutboxPublishError` (after
+        removing whatever was acknowledged) when some entries failed, and lets Kafka/Mongo
+        errors out, so `run()` backs off.
+        """
+        started = time.monotonic()
+        try:
+            producer = self._get_producer()
+            sent = self._publish(producer, self._scan())
+            producer.flush(timeout=self._ack_timeout_s)
+            acked, failures = self._collect_acks(sent)
+            removed = self._remove_published(acked)
+        finally:
+            metrics.OUTBOX_RELAY_LOOP.observe(time.monotonic() - started)
+        if failures:
+            raise OutboxPublishError(f"{failures} outbox entries not acknowledged; will retry")
+        return removed
+
+    def _get_producer(self) -> Producer:
+        if self._producer is None:
+            self._producer = self._producer_factory()
+        return self._producer
+
+    def _scan(self) -> list[tuple[str, dict[str, Any]]]:
+        found: list[tuple[str, dict[str, Any]]] = []
+        for document in self._documents:
+            collection = document._get_collection()
+            backlog = collection.count_documents(PENDING_FILTER, comment=RELAY_COMMENT)
+            metrics.OUTBOX_BACKLOG.labels(collection.name).set(backlog)
+            if backlog == 0:
+                continue
+            cursor = collection.find(
+                PENDING_FILTER,
+                {"_id": 1, "tenant_id": 1, "outbox": 1},
+                comment=RELAY_COMMENT,
+                limit=self._batch_size,
+            )
+            found.extend((collection.name, doc) for doc in cursor)
+        return found
+
+    def _publish(self, producer: Producer, docs: list[tuple[str, dict[str, Any]]]) -> list[_Sent]:
+        sent: list[_Sent] = []
+        for collection, doc in docs:
+            for entry in doc["outbox"]:
+                try:
+                    future = producer.send(
+                        entry["topic"],
+                        value=entry["envelope"].encode(),
+                        key=entry["key"].encode(),
+                        headers=entry_headers(entry),
+                    )
+                except KafkaError as exc:
+                    # send() itself failed (e.g. metadata timeout): later entries of this
+                    # document must not overtake it, so stop this document here.
+                    metrics.OUTBOX_PUBLISH_FAILURES.labels(entry["topic"], type(exc).__name__).inc()
+                    log.warning("outbox send failed for %s: %r", entry["event_id"], exc)
+                    sent.append(
+                        _Sent(collection, doc["_id"], doc["tenant_id"], entry, _Failed(exc))
+                    )
+                    break
+                sent.append(_Sent(collection, doc["_id"], doc["tenant_id"], entry, future))
+        return sent
+
+    def _collect_acks(self, sent: list[_Sent]) -> tuple[list[_Sent], int]:
+        acked: list[_Sent] = []
+        failures = 0
+        blocked: set[tuple[str, Any]] = set()  # documents with an earlier failed entry
+        for item in sent:
+            doc_key = (item.collection, item.doc_id)
+            try:
+                item.future.get(timeout=self._ack_timeout_s)
+            except Exception as exc:
+                failures += 1
+                blocked.add(doc_key)
+                if not isinstance(item.future, _Failed):
+                    metrics.OUTBOX_PUBLISH_FAILURES.labels(
+                        item.entry["topic"], type(exc).__name__
+                    ).inc()
+                continue
+            if doc_key in blocked:
+                continue  # acknowledged, but an earlier entry failed: keep order, resend later
+            acked.append(item)
+        return acked, failures
+
+    def _remove_published(self, acked: list[_Sent]) -> int:
+        """Remove exactly the acknowledged entries from their documents."""
+        by_doc: dict[tuple[str, Any], list[_Sent]] = {}
+        for item in acked:
+            by_doc.setdefault((item.collection, item.doc_id), []).append(item)
+        collections = {doc._get_collection().name: doc._get_collection() for doc in self._documents}
+        removed = 0
+        for (collection_name, doc_id), items in by_doc.items():
+            collections[collection_name].update_one(
+                {"_id": doc_id, "tenant_id": items[0].tenant_id},
+                {"$pullAll": {"outbox": [item.entry for item in items]}},
+                comment=RELAY_COMMENT,
+            )
+            removed += len(items)
+            for item in items:
+                metrics.OUTBOX_PUBLISHED.labels(item.entry["topic"]).inc()
+        return removed
+
+
+class _Failed:
+    """A future that already failed (send() raised before the producer queued the record)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self._error = error
+
+    def get(self, timeout: float | None = None) -> Any:
+        raise self._error

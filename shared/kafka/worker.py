@@ -1,0 +1,71 @@
+"""`run_worker`: the body of every service's `worker.py` (outbox relay + consumer runner)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from shared.kafka.consumer import ConsumerRunner
+from shared.kafka.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(
+    *,
+    relay: OutboxRelay | None,
+    runner: ConsumerRunner | None,
+    join_timeout_s: float = 30.0,
+) -> None:
+    """Run the relay on a thread and the consumer runner on the calling (main) thread.
+
+    SIGTERM/SIGINT stop both gracefully: the runner finishes its current message, commits and
+    closes; the relay finishes its pass and closes its producer. If either stops on its own
+    (the runner raising `DlqLimitExceeded`, the relay crashing on a non-transient error), the
+    other is stopped too and the exception propagates so the process exits non-zero and its
+    supervisor restarts or alerts. Must be called from the main thread (signal handlers).
+    """
+    if relay is None and runner is None:
+        raise ValueError("nothing to run: pass a relay, a runner or both")
+    stopping = threading.Event()
+    relay_error: list[BaseException] = []
+
+    def stop_all(signum: int | None = None, _frame: FrameType | None = None) -> None:
+        if signum is not None:
+            log.info("signal %s received: stopping the worker", signum)
+        stopping.set()
+        if runner is not None:
+            runner.stop()
+        if relay is not None:
+            relay.stop()
+
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+
+    relay_thread: threading.Thread | None = None
+    if relay is not None:
+
+        def relay_main() -> None:
+            try:
+                relay.run()
+            except BaseException as exc:
+                relay_error.append(exc)
+                log.exception("outbox relay crashed")
+            finally:
+                stop_all()
+
+        relay_thread = threading.Thread(target=relay_main, name="outbox-relay", daemon=True)
+        relay_thread.start()
+    try:
+        if runner is not None:
+            runner.run()
+        else:
+            stopping.wait()
+    finally:
+        stop_all()
+        if relay_thread is not None:
+            relay_thread.join(timeout=join_timeout_s)
+    if relay_error:
+        raise relay_error[0]

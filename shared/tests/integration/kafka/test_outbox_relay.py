@@ -1,0 +1,204 @@
+"""OutboxRelay against the real FerretDB and Kafka: publish, remove, crash, outage, order."""
+
+import threading
+import time
+from typing import Any, ClassVar
+
+import mongoengine as me
+import pytest
+from kafka.errors import KafkaError
+from prometheus_client import REGISTRY
+
+from shared.kafka.clients import Producer
+from shared.kafka.consumer import ConsumerRunner, Route, make_consumer
+from shared.kafka.inmemory import InMemoryBroker, InMemoryProducer
+from shared.kafka.outbox import OutboxPublishError, OutboxRelay
+from shared.kafka.producer import make_producer
+from shared.mongo.documents import PendingEvent, TenantDocument
+from shared.mongo.repository import TenantRepository
+from shared.tests.integration.kafka.helpers import division_created, read_all
+from shared.tests.integration.stack import KAFKA_BOOTSTRAP, RUN_ID, TopicFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("mongo_db")]
+
+
+class Division(TenantDocument):
+    code = me.StringField(required=True)
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "it_relay_divisions",
+        "indexes": [{"fields": ("tenant_id", "code"), "unique": True}],
+    }
+
+
+class Divisions(TenantRepository[Division]):
+    document = Division
+
+
+class SimulatedCrash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing in the relay catches it."""
+
+
+class CrashingRelay(OutboxRelay):
+    def _remove_published(self, acked: list[Any]) -> int:
+        raise SimulatedCrash
+
+
+def real_producer() -> Producer:
+    producer: Producer = make_producer(KAFKA_BOOTSTRAP, client_id="it-relay")
+    return producer
+
+
+def add_division(tenant: str, code: str, topic: str, events: int = 1) -> Division:
+    pending = [
+        PendingEvent(topic=topic, aggregate_id=code, envelope=division_created(tenant, code))
+        for _ in range(events)
+    ]
+    return Divisions(tenant).add(Division(code=code), pending)
+
+
+def outbox_of(tenant: str, doc: Division) -> list[str]:
+    return [entry.event_id for entry in Divisions(tenant).require(doc.pk).outbox]
+
+
+def drain(relay: OutboxRelay) -> None:
+    while relay.run_once():
+        pass
+
+
+def test_relay_publishes_then_pulls(make_topic: TopicFactory) -> None:
+    topic = make_topic("relay")
+    doc = add_division("t-relay", "d-1", topic, events=3)
+    expected = outbox_of("t-relay", doc)
+    relay = OutboxRelay(documents=[Division], producer_factory=real_producer)
+    try:
+        drain(relay)
+    finally:
+        relay.close()
+    assert outbox_of("t-relay", doc) == []
+    records = read_all(topic, 3)
+    assert [dict(r.headers)["event_id"].decode() for r in records] == expected
+    assert {r.key for r in records} == {b"t-relay:d-1"}
+    assert dict(records[0].headers)["type"] == b"division.created"
+    backlog = REGISTRY.get_sample_value(
+        "gridgov_outbox_backlog_documents", {"collection": "it_relay_divisions"}
+    )
+    assert backlog == 0
+
+
+def test_crash_between_publish_and_pull_republishes_the_same_event_once_counted(
+    make_topic: TopicFactory,
+) -> None:
+    topic = make_topic("crash")
+    doc = add_division("t-crash", "d-crash", topic)
+    [event_id] = outbox_of("t-crash", doc)
+
+    crashing = CrashingRelay(documents=[Division], producer_factory=real_producer)
+    with pytest.raises(SimulatedCrash):
+        crashing.run_once()
+    crashing.close()
+    assert outbox_of("t-crash", doc) == [event_id]  # published, but not removed
+
+    restarted = OutboxRelay(documents=[Division], producer_factory=real_producer)
+    try:
+        drain(restarted)
+    finally:
+        restarted.close()
+    assert outbox_of("t-crash", doc) == []
+
+    records = read_all(topic, 2)
+    assert [dict(r.headers)["event_id"].decode() for r in records] == [event_id, event_id]
+    assert records[0].value == records[1].value  # the very same bytes, byte for byte
+
+    applied: dict[str, int] = {}
+
+    def dedup(envelope: Any) -> None:
+        if envelope.event_id not in applied:
+            applied[envelope.event_id] = 1
+
+    calls: list[str] = []
+
+    def handler(envelope: Any) -> None:
+        calls.append(envelope.event_id)
+        dedup(envelope)
+
+    runner = ConsumerRunner(
+        consumer=make_consumer(KAFKA_BOOTSTRAP, group_id=f"dedup-{RUN_ID}", client_id="it"),
+        dlq_producer=real_producer(),
+        group_id=f"dedup-{RUN_ID}",
+        routes=[Route(topic, handler)],
+        poll_timeout_ms=300,
+    )
+    deadline = time.monotonic() + 20
+    try:
+        while len(calls) < 2 and time.monotonic() < deadline:
+            runner.run_once()
+    finally:
+        runner.close()
+    assert calls == [event_id, event_id]
+    assert applied == {event_id: 1}
+
+
+def test_relay_survives_kafka_being_down_and_delivers_after(make_topic: TopicFactory) -> None:
+    topic = make_topic("outage")
+    attempts: list[str] = []
+
+    def flaky_factory() -> Producer:
+        attempts.append("x")
+        if len(attempts) < 3:  # the broker "is down" for the first two tries
+            producer: Producer = make_producer(
+                "127.0.0.1:9", client_id="it-down", bootstrap_timeout_ms=300
+            )
+            return producer
+        return real_producer()
+
+    doc = add_division("t-outage", "d-out", topic)
+    relay = OutboxRelay(
+        documents=[Division],
+        producer_factory=flaky_factory,
+        poll_interval_s=0.05,
+        backoff_initial_s=0.05,
+        backoff_max_s=0.2,
+    )
+    with pytest.raises(KafkaError):
+        relay.run_once()
+    assert outbox_of("t-outage", doc) != []  # nothing lost while Kafka is down
+    later = add_division("t-outage", "d-out-2", topic)  # API writes keep succeeding
+
+    worker = threading.Thread(target=relay.run)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+        outbox_of("t-outage", doc) or outbox_of("t-outage", later)
+    ):
+        time.sleep(0.1)
+    relay.stop()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert outbox_of("t-outage", doc) == []
+    assert outbox_of("t-outage", later) == []
+    assert len(attempts) == 3
+    assert len(read_all(topic, 2)) == 2
+
+
+def test_a_failed_entry_keeps_it_and_everything_after_it_in_order(make_topic: TopicFactory) -> None:
+    broker = InMemoryBroker()
+    broker.create_topic("ok")
+    code = f"d-order-{RUN_ID}"
+    events = [
+        PendingEvent("ok", code, division_created("t-order", code)),
+        PendingEvent("missing-topic", code, division_created("t-order", code)),
+        PendingEvent("ok", code, division_created("t-order", code)),
+    ]
+    doc = Divisions("t-order").add(Division(code=code), events)
+    relay = OutboxRelay(documents=[Division], producer_factory=lambda: InMemoryProducer(broker))
+    with pytest.raises(OutboxPublishError):
+        relay.run_once()
+    assert outbox_of("t-order", doc) == [e.envelope.event_id for e in events[1:]]
+    broker.create_topic("missing-topic")
+    drain(relay)
+    assert outbox_of("t-order", doc) == []
+    published = [dict(r.headers)["event_id"].decode() for r in broker.all_records("ok")]
+    # the third entry was sent twice (once before its predecessor succeeded): order is kept
+    # for the retry, and consumers dedup the extra copy
+    assert published[0] == events[0].envelope.event_id
+    assert published[-1] == events[2].envelope.event_id

@@ -1,0 +1,120 @@
+"""TenantRepository against the real FerretDB: tenancy, pagination, outbox, optimistic writes."""
+
+from typing import Any, ClassVar
+
+import mongoengine as me
+import pytest
+
+from shared.events.envelope import Envelope
+from shared.mongo.documents import PendingEvent, TenantDocument
+from shared.mongo.repository import ConcurrentUpdate, Conflict, NotFound, TenantRepository
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("mongo_db")]
+
+
+class Parcel(TenantDocument):
+    code = me.StringField(required=True)
+    name = me.StringField()
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "it_parcels",
+        "indexes": [{"fields": ("tenant_id", "code"), "unique": True}],
+    }
+
+
+class ParcelRepository(TenantRepository[Parcel]):
+    document = Parcel
+
+
+def event(tenant: str, code: str) -> PendingEvent:
+    envelope = Envelope.new(
+        type="parcel.created", version=1, tenant_id=tenant, producer="it", payload={"code": code}
+    )
+    return PendingEvent(topic="it.parcels", aggregate_id=code, envelope=envelope)
+
+
+def test_add_stores_the_document_and_its_events_in_one_write() -> None:
+    repo = ParcelRepository("tenant-a")
+    pending = event("tenant-a", "p-add")
+    parcel = repo.add(Parcel(code="p-add", name="first"), [pending])
+    stored = repo.require(parcel.pk)
+    assert stored.tenant_id == "tenant-a"
+    assert stored.revision == 1
+    assert [e.event_id for e in stored.outbox] == [pending.envelope.event_id]
+    assert stored.outbox[0].key == "tenant-a:p-add"
+    assert Envelope.parse(stored.outbox[0].envelope) == pending.envelope
+
+
+def test_another_tenants_document_is_not_found() -> None:
+    parcel = ParcelRepository("tenant-a").add(Parcel(code="p-private"))
+    other = ParcelRepository("tenant-b")
+    assert other.get(parcel.pk) is None
+    with pytest.raises(NotFound):
+        other.require(parcel.pk)
+    assert other.get("not-an-object-id") is None
+
+
+def test_list_is_tenant_scoped_and_paginated() -> None:
+    repo = ParcelRepository("tenant-list")
+    for i in range(5):
+        repo.add(Parcel(code=f"l-{i}"))
+    ParcelRepository("tenant-other").add(Parcel(code="l-x"))
+    page = repo.list(offset=1, limit=2, order_by=("code",))
+    assert page.total == 5
+    assert [p.code for p in page.items] == ["l-1", "l-2"]
+    assert repo.list(code="l-4").total == 1
+    with pytest.raises(ValueError, match="limit"):
+        repo.list(limit=0)
+
+
+def test_unique_index_is_per_tenant() -> None:
+    ParcelRepository("tenant-u1").add(Parcel(code="same"))
+    ParcelRepository("tenant-u2").add(Parcel(code="same"))
+    with pytest.raises(Conflict):
+        ParcelRepository("tenant-u1").add(Parcel(code="same"))
+
+
+def test_save_appends_events_and_concurrent_writer_loses_nothing() -> None:
+    repo = ParcelRepository("tenant-c")
+    first_event = event("tenant-c", "p-c")
+    parcel = repo.add(Parcel(code="p-c", name="v1"), [first_event])
+    mine, theirs = repo.require(parcel.pk), repo.require(parcel.pk)
+    mine.name = "mine"
+    second_event = event("tenant-c", "p-c")
+    repo.save(mine, [second_event])
+    theirs.name = "theirs"
+    with pytest.raises(ConcurrentUpdate):
+        repo.save(theirs, [event("tenant-c", "p-c")])
+    stored = repo.require(parcel.pk)
+    assert stored.name == "mine"
+    assert stored.revision == 2
+    assert [e.event_id for e in stored.outbox] == [
+        first_event.envelope.event_id,
+        second_event.envelope.event_id,
+    ]
+
+
+def test_save_unsets_cleared_fields() -> None:
+    repo = ParcelRepository("tenant-unset")
+    parcel = repo.add(Parcel(code="p-u", name="named"))
+    parcel.name = None
+    repo.save(parcel)
+    raw = Parcel._get_collection().find_one({"tenant_id": "tenant-unset", "_id": parcel.pk})
+    assert "name" not in raw
+
+
+def test_repository_refuses_foreign_documents_and_events() -> None:
+    repo = ParcelRepository("tenant-a")
+    with pytest.raises(ValueError, match="another tenant"):
+        repo.add(Parcel(code="x", tenant_id="tenant-b"))
+    with pytest.raises(ValueError, match="another tenant"):
+        repo.add(Parcel(code="y"), [event("tenant-b", "y")])
+    with pytest.raises(ValueError, match="from the repository"):
+        repo.list(tenant_id="tenant-b")
+
+
+def test_saving_a_deleted_document_is_not_found() -> None:
+    repo = ParcelRepository("tenant-gone")
+    parcel = repo.add(Parcel(code="gone"))
+    Parcel._get_collection().delete_one({"tenant_id": "tenant-gone", "_id": parcel.pk})
+    with pytest.raises(NotFound):
+        repo.save(parcel)
