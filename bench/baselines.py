@@ -60,7 +60,9 @@ def kafka_producer_and_consumer() -> tuple[Figure, Figure]:
         for i in range(MESSAGES):
             producer.send(topic, key=str(i % 64).encode(), value=payload)
         producer.flush()
-        produced = Figure("kafka producer (bare, acks=all, idempotent)", MESSAGES, time.perf_counter() - started)
+        produced = Figure(
+            "kafka producer (bare, acks=all, idempotent)", MESSAGES, time.perf_counter() - started
+        )
         producer.close()
 
         consumer = KafkaConsumer(
@@ -95,7 +97,9 @@ def mongo_insert_many() -> Figure:
     started = time.perf_counter()
     for start in range(0, DOCUMENTS, 1000):
         db.docs.insert_many(docs[start : start + 1000], ordered=False)
-    figure = Figure("pymongo insert_many on FerretDB (bare)", DOCUMENTS, time.perf_counter() - started)
+    figure = Figure(
+        "pymongo insert_many on FerretDB (bare)", DOCUMENTS, time.perf_counter() - started
+    )
     client.drop_database(db.name)
     client.close()
     return figure
@@ -105,7 +109,12 @@ def token_verification() -> Figure:
     realm = f"{KEYCLOAK}/realms/gridgov"
     token = requests.post(
         f"{realm}/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": "gridgov-app", "username": "admin.a", "password": PASSWORD},
+        data={
+            "grant_type": "password",
+            "client_id": "gridgov-app",
+            "username": "admin.a",
+            "password": PASSWORD,
+        },
         timeout=10,
     ).json()["access_token"]
     jwks = jwt.PyJWKClient(f"{realm}/protocol/openid-connect/certs")
@@ -113,7 +122,9 @@ def token_verification() -> Figure:
     started = time.perf_counter()
     for _ in range(VERIFICATIONS):
         jwt.decode(token, key, algorithms=["RS256"], audience="gridgov-api", issuer=realm)
-    return Figure("token verification (bare PyJWT, cached key)", VERIFICATIONS, time.perf_counter() - started)
+    return Figure(
+        "token verification (bare PyJWT, cached key)", VERIFICATIONS, time.perf_counter() - started
+    )
 
 
 def main() -> None:
@@ -122,7 +133,9 @@ def main() -> None:
     for f in figures:
         print(f"{f.name:<48} {f.count:>8} {f.seconds:>9.3f} {f.per_second:>12,.0f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({f.name: asdict(f) | {"per_second": f.per_second} for f in figures}, indent=2))
+    RESULTS.write_text(
+        json.dumps({f.name: asdict(f) | {"per_second": f.per_second} for f in figures}, indent=2)
+    )
     print(f"written to {RESULTS}")
 
 

@@ -75,7 +75,9 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, interval: float
 
 def stack(*args: str) -> None:
     """Run ``deploy/local/stack.sh`` (used by reliability tests to stop and start servers)."""
-    subprocess.run([str(ROOT / "deploy/local/stack.sh"), *args], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(ROOT / "deploy/local/stack.sh"), *args], check=True, capture_output=True, timeout=300
+    )
 
 
 @pytest.fixture

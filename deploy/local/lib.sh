@@ -34,7 +34,7 @@ require() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pid_of() { cat "$INFRA/run/$1.pid" 2>/dev/null; }
+pid_of() { cat "$INFRA/run/$1.pid" 2>/dev/null || true; }
 
 is_running() {
   local pid

@@ -24,7 +24,11 @@ TENANTS = {
         "name": "甲镇 (demo township A)",
         "members": ["admin.a", "worker.a"],
         "admin": "admin.a",
-        "divisions": [("A-V01", "东风村", "village"), ("A-V02", "红星村", "village"), ("A-C01", "城关社区", "community")],
+        "divisions": [
+            ("A-V01", "东风村", "village"),
+            ("A-V02", "红星村", "village"),
+            ("A-C01", "城关社区", "community"),
+        ],
     },
     "demo-town-b": {
         "name": "乙街道 (demo street office B)",
@@ -72,7 +76,12 @@ def ensure_organizations(admin: KeycloakAdmin) -> None:
 def token(username: str) -> str:
     response = requests.post(
         f"{KEYCLOAK}/realms/gridgov/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": "gridgov-app", "username": username, "password": PASSWORD},
+        data={
+            "grant_type": "password",
+            "client_id": "gridgov-app",
+            "username": username,
+            "password": PASSWORD,
+        },
         timeout=10,
     )
     response.raise_for_status()
@@ -92,7 +101,9 @@ def ensure_divisions() -> None:
             if response.status_code == 201:
                 print(f"seed: division {code} {name} created")
             elif response.status_code != 409:  # 409: already there from an earlier run
-                sys.exit(f"seed: creating division {code} failed: {response.status_code} {response.text}")
+                sys.exit(
+                    f"seed: creating division {code} failed: {response.status_code} {response.text}"
+                )
 
 
 def main() -> None:

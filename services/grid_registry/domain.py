@@ -73,7 +73,9 @@ def register_division(
     code = code.strip()
     name = name.strip()
     if not CODE_PATTERN.match(code):
-        raise InvalidDivision("code", "1-32 letters, digits, '-' or '_', starting with a letter or digit")
+        raise InvalidDivision(
+            "code", "1-32 letters, digits, '-' or '_', starting with a letter or digit"
+        )
     if not name or len(name) > NAME_MAX:
         raise InvalidDivision("name", f"must be 1-{NAME_MAX} characters")
     try:

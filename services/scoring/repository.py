@@ -43,7 +43,9 @@ class LedgerRepository(TenantRepository[LedgerEntryDocument]):
         metric: str | None = None,
     ) -> Page[Fact]:
         filters = {k: v for k, v in {"subject_id": subject_id, "metric": metric}.items() if v}
-        page = self.list(offset=offset, limit=limit, order_by=("occurred_at", "event_id"), **filters)
+        page = self.list(
+            offset=offset, limit=limit, order_by=("occurred_at", "event_id"), **filters
+        )
         return Page(
             items=[_to_fact(doc) for doc in page.items],
             total=page.total,

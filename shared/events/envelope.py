@@ -30,7 +30,7 @@ ENVELOPE_FIELDS = frozenset(
 )
 
 
-class InvalidMessage(ValueError):  # noqa: N818 - arroyo's name; it is the poison-message signal
+class InvalidMessage(ValueError):
     """Bytes that are not a valid envelope, or a payload breaking its contract: poison."""
 
 

@@ -67,12 +67,12 @@ class NonRetryableError(Exception):
     """Raise from a handler when this message can never succeed: it goes to the DLQ."""
 
 
-class MessageRejected(Exception):  # noqa: N818 - arroyo's name for backpressure
+class MessageRejected(Exception):
     """Raise from a handler when it cannot take the message now: the partition is paused and
     the message redelivered after `backpressure_pause_s`. Not a failure, not retried in place."""
 
 
-class DlqLimitExceeded(RuntimeError):  # noqa: N818 - arroyo's name, kept for recognisability
+class DlqLimitExceeded(RuntimeError):
     """The consumer rejected too many messages; it stops instead of flooding the DLQ."""
 
 

@@ -154,7 +154,7 @@ class OutboxRelay:
 
         return Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
-            wait=wait_exponential_jitter(initial=self._backoff_initial_s, max=self._backoff_max_s),
+            wait=wait_exponential_jitter(multiplier=self._backoff_initial_s, max=self._backoff_max_s),
             stop=stopped,
             sleep=self._interruptible_sleep,
             before_sleep=before_sleep,

@@ -28,11 +28,11 @@ MAX_PAGE_SIZE = 500
 _MANAGED_FIELDS = frozenset({"_id", "tenant_id", "revision", "outbox"})
 
 
-class NotFound(LookupError):  # noqa: N818 - reads as the HTTP status it maps to (404)
+class NotFound(LookupError):
     """No such document in this tenant (including: it exists, but in another tenant)."""
 
 
-class Conflict(ValueError):  # noqa: N818 - maps to 409
+class Conflict(ValueError):
     """A unique index rejected the write (e.g. a duplicate code inside the tenant)."""
 
 

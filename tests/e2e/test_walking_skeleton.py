@@ -21,7 +21,9 @@ def ledger_entries(api, username: str, division_id: str) -> list[dict]:
 def test_created_division_is_listed_and_reaches_the_scoring_ledger_once(api, unique_code):
     registry = api("grid_registry", "admin.a")
 
-    created = registry.post("/divisions", json={"code": unique_code, "name": "测试村", "kind": "village"})
+    created = registry.post(
+        "/divisions", json={"code": unique_code, "name": "测试村", "kind": "village"}
+    )
 
     assert created.status_code == 201, created.text
     division = created.json()
@@ -34,7 +36,9 @@ def test_created_division_is_listed_and_reaches_the_scoring_ledger_once(api, uni
     listed = registry.get("/divisions", params={"page_size": 200}).json()["items"]
     assert division["division_id"] in {d["division_id"] for d in listed}
 
-    assert wait_until(lambda: len(ledger_entries(api, "admin.a", division["division_id"])) > 0, timeout=30)
+    assert wait_until(
+        lambda: len(ledger_entries(api, "admin.a", division["division_id"])) > 0, timeout=30
+    )
     entries = ledger_entries(api, "admin.a", division["division_id"])
     assert len(entries) == 1
     assert entries[0]["event_type"] == "division.created"
@@ -62,12 +66,16 @@ def test_the_same_code_is_free_in_another_tenant(api, unique_code):
 def test_grid_worker_may_read_but_not_create_divisions(api, unique_code):
     worker = api("grid_registry", "worker.a")
     assert worker.get("/divisions").status_code == 200
-    refused = worker.post("/divisions", json={"code": unique_code, "name": "越权村", "kind": "village"})
+    refused = worker.post(
+        "/divisions", json={"code": unique_code, "name": "越权村", "kind": "village"}
+    )
     assert refused.status_code == 403
     assert refused.headers["Content-Type"].startswith("application/problem+json")
 
 
-@pytest.mark.parametrize("service", ["identity", "grid_registry", "event_intake", "patrol_tracking", "survey", "scoring"])
+@pytest.mark.parametrize(
+    "service", ["identity", "grid_registry", "event_intake", "patrol_tracking", "survey", "scoring"]
+)
 def test_every_service_is_healthy_ready_documented_and_measured(api, service):
     anonymous = api(service, None)
     assert anonymous.get("/healthz").status_code == 200

@@ -72,7 +72,7 @@ def test_compose_process_matches_its_service(
             port = int(env_example[f"{upper}_PORT"])
             assert spec["command"][-1] == f"services.{service}.wsgi:app"
             assert int(env["GRIDGOV_HTTP_PORT"]) == port
-            assert env["GUNICORN_BIND"] == f"0.0.0.0:{port}"
+            assert env["GRIDGOV_HTTP_BIND"] == f"0.0.0.0:{port}"
             assert "PROMETHEUS_MULTIPROC_DIR" in env
         else:
             port = int(env_example[f"{upper}_WORKER_METRICS_PORT"])

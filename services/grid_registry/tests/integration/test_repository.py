@@ -13,8 +13,12 @@ from shared.mongo import Conflict, NotFound
 pytestmark = pytest.mark.integration
 
 
-def create(repo: DivisionRepository, code: str = "A-V01", name: str = "东风村", kind: str = "village"):
-    return use_cases.create_division(repo=repo, actor="u-1", code=code, name=name, kind=kind, correlation_id="req-1")
+def create(
+    repo: DivisionRepository, code: str = "A-V01", name: str = "东风村", kind: str = "village"
+):
+    return use_cases.create_division(
+        repo=repo, actor="u-1", code=code, name=name, kind=kind, correlation_id="req-1"
+    )
 
 
 def test_the_division_and_its_event_are_one_write(mongo_db):

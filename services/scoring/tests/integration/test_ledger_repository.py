@@ -12,14 +12,24 @@ from services.scoring.repository import LedgerRepository
 pytestmark = pytest.mark.integration
 
 WHEN = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-PAYLOAD = {"division_id": "d-1", "code": "A-V01", "name": "东风村", "kind": "village", "created_by": "u-1"}
+PAYLOAD = {
+    "division_id": "d-1",
+    "code": "A-V01",
+    "name": "东风村",
+    "kind": "village",
+    "created_by": "u-1",
+}
 
 
 def test_the_same_event_twice_gives_the_same_ledger(mongo_db):
     repo = LedgerRepository("tenant-a")
 
-    first = use_cases.record_division_created(repo=repo, event_id="e-1", occurred_at=WHEN, payload=PAYLOAD)
-    again = use_cases.record_division_created(repo=repo, event_id="e-1", occurred_at=WHEN, payload=PAYLOAD)
+    first = use_cases.record_division_created(
+        repo=repo, event_id="e-1", occurred_at=WHEN, payload=PAYLOAD
+    )
+    again = use_cases.record_division_created(
+        repo=repo, event_id="e-1", occurred_at=WHEN, payload=PAYLOAD
+    )
 
     assert (first, again) == (True, False)
     page = use_cases.list_facts(repo=repo, offset=0, limit=10)
@@ -30,10 +40,20 @@ def test_the_same_event_twice_gives_the_same_ledger(mongo_db):
 
 
 def test_facts_are_filtered_by_subject_and_walled_by_tenant(mongo_db):
-    use_cases.record_division_created(repo=LedgerRepository("tenant-a"), event_id="e-1", occurred_at=WHEN, payload=PAYLOAD)
     use_cases.record_division_created(
-        repo=LedgerRepository("tenant-a"), event_id="e-2", occurred_at=WHEN, payload=PAYLOAD | {"division_id": "d-2"}
+        repo=LedgerRepository("tenant-a"), event_id="e-1", occurred_at=WHEN, payload=PAYLOAD
+    )
+    use_cases.record_division_created(
+        repo=LedgerRepository("tenant-a"),
+        event_id="e-2",
+        occurred_at=WHEN,
+        payload=PAYLOAD | {"division_id": "d-2"},
     )
 
-    assert use_cases.list_facts(repo=LedgerRepository("tenant-a"), offset=0, limit=10, subject_id="d-2").total == 1
+    assert (
+        use_cases.list_facts(
+            repo=LedgerRepository("tenant-a"), offset=0, limit=10, subject_id="d-2"
+        ).total
+        == 1
+    )
     assert use_cases.list_facts(repo=LedgerRepository("tenant-b"), offset=0, limit=10).total == 0

@@ -1,3 +1,3 @@
-from shared.tests.integration.stack import mongo_db, tenant_guard
+from shared.tests.integration.stack import mongo_db
 
-__all__ = ["mongo_db", "tenant_guard"]
+__all__ = ["mongo_db"]

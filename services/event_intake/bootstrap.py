@@ -1,0 +1,20 @@
+"""The composition root of event_intake: the one place its parts are wired together.
+
+The service has no routes, documents or consumers yet (its capabilities arrive with their
+issues); it already runs with health, readiness, metrics and OpenAPI like every service.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from services.event_intake.settings import EventIntakeSettings, load
+from shared import runtime
+
+
+def api(settings: EventIntakeSettings | None = None) -> Flask:
+    return runtime.api_app(settings=settings or load(), blueprints=())
+
+
+def worker(settings: EventIntakeSettings | None = None) -> None:
+    runtime.run_service_worker(settings=settings or load())

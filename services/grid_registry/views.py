@@ -1,0 +1,74 @@
+"""grid_registry's HTTP API: parse -> one use case -> render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, url_for
+from flask.views import MethodView
+
+from services.grid_registry import use_cases
+from services.grid_registry.domain import Division, InvalidDivision
+from services.grid_registry.repository import DivisionRepository
+from services.grid_registry.schemas import DivisionCreateSchema, DivisionQuerySchema, DivisionSchema
+from shared.auth import Role, current_principal, current_tenant_id, require_roles
+from shared.http import Blueprint, FieldError, Page, PageRequest, UnprocessableContent, page_schema
+
+blp = Blueprint("divisions", __name__, url_prefix="/divisions", description="村/社区 (divisions)")
+
+READERS = (
+    Role.TENANT_ADMIN,
+    Role.CENTER_STAFF,
+    Role.INSPECTOR,
+    Role.GRID_LEADER,
+    Role.GRID_WORKER,
+    Role.GRID_INSTRUCTOR,
+)
+WRITERS = (Role.TENANT_ADMIN, Role.CENTER_STAFF)
+
+
+def _repo() -> DivisionRepository:
+    return DivisionRepository(current_tenant_id())
+
+
+@blp.route("")
+class Divisions(MethodView):
+    @blp.arguments(DivisionQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_schema(DivisionSchema))
+    @require_roles(*READERS)
+    def get(self, paging: PageRequest, kind: str | None = None) -> Page[Division]:
+        """List the tenant's divisions, ordered by code."""
+        found = use_cases.list_divisions(
+            repo=_repo(), offset=paging.offset, limit=paging.limit, kind=kind
+        )
+        return paging.page_of(found.items, found.total)
+
+    @blp.arguments(DivisionCreateSchema)
+    @blp.response(201, DivisionSchema)
+    @blp.alt_response(409, description="a division with this code exists in the tenant")
+    @require_roles(*WRITERS)
+    def post(self, body: dict[str, Any]) -> tuple[Division, int, dict[str, str]]:
+        """Register a village or community; publishes `division.created`."""
+        try:
+            division = use_cases.create_division(
+                repo=_repo(),
+                actor=current_principal().subject,
+                correlation_id=g.request_id,
+                **body,
+            )
+        except InvalidDivision as exc:
+            raise UnprocessableContent(
+                str(exc), errors=[FieldError(exc.field, exc.reason)]
+            ) from exc
+        location = url_for("divisions.DivisionById", division_id=division.division_id)
+        current_app.logger.info("division created", extra={"division_id": division.division_id})
+        return division, 201, {"Location": location}
+
+
+@blp.route("/<string:division_id>")
+class DivisionById(MethodView):
+    @blp.response(200, DivisionSchema)
+    @require_roles(*READERS)
+    def get(self, division_id: str) -> Division:
+        """One division of the tenant; 404 for any other tenant's."""
+        return use_cases.get_division(repo=_repo(), division_id=division_id)

@@ -1,0 +1,17 @@
+"""HTTP response schemas of identity."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from shared.http import BaseSchema
+
+
+class MeSchema(BaseSchema):
+    subject = fields.String(required=True)
+    username = fields.String(allow_none=True)
+    tenant_id = fields.String(
+        allow_none=True, metadata={"description": "None for district and platform roles"}
+    )
+    district_id = fields.String(allow_none=True)
+    roles = fields.List(fields.String(), required=True)

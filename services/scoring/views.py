@@ -1,0 +1,33 @@
+"""scoring's HTTP API: parse -> one use case -> render."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from services.scoring import use_cases
+from services.scoring.domain.ledger import Fact
+from services.scoring.repository import LedgerRepository
+from services.scoring.schemas import FactSchema, LedgerQuerySchema
+from shared.auth import Role, current_tenant_id, require_roles
+from shared.http import Blueprint, Page, PageRequest, page_schema
+
+blp = Blueprint("ledger", __name__, url_prefix="/ledger", description="指标台账 (metric ledger)")
+
+
+@blp.route("")
+class Ledger(MethodView):
+    @blp.arguments(LedgerQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_schema(FactSchema))
+    @require_roles(Role.TENANT_ADMIN, Role.CENTER_STAFF)
+    def get(
+        self, paging: PageRequest, subject_id: str | None = None, metric: str | None = None
+    ) -> Page[Fact]:
+        """The facts scoring has learned for the tenant, oldest first."""
+        found = use_cases.list_facts(
+            repo=LedgerRepository(current_tenant_id()),
+            offset=paging.offset,
+            limit=paging.limit,
+            subject_id=subject_id,
+            metric=metric,
+        )
+        return paging.page_of(found.items, found.total)

@@ -1,0 +1,144 @@
+"""Building blocks every service's composition root (``bootstrap.py``) assembles.
+
+A service's bootstrap says *what* it has (blueprints, documents whose outbox to relay, its
+consumer route table); this module says *how* those become a running API or worker, once for
+all six services: database connection, readiness checks, the relay and the consumer runner,
+the worker's metrics endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import tenacity
+from flask import Flask
+from kafka.errors import KafkaError
+from prometheus_client import start_http_server
+
+from shared.http import Blueprint, ReadinessCheck, create_app
+from shared.kafka import (
+    ConsumerRunner,
+    KafkaHealth,
+    OutboxRelay,
+    Route,
+    make_consumer,
+    make_producer,
+    run_worker,
+)
+from shared.logs import configure_logging
+from shared.mongo import TenantDocument, connect, ping
+from shared.settings import PlatformSettings, setting
+
+log = logging.getLogger(__name__)
+
+READINESS_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSettings(PlatformSettings):
+    """What every service process reads besides the platform settings."""
+
+    worker_metrics_host: str = setting(default="127.0.0.1")
+    worker_metrics_port: int = setting(default=0, minimum=0, maximum=65535, doc="0: no endpoint")
+    relay_batch_size: int = setting(default=100, minimum=1, maximum=1000)
+    relay_poll_seconds: float = setting(default=0.5, minimum=0.05, maximum=30.0)
+
+
+def bootstrap_servers(settings: PlatformSettings) -> str:
+    return ",".join(settings.kafka_bootstrap)
+
+
+def connect_database(settings: PlatformSettings) -> None:
+    """Register the MongoDB connection; no socket opens until first use (fork-safe)."""
+    connect(settings.mongo_uri.reveal(), settings.mongo_db)
+
+
+def readiness_checks(settings: PlatformSettings) -> dict[str, ReadinessCheck]:
+    """``mongo`` and ``kafka`` probes for ``/readyz``; each raises when its server is unusable."""
+    kafka = KafkaHealth(bootstrap_servers(settings), client_id=f"{settings.service}-readyz")
+
+    def mongo_ready() -> None:
+        if not ping(READINESS_TIMEOUT_S):
+            raise ConnectionError("MongoDB did not answer ping")
+
+    def kafka_ready() -> None:
+        if not kafka.check(READINESS_TIMEOUT_S):
+            raise ConnectionError("no Kafka broker answered")
+
+    return {"mongo": mongo_ready, "kafka": kafka_ready}
+
+
+def api_app(*, settings: PlatformSettings, blueprints: Sequence[Blueprint]) -> Flask:
+    """The service's Flask app: connected, authenticated, documented, measured."""
+    connect_database(settings)
+    return create_app(
+        service=settings.service,
+        settings=settings,
+        blueprints=blueprints,
+        readiness_checks=readiness_checks(settings),
+    )
+
+
+def run_service_worker(
+    *,
+    settings: ServiceSettings,
+    documents: Sequence[type[TenantDocument]] = (),
+    routes: Sequence[Route] = (),
+) -> None:
+    """Run the outbox relay (for ``documents``) and the consumer runner (for ``routes``) until
+    SIGTERM, with ``/metrics`` on ``worker_metrics_port``. Blocks; call from the main thread."""
+    configure_logging(f"{settings.service}-worker", settings.log_level)
+    connect_database(settings)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
+    servers = bootstrap_servers(settings)
+    # A worker may start before Kafka (or outlive it): building its clients waits for a broker
+    # instead of crashing, and the relay and runner ride out later outages themselves.
+    connected = tenacity.retry(
+        retry=tenacity.retry_if_exception_type(KafkaError),
+        wait=tenacity.wait_exponential(multiplier=0.5, max=15),
+        before_sleep=lambda state: log.warning(
+            "Kafka not reachable yet (%s); retrying", state.outcome and state.outcome.exception()
+        ),
+    )
+    relay = None
+    if documents:
+        relay = OutboxRelay(
+            documents=documents,
+            producer_factory=lambda: make_producer(servers, client_id=f"{settings.service}-relay"),
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_seconds,
+        )
+    runner = None
+    if routes:
+        group = f"gridgov.{settings.service}"
+        runner = ConsumerRunner(
+            consumer=connected(make_consumer)(
+                servers, group_id=group, client_id=f"{settings.service}-consumer"
+            ),
+            dlq_producer=connected(make_producer)(servers, client_id=f"{settings.service}-dlq"),
+            group_id=group,
+            routes=routes,
+        )
+    if relay is None and runner is None:
+        log.info(
+            "%s has no outbox and no consumers yet: the worker only serves metrics",
+            settings.service,
+        )
+    log.info("worker started", extra={"service": settings.service})
+    if relay is None and runner is None:
+        _idle_until_signal()
+    else:
+        run_worker(relay=relay, runner=runner)
+
+
+def _idle_until_signal() -> None:
+    import signal  # noqa: PLC0415 - only the idle path needs it
+    import threading  # noqa: PLC0415
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
