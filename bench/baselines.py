@@ -38,6 +38,7 @@ VERIFICATIONS = int(os.environ.get("BENCH_VERIFICATIONS", "5000"))
 
 @dataclass(frozen=True)
 class Figure:
+    key: str
     name: str
     count: int
     seconds: float
@@ -61,7 +62,10 @@ def kafka_producer_and_consumer() -> tuple[Figure, Figure]:
             producer.send(topic, key=str(i % 64).encode(), value=payload)
         producer.flush()
         produced = Figure(
-            "kafka producer (bare, acks=all, idempotent)", MESSAGES, time.perf_counter() - started
+            "kafka_produce",
+            "kafka producer (bare, acks=all, idempotent)",
+            MESSAGES,
+            time.perf_counter() - started,
         )
         producer.close()
 
@@ -79,7 +83,9 @@ def kafka_producer_and_consumer() -> tuple[Figure, Figure]:
         while seen < MESSAGES and time.perf_counter() < deadline:
             for records in consumer.poll(timeout_ms=500).values():
                 seen += len(records)
-        consumed = Figure("kafka consumer (bare)", seen, time.perf_counter() - started)
+        consumed = Figure(
+            "kafka_consume", "kafka consumer (bare)", seen, time.perf_counter() - started
+        )
         consumer.close()
         return produced, consumed
     finally:
@@ -98,7 +104,10 @@ def mongo_insert_many() -> Figure:
     for start in range(0, DOCUMENTS, 1000):
         db.docs.insert_many(docs[start : start + 1000], ordered=False)
     figure = Figure(
-        "pymongo insert_many on FerretDB (bare)", DOCUMENTS, time.perf_counter() - started
+        "mongo_insert_many",
+        "pymongo insert_many on FerretDB (bare)",
+        DOCUMENTS,
+        time.perf_counter() - started,
     )
     client.drop_database(db.name)
     client.close()
@@ -123,7 +132,10 @@ def token_verification() -> Figure:
     for _ in range(VERIFICATIONS):
         jwt.decode(token, key, algorithms=["RS256"], audience="gridgov-api", issuer=realm)
     return Figure(
-        "token verification (bare PyJWT, cached key)", VERIFICATIONS, time.perf_counter() - started
+        "token_verify",
+        "token verification (bare PyJWT, cached key)",
+        VERIFICATIONS,
+        time.perf_counter() - started,
     )
 
 
@@ -134,7 +146,7 @@ def main() -> None:
         print(f"{f.name:<48} {f.count:>8} {f.seconds:>9.3f} {f.per_second:>12,.0f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
-        json.dumps({f.name: asdict(f) | {"per_second": f.per_second} for f in figures}, indent=2)
+        json.dumps({f.key: asdict(f) | {"per_second": f.per_second} for f in figures}, indent=2)
     )
     print(f"written to {RESULTS}")
 

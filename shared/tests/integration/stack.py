@@ -42,6 +42,7 @@ def mongo_db() -> Iterator[str]:
     if _mongo_users[0] == 0:
         # Other suites (services/) re-register the default alias for their own databases, so
         # drop through a client of our own rather than whatever the alias points at now.
+        client: pymongo.MongoClient[dict[str, object]]
         with pymongo.MongoClient(MONGO_URI) as client:
             client.drop_database(MONGO_DB)
         mongoengine.disconnect()

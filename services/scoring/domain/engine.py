@@ -1,0 +1,876 @@
+"""Evaluation: a scheme over one period's facts gives one explained score sheet per subject.
+
+``evaluate(scheme, facts, history=())`` is pure and deterministic: the same scheme, facts
+and history give byte-identical :meth:`Evaluation.to_json`. The steps, in order:
+
+1. facts are checked against the input types (every problem at once: :class:`FactsError`);
+2. each indicator is scored per subject; a fact the subject lacks (and whose input has no
+   declared default) is listed by subject and input and makes the subject not assessable;
+3. cohort rules (rank based, top N) score the assessable subjects against each other;
+4. groups are combined (weights, bonus and deduction sections, caps), rounded once;
+5. subjects are ranked, graded (quotas included), paid (money rules) and flagged (streaks
+   over ``history``, the earlier periods' evaluations, oldest first).
+"""
+
+from __future__ import annotations
+
+import calendar as gregorian
+import decimal
+import gc
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from .facts import Facts, load_facts
+from .formula import Evaluator, FormulaError
+from .model import BadFactError, Condition, MissingFactError, Outcome, ValueRef
+from .money import MoneyLine, Payee
+from .numbers import CONTEXT, ZERO, fmt, money, round_to
+from .problems import FactsError, Problem, Text
+from .rules import CohortRule, Key, LocalRule, show
+from .scheme import COERCERS, Indicator, InputDef, Rounding, Scheme, Streak
+from .workdays import Period, WorkCalendar, parse_period
+
+_MISSING = object()
+
+
+# -- results ------------------------------------------------------------------------------------
+class Line(NamedTuple):
+    """One indicator of one subject: signed points (negative for deductions) and why.
+
+    A named tuple rather than a frozen dataclass: an evaluation builds one per subject and
+    indicator, and tuples are several times cheaper to create."""
+
+    indicator_id: str
+    name: Text
+    group: str
+    section: str
+    points: Decimal
+    max_points: Decimal | None
+    rule: str
+    inputs: tuple[tuple[str, object], ...]
+    rule_text: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A flag raised by a streak (notice, interview, yellow card...)."""
+
+    id: str
+    name: Text
+    periods: int
+
+
+@dataclass(frozen=True)
+class MissingFactReport:
+    """A fact a subject lacks (or cannot use) and what the engine did about it."""
+
+    subject_id: str
+    input_id: str
+    resolution: str  # "not_assessable" | "default" | "money_line_skipped"
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScoreSheet:
+    """Everything one subject got in the period."""
+
+    subject_id: str
+    subject_name: str
+    assessable: bool
+    lines: tuple[Line, ...]
+    groups: tuple[tuple[str, Decimal], ...]
+    total: Decimal | None
+    rank: int | None
+    grade: str | None
+    grade_name: Text | None
+    grade_note: Text | None
+    flags: tuple[Flag, ...]
+    money: tuple[MoneyLine, ...]
+    money_total: Decimal
+    missing: tuple[MissingFactReport, ...]
+    streak_hits: tuple[str, ...]
+
+    def line(self, indicator_id: str) -> Line:
+        return next(line for line in self.lines if line.indicator_id == indicator_id)
+
+    def money_line(self, rule_id: str) -> MoneyLine:
+        return next(line for line in self.money if line.rule_id == rule_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject_id": self.subject_id,
+            "subject_name": self.subject_name,
+            "assessable": self.assessable,
+            "lines": [
+                {
+                    "indicator_id": ln.indicator_id,
+                    "name": {"zh": ln.name.zh, "en": ln.name.en},
+                    "group": ln.group,
+                    "section": ln.section,
+                    "points": fmt(ln.points),
+                    "max": fmt(ln.max_points) if ln.max_points is not None else None,
+                    "rule": ln.rule,
+                    "inputs": {name: shown(value) for name, value in ln.inputs},
+                    "explain": {"zh": ln.zh, "en": ln.en},
+                }
+                for ln in self.lines
+            ],
+            "groups": {g: fmt(p) for g, p in self.groups},
+            "total": fmt(self.total) if self.total is not None else None,
+            "rank": self.rank,
+            "grade": self.grade,
+            "grade_name": _text(self.grade_name),
+            "grade_note": _text(self.grade_note),
+            "flags": [
+                {"id": f.id, "name": _text(f.name), "periods": f.periods} for f in self.flags
+            ],
+            "money": [
+                {
+                    "rule_id": m.rule_id,
+                    "name": _text(m.name),
+                    "amount": money(m.amount),
+                    "forfeited": m.forfeited,
+                    "explain": {"zh": m.zh, "en": m.en},
+                }
+                for m in self.money
+            ],
+            "money_total": money(self.money_total),
+            "missing": [
+                {"input_id": m.input_id, "resolution": m.resolution, "reason": m.reason}
+                for m in self.missing
+            ],
+            "streak_hits": list(self.streak_hits),
+        }
+
+
+def _text(text: Text | None) -> dict[str, str] | None:
+    return {"zh": text.zh, "en": text.en} if text is not None else None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A scheme evaluated over one period: sheets ranked first, then not assessable ones."""
+
+    scheme_id: str
+    scheme_version: int
+    period: str
+    sheets: tuple[ScoreSheet, ...]
+    mean_total: Decimal | None
+    missing: tuple[MissingFactReport, ...] = field(default=())
+
+    def sheet(self, subject_id: str) -> ScoreSheet:
+        return next(s for s in self.sheets if s.subject_id == subject_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scheme": {"id": self.scheme_id, "version": self.scheme_version},
+            "period": self.period,
+            # each indicator's rule as written, once rather than on every subject's line
+            "rules": {
+                ln.indicator_id: ln.rule_text
+                for ln in next((s.lines for s in self.sheets if s.lines), ())
+            },
+            "mean_total": fmt(self.mean_total) if self.mean_total is not None else None,
+            "sheets": [s.to_dict() for s in self.sheets],
+            "missing": [
+                {
+                    "subject_id": m.subject_id,
+                    "input_id": m.input_id,
+                    "resolution": m.resolution,
+                    "reason": m.reason,
+                }
+                for m in self.missing
+            ],
+        }
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, no spaces, UTF-8 text kept as is."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+# -- the scope of one subject -------------------------------------------------------------------
+class SubjectScope:
+    """Values of one subject, resolved lazily and remembered; records what each line used."""
+
+    def __init__(
+        self,
+        engine: _Run,
+        subject_id: str,
+        values: Mapping[str, object],
+    ) -> None:
+        self.engine = engine
+        self.subject_id = subject_id
+        self.values = values
+        # Given facts are known values from the start; only defaults, derived values and
+        # built-ins are resolved (and remembered) on first use.
+        self.cache: dict[str, object] = {**engine.shared, **values}
+        self.used: dict[str, object] = {}
+        self.defaults: set[str] = set()
+        self.results: dict[str, object] = {}
+        self._resolving: set[str] = set()
+
+    def value(self, name: str) -> object:
+        cache = self.cache
+        if name in cache:
+            value = cache[name]
+            self.used[name] = value
+            return value
+        if name in self.results:
+            return self.results[name]
+        value = self._resolve(name)
+        cache[name] = value
+        self.used[name] = value
+        return value
+
+    def _resolve(self, name: str) -> object:
+        run = self.engine
+        spec = run.inputs.get(name)
+        if spec is not None:
+            source = run.shared if spec.scope == "shared" else self.values
+            value = source.get(name, _MISSING)
+            if value is _MISSING:
+                if not spec.has_default:
+                    raise MissingFactError(name)
+                self.defaults.add(name)
+                return spec.default
+            return value
+        derived = run.derived.get(name)
+        if derived is not None:
+            if name in self._resolving:
+                raise BadFactError(name, "depends on itself")
+            self._resolving.add(name)
+            try:
+                return run.evaluator.number(derived.formula, self.value)
+            except FormulaError as error:
+                raise BadFactError(name, str(error)) from error
+            finally:
+                self._resolving.discard(name)
+        if name in run.builtins:
+            return run.builtins[name]
+        raise BadFactError(name, "is not declared")
+
+    def number(self, ref: ValueRef) -> Decimal:
+        if ref.name is not None:
+            value = self.value(ref.name)
+            if ref.key is not None:
+                if not isinstance(value, dict):
+                    raise BadFactError(ref.name, "must be counts by level")
+                count: Decimal = value.get(ref.key, ZERO)
+                return count
+            if not isinstance(value, Decimal):
+                raise BadFactError(ref.name, "must be a number here")
+            return value
+        if ref.constant is not None:
+            return ref.constant
+        if ref.mean_of is not None:
+            mean = self.engine.mean_of(ref.mean_of)
+            self.used[f"mean_of({ref.mean_of})"] = mean
+            return mean
+        assert ref.formula is not None
+        try:
+            return self.engine.evaluator.number(ref.formula, self.value)
+        except FormulaError as error:
+            raise BadFactError(ref.formula.source, str(error)) from error
+
+    def holds(self, condition: Condition) -> bool:
+        try:
+            return self.engine.evaluator.condition(condition.formula, self.value)
+        except FormulaError as error:
+            raise BadFactError(condition.formula.source, str(error)) from error
+
+    def label(self, name: str) -> Text:
+        spec = self.engine.inputs.get(name)
+        if spec is not None:
+            return spec.name
+        derived = self.engine.derived.get(name)
+        if derived is not None:
+            return derived.name
+        return Text(name, name)
+
+    def _words(self, name: str, key: str | None) -> tuple[str, str, str, str]:
+        """Label and unit around a value, in Chinese and English (cached per run)."""
+        label, unit = self.label(name), self.unit(name)
+        if key is not None:
+            label = Text(f"{label.zh}（{key}）", f"{label.en} ({key})")
+        en_unit = unit.en if unit.en in ("%", "") else f" {unit.en}"
+        return label.zh, unit.zh, f"{label.en} ", en_unit
+
+    def unit(self, name: str) -> Text:
+        spec = self.engine.inputs.get(name)
+        if spec is not None:
+            return spec.unit
+        derived = self.engine.derived.get(name)
+        return derived.unit if derived is not None else Text("", "")
+
+    def describe(self, ref: ValueRef, value: Decimal) -> tuple[str, str]:
+        if ref.name is not None:
+            words = self.engine.words.get((ref.name, ref.key))
+            if words is None:
+                words = self.engine.words[(ref.name, ref.key)] = self._words(ref.name, ref.key)
+            number = show(value)
+            return f"{words[0]}{number}{words[1]}", f"{words[2]}{number}{words[3]}"
+        if ref.mean_of is not None:
+            label, unit = self.label(ref.mean_of), self.unit(ref.mean_of)
+            return (
+                f"全体平均{label.zh}{show(value)}{unit.zh}",
+                f"mean {label.en} {show(value)}{unit.en}",
+            )
+        return show(value), show(value)
+
+
+# -- evaluation -------------------------------------------------------------------------------
+def evaluate(
+    scheme: Scheme,
+    facts: Facts | Mapping[str, Any] | str,
+    history: Sequence[Evaluation | Mapping[str, Any]] = (),
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Evaluation:
+    """Evaluate ``scheme`` over one period's ``facts``; ``history`` holds the earlier
+    periods' evaluations (objects or their ``to_dict()``), oldest first, for streaks.
+    ``progress(done, total)`` is called as subjects are scored (for long runs).
+
+    Raises :class:`FactsError` when the facts do not fit the scheme's input types.
+    """
+    if not isinstance(facts, Facts):
+        facts = load_facts(facts)
+    # An evaluation allocates a few hundred thousand small objects and frees none of them
+    # until it ends, so cyclic garbage collection passes in between find nothing to collect
+    # and cost about a third of the run; they are paused and the previous state restored.
+    collecting = gc.isenabled()
+    gc.disable()
+    run: _Run | None = None
+    try:
+        with decimal.localcontext(CONTEXT):
+            run = _Run(scheme, facts, history)
+            return run.evaluate(progress)
+    finally:
+        if run is not None:
+            run.scopes = []  # each scope points back at the run: free them now, not at a GC
+        if collecting:
+            gc.enable()
+
+
+class _Run:
+    """One evaluation; holds the period, the cohort caches and the subject scopes."""
+
+    def __init__(
+        self,
+        scheme: Scheme,
+        facts: Facts,
+        history: Sequence[Evaluation | Mapping[str, Any]],
+    ) -> None:
+        self.scheme = scheme
+        self.facts = facts
+        self.history = [_streak_hits(h) for h in history]
+        self.inputs: dict[str, InputDef] = {i.id: i for i in scheme.inputs}
+        self.derived = {d.id: d for d in scheme.derived}
+        self.levels = {g.id: g for g in scheme.grades.levels} if scheme.grades else {}
+        self.words: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
+        self.coercers = {i.id: (i.scope == "shared", COERCERS[i.type]) for i in scheme.inputs}
+        self.evaluator = Evaluator(scheme.calendar.longest_run)
+        self._means: dict[str, Decimal] = {}
+        problems: list[Problem] = []
+        period = parse_period(scheme.period, facts.period)
+        if isinstance(period, str):
+            problems.append(Problem("period", period))
+            period = Period(scheme.period, "", date(2000, 1, 1), date(2000, 1, 1))
+        self.period = period
+        self.builtins = _builtins(period, scheme.calendar)
+        self.shared = self._coerce(facts.shared, "shared", problems, shared=True)
+        self.subject_values = [
+            self._coerce(s.values, f"subjects[{i}].facts", problems, shared=False)
+            for i, s in enumerate(facts.subjects)
+        ]
+        self._check_dates(problems)
+        self._check_history(history, problems)
+        if problems:
+            raise FactsError(problems)
+        self.scopes = [
+            SubjectScope(self, s.id, self.subject_values[i]) for i, s in enumerate(facts.subjects)
+        ]
+        self.missing: dict[str, list[MissingFactReport]] = {s.id: [] for s in facts.subjects}
+        self.zeroed: dict[tuple[str, str], Outcome] = {}
+        self.keys: dict[str, dict[str, tuple[Key, tuple[tuple[str, object], ...]]]] = {
+            ind.id: {} for ind in scheme.indicators if isinstance(ind.rule, CohortRule)
+        }
+
+    def _coerce(
+        self, raw: Mapping[str, object], path: str, problems: list[Problem], *, shared: bool
+    ) -> dict[str, object]:
+        values: dict[str, object] = {}
+        coercers = self.coercers
+        for name, value in raw.items():
+            entry = coercers.get(name)
+            if entry is None or value is None or entry[0] != shared:
+                continue
+            coerced, reason = entry[1](value)
+            if reason:
+                problems.append(Problem(f"{path}.{name}", reason))
+            else:
+                values[name] = coerced
+        return values
+
+    def _check_dates(self, problems: list[Problem]) -> None:
+        if not self.period.label:
+            return
+        for i, values in enumerate(self.subject_values):
+            for name, value in values.items():
+                if self.inputs[name].type != "dates" or not isinstance(value, list):
+                    continue
+                outside = [d for d in value if not self.period.start <= d <= self.period.end]
+                if outside:
+                    problems.append(
+                        Problem(
+                            f"subjects[{i}].facts.{name}",
+                            f"dates outside the period {self.period.label}: "
+                            + ", ".join(d.isoformat() for d in outside),
+                        )
+                    )
+
+    def _check_history(
+        self, history: Sequence[Evaluation | Mapping[str, Any]], problems: list[Problem]
+    ) -> None:
+        """History must be earlier periods, oldest first (canonical labels sort that way)."""
+        labels = [h.period if isinstance(h, Evaluation) else str(h.get("period")) for h in history]
+        for i, label in enumerate(labels):
+            if self.period.label and label >= self.period.label:
+                problems.append(
+                    Problem(f"history[{i}]", f"period {label} is not before {self.period.label}")
+                )
+            elif i and label <= labels[i - 1]:
+                problems.append(Problem(f"history[{i}]", f"period {label} is out of order"))
+
+    def mean_of(self, name: str) -> Decimal:
+        if name not in self._means:
+            spec = self.inputs.get(name)
+            numbers = [
+                v.get(name) if v.get(name) is not None else (spec.default if spec else None)
+                for v in self.subject_values
+            ]
+            present = [n for n in numbers if isinstance(n, Decimal)]
+            if not present:
+                raise MissingFactError(name)
+            self._means[name] = sum(present, ZERO) / len(present)
+        return self._means[name]
+
+    # -- the steps ----------------------------------------------------------------------------
+    def evaluate(self, progress: Callable[[int, int], None] | None) -> Evaluation:
+        outcomes = self._score_subjects(progress)
+        assessable = {s.subject_id for s in self.scopes if not self.missing[s.subject_id]}
+        self._score_cohorts(outcomes, assessable)
+        lines, totals, groups = self._lines(outcomes, assessable)
+        ranks = self._rank(totals, self.scopes)
+        grades, notes = self._grade(totals, ranks)
+        mean_total = (sum(totals.values(), ZERO) / len(totals)) if totals else None
+        standing = _Standing(totals, ranks, grades, mean_total)
+        money_lines = self._pay(standing)
+        hits, flags = self._streaks(standing, money_lines)
+
+        sheets: list[ScoreSheet] = []
+        for subject in self.facts.subjects:
+            sid = subject.id
+            grade = grades.get(sid)
+            paid = money_lines.get(sid, [])
+            sheets.append(
+                ScoreSheet(
+                    subject_id=sid,
+                    subject_name=subject.name,
+                    assessable=sid in assessable,
+                    lines=tuple(lines.get(sid, ())),
+                    groups=tuple(groups.get(sid, ())),
+                    total=totals.get(sid),
+                    rank=ranks.get(sid),
+                    grade=grade,
+                    grade_name=self.levels[grade].name if grade else None,
+                    grade_note=notes.get(sid),
+                    flags=tuple(flags.get(sid, ())),
+                    money=tuple(paid),
+                    money_total=sum((m.amount for m in paid), ZERO),
+                    missing=tuple(self.missing[sid]),
+                    streak_hits=tuple(hits.get(sid, ())),
+                )
+            )
+        sheets.sort(key=lambda s: (not s.assessable, s.rank or 0, s.subject_id))
+        all_missing = tuple(m for s in sheets for m in s.missing)
+        scheme = self.scheme
+        return Evaluation(
+            scheme.id, scheme.version, self.period.label, tuple(sheets), mean_total, all_missing
+        )
+
+    def _score_subjects(self, progress: Callable[[int, int], None] | None) -> list[_Scored]:
+        """Local rules per subject, and the values cohort rules order subjects by."""
+        # Once, not per subject and indicator: (id, local rule or None, cohort rule or None,
+        # slot, zero_when); isinstance on the rule ABCs is not free.
+        plan = [
+            (
+                ind.id,
+                ind.rule if isinstance(ind.rule, LocalRule) else None,
+                ind.rule if isinstance(ind.rule, CohortRule) else None,
+                ind.slot,
+                ind.zero_when,
+            )
+            for ind in self.scheme.indicators
+        ]
+        outcomes: list[_Scored] = []
+        for scope in self.scopes:
+            mine: _Scored = {}
+            sid = scope.subject_id
+            for ind_id, local, cohort, slot, zero_when in plan:
+                scope.used = {}
+                try:
+                    if zero_when is not None and scope.holds(zero_when):
+                        self.zeroed[(sid, ind_id)] = Outcome(
+                            ZERO,
+                            f"{zero_when.text.zh}，不得分",
+                            f"{zero_when.text.en}: scores nothing",
+                        )
+                    if local is not None:
+                        outcome = local.score(slot, scope)
+                        if zero_when is not None:
+                            outcome = self.zeroed.get((sid, ind_id), outcome)
+                        mine[ind_id] = (outcome, _used(scope))
+                    elif cohort is not None:
+                        key = cohort.key(scope)
+                        self.keys[ind_id][sid] = (key, _used(scope))
+                except MissingFactError as gap:
+                    self._report(sid, gap.input_id, "not_assessable", f"{ind_id}: fact not given")
+                except BadFactError as bad:
+                    self._report(sid, bad.input_id, "not_assessable", f"{ind_id}: {bad.reason}")
+            outcomes.append(mine)
+            if progress is not None:
+                progress(len(outcomes), len(self.scopes))
+        return outcomes
+
+    def _score_cohorts(self, outcomes: list[_Scored], assessable: set[str]) -> None:
+        """Cohort rules score the assessable subjects against each other."""
+        for ind in self.scheme.indicators:
+            if not isinstance(ind.rule, CohortRule):
+                continue
+            keys = self.keys[ind.id]
+            cohort = {s: k for s, (k, _) in keys.items() if s in assessable}
+            scored = ind.rule.score_all(ind.slot, cohort)
+            for i, scope in enumerate(self.scopes):
+                sid = scope.subject_id
+                if sid in scored:
+                    outcome = self.zeroed.get((sid, ind.id), scored[sid])
+                    outcomes[i][ind.id] = (outcome, keys[sid][1])
+
+    def _lines(
+        self, outcomes: list[_Scored], assessable: set[str]
+    ) -> tuple[dict[str, list[Line]], dict[str, Decimal], dict[str, list[tuple[str, Decimal]]]]:
+        """Sheet lines, totals and group points of the assessable subjects."""
+        scheme = self.scheme
+        rounding = scheme.rounding if scheme.rounding.apply_to == "lines" else None
+        lines: dict[str, list[Line]] = {}
+        totals: dict[str, Decimal] = {}
+        groups: dict[str, list[tuple[str, Decimal]]] = {}
+        for i, scope in enumerate(self.scopes):
+            sid = scope.subject_id
+            if sid not in assessable:
+                continue
+            mine = outcomes[i]
+            lines[sid] = [_line(ind, *mine[ind.id], rounding) for ind in scheme.indicators]
+            totals[sid], groups[sid] = self._compose(lines[sid])
+            for name in sorted(scope.defaults):
+                default = shown(self.inputs[name].default)
+                self._report(sid, name, "default", f"not given; declared default {default}")
+        return lines, totals, groups
+
+    def _report(self, subject: str, input_id: str, resolution: str, reason: str) -> None:
+        """Record a missing or unusable fact once per subject, input and resolution."""
+        reports = self.missing[subject]
+        if all((m.input_id, m.resolution) != (input_id, resolution) for m in reports):
+            reports.append(MissingFactReport(subject, input_id, resolution, reason))
+
+    def _compose(self, lines: Sequence[Line]) -> tuple[Decimal, list[tuple[str, Decimal]]]:
+        per_group: dict[str, Decimal] = {}
+        for line in lines:
+            per_group[line.group] = per_group.get(line.group, ZERO) + line.points
+        total = ZERO
+        shown: list[tuple[str, Decimal]] = []
+        for group in self.scheme.groups:
+            points = per_group.get(group.id, ZERO)
+            if group.section == "bonus" and group.cap is not None:
+                points = min(points, group.cap)
+            if group.section == "deduction" and group.cap is not None:
+                points = max(points, -group.cap)
+            contribution = points * group.weight if group.section == "scored" else points
+            shown.append((group.id, contribution))
+            total += contribution
+        rounding = self.scheme.rounding
+        total = round_to(total, rounding.places, rounding.mode)
+        return total, shown
+
+    def _rank(
+        self, totals: Mapping[str, Decimal], scopes: Sequence[SubjectScope]
+    ) -> dict[str, int]:
+        by_id = {s.subject_id: s for s in scopes}
+        breakers = self.scheme.ranking.tiebreakers
+
+        def sort_key(subject: str) -> tuple[Any, ...]:
+            values: list[Decimal] = [-totals[subject]]
+            for b in breakers:
+                try:
+                    value = by_id[subject].value(b.by)
+                except (MissingFactError, BadFactError):
+                    value = ZERO
+                number = value if isinstance(value, Decimal) else ZERO
+                values.append(-number if b.descending else number)
+            return tuple(values)
+
+        ordered = sorted(totals, key=lambda s: (sort_key(s), s))
+        keyed = [(s, sort_key(s)) for s in ordered]
+        ranks: dict[str, int] = {}
+        previous: tuple[Any, ...] | None = None
+        rank = distinct = 0
+        for position, (subject, key) in enumerate(keyed, start=1):
+            if key != previous:
+                distinct += 1
+                rank = position if self.scheme.ranking.ties == "competition" else distinct
+                previous = key
+            ranks[subject] = rank
+        return ranks
+
+    def _grade(
+        self, totals: Mapping[str, Decimal], ranks: Mapping[str, int]
+    ) -> tuple[dict[str, str], dict[str, Text]]:
+        grades: dict[str, str] = {}
+        notes: dict[str, Text] = {}
+        spec = self.scheme.grades
+        if spec is None or not totals:
+            return grades, notes
+        count = len(totals)
+        pending = sorted(totals, key=lambda s: (ranks[s], s))
+        for level in spec.levels:
+            eligible = [
+                s for s in pending if level.min_total is None or totals[s] >= level.min_total
+            ]
+            if level.quota_percent is not None:
+                raw = Decimal(count) * level.quota_percent / 100
+                mode = "floor" if spec.quota_rounding == "floor" else "half_up"
+                quota = int(round_to(raw, 0, mode))
+                taken: list[str] = []
+                chosen: set[str] = set()
+                by_rank: dict[int, list[str]] = {}
+                for s in eligible:
+                    by_rank.setdefault(ranks[s], []).append(s)
+                for rank in sorted(by_rank):
+                    group = by_rank[rank]
+                    if len(taken) + len(group) > quota:
+                        break
+                    taken.extend(group)
+                    chosen.update(group)
+                for s in eligible:
+                    if s not in chosen:
+                        notes[s] = Text(
+                            f"总分达到{level.name.zh}标准，但{level.name.zh}名额为"
+                            f"{show(level.quota_percent)}%（{count}人中最多{quota}人），"
+                            f"按排名顺延至下一等次",
+                            f"meets {level.name.en} but its quota is "
+                            f"{show(level.quota_percent)}% (at most {quota} of {count}); "
+                            f"moved to the next level by rank",
+                        )
+                eligible = taken
+            for s in eligible:
+                grades[s] = level.id
+            pending = [s for s in pending if s not in grades]
+        return grades, notes
+
+    def _result_names(self, subject: str, standing: _Standing) -> dict[str, object]:
+        """Names a money ``when`` or a streak may use about the subject's result."""
+        return {
+            "rank": Decimal(standing.ranks.get(subject, 0)),
+            "subjects": Decimal(len(standing.totals)),
+            "total": standing.totals.get(subject, ZERO),
+            "mean_total": standing.mean_total if standing.mean_total is not None else ZERO,
+            "grade": standing.grades.get(subject, ""),
+            "assessable": subject in standing.totals,
+        }
+
+    def _pay(self, standing: _Standing) -> dict[str, list[MoneyLine]]:
+        """Money lines of every assessable subject, rule by rule."""
+        lines: dict[str, list[MoneyLine]] = {}
+        for rule in self.scheme.money:
+            prepared: dict[str, tuple[Payee, object]] = {}
+            for scope in self.scopes:
+                sid = scope.subject_id
+                if sid not in standing.totals:
+                    continue
+                scope.results = self._result_names(sid, standing)
+                grade = standing.grades.get(sid)
+                level = self.levels.get(grade) if grade else None
+                payee = Payee(
+                    sid, scope, standing.ranks.get(sid), grade, level.name if level else None
+                )
+                try:
+                    if rule.when is None or scope.holds(rule.when):
+                        prepared[sid] = (payee, rule.prepare(payee))
+                except (MissingFactError, BadFactError) as error:
+                    reason = error.reason if isinstance(error, BadFactError) else "fact not given"
+                    self._report(sid, error.input_id, "money_line_skipped", f"{rule.id}: {reason}")
+            for sid, paid in rule.settle(prepared).items():
+                lines.setdefault(sid, []).extend(paid)
+        return lines
+
+    def _streaks(
+        self, standing: _Standing, money_lines: Mapping[str, list[MoneyLine]]
+    ) -> tuple[dict[str, list[str]], dict[str, list[Flag]]]:
+        """Which streak conditions hold this period, and the flags they raise with history."""
+        hits: dict[str, list[str]] = {}
+        flags: dict[str, list[Flag]] = {}
+        if not self.scheme.streaks:
+            return hits, flags
+        for scope in self.scopes:
+            sid = scope.subject_id
+            hits[sid] = self._streak_hits(scope, standing, money_lines.get(sid, []))
+            raised = [
+                flag
+                for streak in self.scheme.streaks
+                if (
+                    flag := _flag(
+                        streak,
+                        [
+                            *(streak.id in h.get(sid, ()) for h in self.history),
+                            streak.id in hits[sid],
+                        ],
+                    )
+                )
+                is not None
+            ]
+            superseded = {
+                x for f in raised for s in self.scheme.streaks if s.id == f.id for x in s.supersedes
+            }
+            flags[sid] = [f for f in raised if f.id not in superseded]
+        return hits, flags
+
+    def _streak_hits(
+        self, scope: SubjectScope, standing: _Standing, paid: Sequence[MoneyLine]
+    ) -> list[str]:
+        if scope.subject_id not in standing.totals:
+            return []  # a period without a result breaks every streak
+        scope.results = self._result_names(scope.subject_id, standing)
+        for rule in self.scheme.money:
+            mine = [m for m in paid if m.rule_id == rule.id]
+            scope.results[f"money_{rule.id}"] = sum((m.amount for m in mine), ZERO)
+            scope.results[f"forfeited_{rule.id}"] = any(m.forfeited for m in mine)
+        hit: list[str] = []
+        for streak in self.scheme.streaks:
+            try:
+                if self.evaluator.condition(streak.when, scope.value):
+                    hit.append(streak.id)
+            except (MissingFactError, BadFactError, FormulaError):
+                continue
+        return hit
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """The period's results the money rules and streaks look at."""
+
+    totals: Mapping[str, Decimal]
+    ranks: Mapping[str, int]
+    grades: Mapping[str, str]
+    mean_total: Decimal | None
+
+
+_Scored = dict[str, tuple[Outcome, tuple[tuple[str, object], ...]]]
+
+
+def _flag(streak: Streak, series: Sequence[bool]) -> Flag | None:
+    """The flag ``streak`` raises given whether it held in each period, oldest first."""
+    if streak.consecutive is not None:
+        run = 0
+        for hit in reversed(series):
+            if not hit:
+                break
+            run += 1
+        return Flag(streak.id, streak.name, run) if run >= streak.consecutive else None
+    assert streak.cumulative is not None
+    assert streak.window is not None
+    recent = series[-streak.window :]
+    count = sum(recent)
+    return (
+        Flag(streak.id, streak.name, count) if recent[-1] and count >= streak.cumulative else None
+    )
+
+
+def _line(
+    ind: Indicator,
+    outcome: Outcome,
+    used: tuple[tuple[str, object], ...],
+    rounding: Rounding | None,
+) -> Line:
+    """The sheet line of one outcome: signed for deductions, rounded when lines are."""
+    points = -outcome.points if ind.section == "deduction" else outcome.points
+    if rounding is not None:
+        points = round_to(points, rounding.places, rounding.mode)
+    return Line(
+        ind.id,
+        ind.name,
+        ind.group,
+        ind.section,
+        points,
+        ind.max_points,
+        ind.rule.kind,
+        used,
+        ind.rule_text,
+        outcome.zh,
+        outcome.en,
+    )
+
+
+def _used(scope: SubjectScope) -> tuple[tuple[str, object], ...]:
+    """The values a line used, by name (formatted only when the sheet is written out)."""
+    used = scope.used
+    if len(used) == 1:
+        return tuple(used.items())
+    return tuple(sorted(used.items(), key=_first))
+
+
+def _first(item: tuple[str, object]) -> str:
+    return item[0]
+
+
+def shown(value: object) -> str:
+    """A fact value as text: decimals plain, booleans true/false, lists comma separated."""
+    if isinstance(value, Decimal):
+        return fmt(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return ",".join(f"{k}:{shown(v)}" for k, v in sorted(value.items())) or "{}"
+    if isinstance(value, list):
+        return ",".join(v.isoformat() if isinstance(v, date) else shown(v) for v in value)
+    return str(value)
+
+
+def _builtins(period: Period, calendar: WorkCalendar) -> dict[str, object]:
+    workdays = len(calendar.workdays(period.start, period.end)) if period.label else 0
+    end = period.end
+    month_end = end.day == gregorian.monthrange(end.year, end.month)[1]
+    return {
+        "workdays": Decimal(workdays),
+        "days": Decimal(period.days),
+        "weeks": Decimal(period.days) / 7,
+        "month": Decimal(end.month),
+        "is_quarter_end": month_end and end.month in (3, 6, 9, 12),
+        "is_year_end": month_end and end.month == 12,
+    }
+
+
+def _streak_hits(item: Evaluation | Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    if isinstance(item, Evaluation):
+        return {s.subject_id: frozenset(s.streak_hits) for s in item.sheets}
+    sheets = item.get("sheets", [])
+    return {
+        str(s.get("subject_id")): frozenset(s.get("streak_hits", ()))
+        for s in sheets
+        if isinstance(s, Mapping)
+    }

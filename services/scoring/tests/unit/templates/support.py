@@ -1,0 +1,28 @@
+"""Loading the seed templates and building facts for their worked examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.scoring.domain.engine import Evaluation, evaluate
+from services.scoring.domain.scheme import Scheme
+from services.scoring.templates import load_template
+
+
+def template(name: str) -> Scheme:
+    return load_template(name)
+
+
+def run(
+    scheme: Scheme,
+    period: str,
+    subjects: dict[str, dict[str, Any]],
+    shared: dict[str, Any] | None = None,
+    history: list[Evaluation] | None = None,
+) -> Evaluation:
+    facts = {
+        "period": period,
+        "shared": shared or {},
+        "subjects": [{"id": sid, "facts": values} for sid, values in subjects.items()],
+    }
+    return evaluate(scheme, facts, history or [])

@@ -1,0 +1,124 @@
+"""Seed 004 (剡湖街道, month, full-time grid workers): money rules and cards, by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from services.scoring.domain.engine import Evaluation
+
+from .support import run, template
+
+D = Decimal
+
+SCHEME = template("seed_004_shanhu_street_full_time_worker.yaml")
+
+
+def worker(**changes: Any) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "patrol_failing_days": [],
+        "meeting_absences_unexcused": 0,
+        "valid_info_reports": 20,
+        "unreported_violation": False,
+        "dispatched_tasks_completed": 4,
+        "star_score": 80,
+    }
+    facts.update(changes)
+    return facts
+
+
+def amounts(result: Evaluation, subject: str) -> dict[str, D]:
+    return {m.rule_id: m.amount for m in result.sheet(subject).money}
+
+
+def test_worked_example_february() -> None:
+    # 2024-02: no star ranking (not a quarter end); Fri 2/23 and Mon 2/26 are consecutive workdays
+    facts = worker(
+        patrol_failing_days=["2024-02-23", "2024-02-26"],
+        meeting_absences_unexcused=1,
+        valid_info_reports=17,
+        dispatched_tasks_completed=4,
+    )
+    result = run(SCHEME, "2024-02", {"w": facts})
+    assert amounts(result, "w") == {
+        "patrol_subsidy": 800 - 2 * 25 - 1 * 50,
+        "info_subsidy": 200 - 3 * 10,
+        "task_reward": 200,
+    }
+    assert result.sheet("w").money_total == 700 + 170 + 200
+    assert "最长连续2个工作日" in result.sheet("w").money_line("patrol_subsidy").zh
+
+
+def test_three_consecutive_working_days_forfeit_across_a_weekend() -> None:
+    # Thu 2024-03-07, Fri 03-08, Mon 03-11: three consecutive working days
+    facts = worker(patrol_failing_days=["2024-03-07", "2024-03-08", "2024-03-11"])
+    line = run(SCHEME, "2024-03", {"w": facts}).sheet("w").money_line("patrol_subsidy")
+    assert line.amount == 0
+    assert line.forfeited
+
+
+def test_five_scattered_days_forfeit_four_do_not() -> None:
+    five = ["2024-05-06", "2024-05-08", "2024-05-10", "2024-05-14", "2024-05-16"]
+    result = run(
+        SCHEME,
+        "2024-05",
+        {"five": worker(patrol_failing_days=five), "four": worker(patrol_failing_days=five[:4])},
+    )
+    assert amounts(result, "five")["patrol_subsidy"] == 0
+    assert amounts(result, "four")["patrol_subsidy"] == 800 - 4 * 25
+
+
+def test_make_up_workday_counts_as_a_working_day() -> None:
+    # 2024-02-04 (Sunday) was a make-up working day before the Spring Festival holiday:
+    # Fri 02-02, Sun 02-04 and Mon 02-05 are three consecutive working days
+    facts = worker(patrol_failing_days=["2024-02-02", "2024-02-04", "2024-02-05"])
+    assert amounts(run(SCHEME, "2024-02", {"w": facts}), "w")["patrol_subsidy"] == 0
+
+
+def test_information_subsidy_cancelled_and_task_reward_threshold() -> None:
+    result = run(
+        SCHEME,
+        "2024-02",
+        {
+            "a": worker(
+                unreported_violation=True, valid_info_reports=30, dispatched_tasks_completed=3
+            ),
+            "b": worker(valid_info_reports=0),
+        },
+    )
+    assert amounts(result, "a")["info_subsidy"] == 0
+    assert amounts(result, "a")["task_reward"] == 0
+    assert amounts(result, "b")["info_subsidy"] == 0  # 200 − 20 × 10, never below zero
+
+
+def test_quarterly_star_tiers_and_special_reward() -> None:
+    workers = {f"w{i:02d}": worker(star_score=100 - i) for i in range(1, 17)}
+    workers["w01"]["special_duty"] = True
+    result = run(SCHEME, "2024-03", workers)
+    stars = {s: amounts(result, s).get("star_reward") for s in workers}
+    assert [stars[f"w{i:02d}"] for i in range(1, 17)] == (
+        [D(300)] * 5 + [D(200)] * 5 + [D(100)] * 5 + [D(0)]
+    )
+    assert amounts(result, "w01")["special_reward"] == 500
+    assert "special_reward" not in amounts(result, "w02")
+
+
+def test_yellow_then_red_card() -> None:
+    forfeited = worker(patrol_failing_days=["2024-04-08", "2024-04-09", "2024-04-10"])
+    history: list[Evaluation] = []
+    april = run(SCHEME, "2024-04", {"w": forfeited}, history=history)
+    assert [f.id for f in april.sheet("w").flags] == ["yellow_card"]
+    history.append(april)
+    may = worker(patrol_failing_days=["2024-05-06", "2024-05-07", "2024-05-08"])
+    result = run(SCHEME, "2024-05", {"w": may}, history=history)
+    assert [f.id for f in result.sheet("w").flags] == ["red_card"]
+    fine = run(SCHEME, "2024-05", {"w": worker()}, history=history)
+    assert fine.sheet("w").flags == ()
+
+
+def test_non_working_days_do_not_count_as_failing_days() -> None:
+    # Sat 2024-06-15 and Sun 06-16 are not working days: only Fri 06-14 and Mon 06-17 count
+    facts = worker(patrol_failing_days=["2024-06-14", "2024-06-15", "2024-06-16", "2024-06-17"])
+    line = run(SCHEME, "2024-06", {"w": facts}).sheet("w").money_line("patrol_subsidy")
+    assert line.amount == 800 - 2 * 25
+    assert "另有2天非工作日不计" in line.zh
