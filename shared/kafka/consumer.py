@@ -171,6 +171,7 @@ class ConsumerRunner:
         max_records: int = 100,
         dlq_ack_timeout_s: float = 10.0,
         lag_interval_s: float = 5.0,
+        rejoin_after_s: float = 20.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         topics = [route.topic for route in routes]
@@ -203,6 +204,8 @@ class ConsumerRunner:
         self._resume_at: dict[TopicPartition, float] = {}
         self._last_commit = clock()
         self._last_lag = float("-inf")
+        self._rejoin_after_s = rejoin_after_s
+        self._unassigned_since: float | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -247,11 +250,38 @@ class ConsumerRunner:
 
     # -- the loop --------------------------------------------------------------------------
 
+    def _check_assignment(self) -> None:
+        """Re-join the group when it has left this consumer without partitions for too long.
+
+        A group that (re)balances while the broker has no partition metadata for the topics
+        yet (a broker that has just started, a topic just created) can hand this consumer an
+        empty assignment that kafka-python does not revisit; the events then wait forever.
+        Subscribing again forces a new rebalance. With more consumers than partitions an
+        empty assignment is legitimate, and the re-join is then only a harmless rebalance.
+        """
+        if self._consumer.assignment():
+            self._unassigned_since = None
+            return
+        now = self._clock()
+        if self._unassigned_since is None:
+            self._unassigned_since = now
+        elif now - self._unassigned_since >= self._rejoin_after_s:
+            log.warning(
+                "no partitions assigned for %.0f s: re-joining group %s",
+                now - self._unassigned_since,
+                self._group,
+            )
+            self._consumer.unsubscribe()
+            self._consumer.subscribe(list(self._routes))
+            self._unassigned_since = now
+
     def run_once(self) -> int:
         """One poll, its messages, and a (throttled) commit. Returns messages completed."""
         if not self._subscribed:
             self._consumer.subscribe(list(self._routes))
             self._subscribed = True
+            self._unassigned_since = self._clock()
+        self._check_assignment()
         self._resume_due()
         batch = self._consumer.poll(timeout_ms=self._poll_timeout_ms, max_records=self._max_records)
         completed = 0

@@ -168,6 +168,10 @@ class InMemoryConsumer:
                 tp = TopicPartition(topic, partition)
                 self._positions[tp] = self.broker.committed(self.group_id, tp) or 0
 
+    def unsubscribe(self) -> None:
+        self._positions.clear()
+        self._paused.clear()
+
     def poll(
         self, timeout_ms: int = 0, max_records: int | None = None
     ) -> Mapping[TopicPartition, Sequence[ConsumerRecord]]:
