@@ -114,10 +114,10 @@ def mongo_insert_many() -> Figure:
     return figure
 
 
-def token_verification() -> Figure:
-    realm = f"{KEYCLOAK}/realms/gridgov"
-    token = requests.post(
-        f"{realm}/protocol/openid-connect/token",
+def demo_token() -> str:
+    """A real access token of the demo admin of demo-town-a."""
+    response = requests.post(
+        f"{KEYCLOAK}/realms/gridgov/protocol/openid-connect/token",
         data={
             "grant_type": "password",
             "client_id": "gridgov-app",
@@ -125,7 +125,14 @@ def token_verification() -> Figure:
             "password": PASSWORD,
         },
         timeout=10,
-    ).json()["access_token"]
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def token_verification() -> Figure:
+    realm = f"{KEYCLOAK}/realms/gridgov"
+    token = demo_token()
     jwks = jwt.PyJWKClient(f"{realm}/protocol/openid-connect/certs")
     key = jwks.get_signing_key_from_jwt(token).key
     started = time.perf_counter()

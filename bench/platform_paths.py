@@ -16,9 +16,8 @@ import time
 import uuid
 
 import mongoengine
-import requests
 
-from bench.baselines import KEYCLOAK, MONGO_URI, PASSWORD, RESULTS, Figure
+from bench.baselines import MONGO_URI, RESULTS, Figure, demo_token
 from shared.auth import TokenVerifier
 from shared.events.envelope import Envelope
 from shared.kafka import OutboxRelay, make_producer
@@ -33,16 +32,7 @@ OUTBOX_DOCUMENTS = int(os.environ.get("BENCH_OUTBOX_DOCUMENTS", "5000"))
 
 def our_token_verification() -> Figure:
     settings = PlatformSettings.from_env(service="bench")
-    token = requests.post(
-        f"{KEYCLOAK}/realms/gridgov/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "gridgov-app",
-            "username": "admin.a",
-            "password": PASSWORD,
-        },
-        timeout=10,
-    ).json()["access_token"]
+    token = demo_token()
     verifier = TokenVerifier.from_settings(settings)
     verifier.verify(token)  # fetch the JWKS once, as the first request of a process does
     started = time.perf_counter()

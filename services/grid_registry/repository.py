@@ -40,12 +40,7 @@ class DivisionRepository(TenantRepository[DivisionDocument]):
     def list_divisions(self, *, offset: int, limit: int, kind: str | None = None) -> Page[Division]:
         filters = {"kind": kind} if kind else {}
         page = self.list(offset=offset, limit=limit, order_by=("code",), **filters)
-        return Page(
-            items=[_to_domain(doc) for doc in page.items],
-            total=page.total,
-            offset=page.offset,
-            limit=page.limit,
-        )
+        return page.map(_to_domain)
 
 
 def _to_domain(doc: DivisionDocument) -> Division:

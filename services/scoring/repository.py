@@ -46,12 +46,7 @@ class LedgerRepository(TenantRepository[LedgerEntryDocument]):
         page = self.list(
             offset=offset, limit=limit, order_by=("occurred_at", "event_id"), **filters
         )
-        return Page(
-            items=[_to_fact(doc) for doc in page.items],
-            total=page.total,
-            offset=page.offset,
-            limit=page.limit,
-        )
+        return page.map(_to_fact)
 
 
 def _to_fact(doc: LedgerEntryDocument) -> Fact:

@@ -231,7 +231,13 @@ class ConsumerRunner:
         """Poll and process until stopped; always commits what was handled and closes."""
         try:
             while not self._stopping.is_set():
-                self.run_once()
+                try:
+                    self.run_once()
+                except KafkaError as exc:
+                    # A broker outage surfacing through poll/commit/metadata: nothing handled
+                    # is lost (offsets are committed only after effects), so wait and go on.
+                    log.warning("Kafka unavailable, consumer keeps trying: %r", exc)
+                    self._stopping.wait(self._retry_backoff_max_s)
         finally:
             self.close()
 
@@ -445,6 +451,13 @@ class ConsumerRunner:
         except CommitFailedError as exc:
             # The group rebalanced: the new owner re-handles from the last commit (at-least-once).
             log.warning("commit failed after a rebalance; handled messages will repeat: %r", exc)
+        except KafkaError as exc:
+            # The broker is away (restart, network): keep the offsets and commit them on a later
+            # pass. Crashing here would kill the worker over a transient outage; the effects are
+            # already stored, and redelivery after a restart is absorbed by idempotent handlers.
+            log.warning("commit failed, will retry: %r", exc)
+            self._last_commit = now
+            return
         self._pending.clear()
         self._last_commit = now
 

@@ -11,7 +11,7 @@ each other's events; the loser gets `ConcurrentUpdate` and retries its use case.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -23,6 +23,8 @@ from pymongo.errors import DuplicateKeyError
 from shared.mongo.documents import PendingEvent, TenantDocument
 
 T = TypeVar("T", bound=TenantDocument)
+Item = TypeVar("Item")
+U = TypeVar("U")
 
 MAX_PAGE_SIZE = 500
 _MANAGED_FIELDS = frozenset({"_id", "tenant_id", "revision", "outbox"})
@@ -41,13 +43,22 @@ class ConcurrentUpdate(Conflict):
 
 
 @dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
+class Page(Generic[Item]):
     """One page of a list: `items`, the `total` matching, and the window asked for."""
 
-    items: list[T]
+    items: list[Item]
     total: int
     offset: int
     limit: int
+
+    def map(self, convert: Callable[[Item], U]) -> Page[U]:
+        """The same page with every item converted (documents to domain objects)."""
+        return Page(
+            items=[convert(item) for item in self.items],
+            total=self.total,
+            offset=self.offset,
+            limit=self.limit,
+        )
 
 
 class TenantRepository(Generic[T]):

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 
 import pytest
+import requests
+
+from shared.testing import token_endpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -76,47 +81,42 @@ def test_a_token_signed_with_none_is_rejected(api, keycloak_tokens):
     assert client.get("/divisions").status_code == 401
 
 
-def test_a_token_for_another_audience_is_rejected(api, keycloak_url):
-    import requests
-
-    # admin-cli exists in every realm and has no audience mapper for gridgov-api.
-    token = requests.post(
-        f"{keycloak_url}/realms/gridgov/protocol/openid-connect/token",
+def _password_token(keycloak_url: str, client_id: str) -> str:
+    """A real admin.a token issued to ``client_id`` (uses the shared demo-login helper)."""
+    password = os.environ.get("GRIDGOV_DEMO_PASSWORD", "gridgov-demo-pass")
+    response = requests.post(
+        token_endpoint(keycloak_url),
         data={
             "grant_type": "password",
-            "client_id": "admin-cli",
+            "client_id": client_id,
             "username": "admin.a",
-            "password": "gridgov-demo-pass",
+            "password": password,
         },
         timeout=10,
-    ).json()["access_token"]
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def _bearer(api, token: str):
     client = api("grid_registry", None)
     client.session.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def test_a_token_for_another_audience_is_rejected(api, keycloak_url):
+    # admin-cli exists in every realm and has no audience mapper for gridgov-api.
+    client = _bearer(api, _password_token(keycloak_url, "admin-cli"))
     assert client.get("/divisions").status_code == 401
 
 
 def test_an_expired_token_is_rejected(api, keycloak_url):
-    import time
-
-    import requests
-
     # gridgov-e2e-short-lived issues 2-second tokens (dev realm only) so expiry can be tested
     # against a genuine Keycloak signature.
-    token = requests.post(
-        f"{keycloak_url}/realms/gridgov/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "gridgov-e2e-short-lived",
-            "username": "admin.a",
-            "password": "gridgov-demo-pass",
-        },
-        timeout=10,
-    ).json()["access_token"]
-    client = api("grid_registry", None)
-    client.session.headers["Authorization"] = f"Bearer {token}"
+    token = _password_token(keycloak_url, "gridgov-e2e-short-lived")
+    client = _bearer(api, token)
     assert client.get("/divisions").status_code == 200
-    claims = _claims(token)
-    time.sleep(max(0, claims["exp"] - time.time()) + 1 + LEEWAY_SECONDS)
+    time.sleep(max(0, _claims(token)["exp"] - time.time()) + 1 + LEEWAY_SECONDS)
     assert client.get("/divisions").status_code == 401
 
 
