@@ -98,6 +98,8 @@ class WorkCalendar:
             try:
                 return bool(chinese_calendar.is_workday(day))
             except NotImplementedError:
+                # chinesecalendar raises this for years its data does not cover yet; such a
+                # day counts by weekday and overrides, and `covers()` lets callers report it.
                 pass
         return day.weekday() < 5
 
