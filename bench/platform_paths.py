@@ -49,8 +49,8 @@ def our_token_verification() -> Figure:
 def our_outbox_relay() -> Figure:
     # A throw-away document class on its own collection and topic, so the bench touches no
     # service data; it goes through the same TenantRepository.add and OutboxRelay as services.
-    from services.grid_registry.documents import DivisionDocument  # noqa: PLC0415
-    from services.grid_registry.repository import DivisionRepository  # noqa: PLC0415
+    from services.grid_registry.documents.divisions import DivisionDocument  # noqa: PLC0415
+    from services.grid_registry.repository.divisions import DivisionRepository  # noqa: PLC0415
 
     run = uuid.uuid4().hex[:8]
     topic = f"bench.outbox.{run}"

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.grid_registry import views
-from services.grid_registry.documents import DivisionDocument
+from services.grid_registry.documents.divisions import DivisionDocument
 from services.grid_registry.settings import RegistrySettings, load
+from services.grid_registry.views import divisions
 from shared import runtime
 
 DOCUMENTS = (DivisionDocument,)
-BLUEPRINTS = (views.blp,)
+BLUEPRINTS = (divisions.blp,)
 
 
 def api(settings: RegistrySettings | None = None) -> Flask:

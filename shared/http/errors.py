@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from shared import mongo
+from shared import errors, mongo
 from shared.auth import NotAuthenticated, PermissionDenied
 from shared.http.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -147,6 +147,14 @@ def to_problem(exc: BaseException) -> Problem:  # noqa: PLR0911 - one return per
     if isinstance(exc, mongo.NotFound):
         return NotFound(str(exc))
     if isinstance(exc, mongo.Conflict):
+        return Conflict(str(exc))
+    # Domain rules broken by the client's input: 422 naming every field, 409 for a wrong state.
+    if isinstance(exc, errors.InvalidInput):
+        return UnprocessableContent(
+            "the request breaks a rule",
+            errors=[FieldError(problem.field, problem.reason) for problem in exc.problems],
+        )
+    if isinstance(exc, errors.StateConflict):
         return Conflict(str(exc))
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)

@@ -14,13 +14,14 @@ business change, because FerretDB and standalone MongoDB have no multi-document 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import mongoengine as me
 
+from shared.events.contracts import contract_for, validate_payload
 from shared.events.envelope import Envelope
 
 _FORBIDDEN_INDEX_OPTIONS = frozenset(
@@ -48,6 +49,34 @@ class PendingEvent:
     topic: str
     aggregate_id: str
     envelope: Envelope
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        type: str,
+        version: int,
+        tenant_id: str,
+        aggregate_id: str,
+        payload: Mapping[str, Any],
+        producer: str,
+        correlation_id: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> PendingEvent:
+        """The outbox entry for one domain event: payload checked against its contract, topic
+        taken from the contract, key ``tenant_id:aggregate_id``. `InvalidMessage` names the
+        fields when the payload breaks the contract (a bug in the producer, never the client)."""
+        contract = contract_for(type, version)
+        envelope = Envelope.new(
+            type=type,
+            version=version,
+            tenant_id=tenant_id,
+            producer=producer,
+            payload=validate_payload(type, version, payload),
+            correlation_id=correlation_id,
+            occurred_at=occurred_at,
+        )
+        return cls(str(contract.topic), aggregate_id, envelope)
 
     def to_entry(self) -> OutboxEntry:
         """The embedded outbox entry for this event."""

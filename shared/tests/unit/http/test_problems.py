@@ -12,7 +12,9 @@ from flask import Flask, abort
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from shared.errors import FieldProblem, InvalidInput, StateConflict
 from shared.http import PROBLEM_CONTENT_TYPE
+from shared.http.errors import to_problem
 from shared.testing.tokens import LocalIssuer
 
 from .conftest import BODY_LIMIT
@@ -324,3 +326,18 @@ def test_werkzeug_aborts_render_as_problems(
 
     body = problem(app.test_client().get(f"/abort-{status}", headers=worker_headers), status)
     assert body["type"] == f"urn:gridgov:problem:{slug}"
+
+
+def test_domain_errors_are_rendered_without_a_try_in_the_view() -> None:
+
+    invalid = to_problem(
+        InvalidInput([FieldProblem("boundary", "self-intersects"), FieldProblem("code", "empty")])
+    )
+    assert invalid.status == 422
+    assert [(e.field, e.reason) for e in invalid.errors] == [
+        ("boundary", "self-intersects"),
+        ("code", "empty"),
+    ]
+    assert to_problem(StateConflict("grid G-1 is already retired")).status == 409
+    with pytest.raises(ValueError, match="at least one"):
+        InvalidInput([])

@@ -1,9 +1,10 @@
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import mongoengine as me
 import pytest
 
-from shared.events.envelope import Envelope
+from shared.events.envelope import Envelope, InvalidMessage
 from shared.mongo.documents import (
     PendingEvent,
     TenantDocument,
@@ -75,3 +76,34 @@ def test_pending_event_becomes_an_outbox_entry_with_canonical_envelope() -> None
     assert entry.topic == "gridgov.registry.divisions"
     assert entry.envelope.encode() == envelope.to_bytes()
     assert entry.created_at.tzinfo is not None
+
+
+def test_pending_event_record_checks_the_contract_and_takes_its_topic() -> None:
+
+    payload = {
+        "division_id": "d-1",
+        "code": "A-V01",
+        "name": "东风村",
+        "kind": "village",
+        "created_by": "u-1",
+    }
+    pending = PendingEvent.record(
+        type="division.created",
+        version=1,
+        tenant_id="t-1",
+        aggregate_id="d-1",
+        payload=payload,
+        producer="grid_registry",
+        occurred_at=datetime(2026, 11, 22, tzinfo=UTC),
+    )
+    assert pending.topic == "gridgov.registry.divisions"
+    assert pending.to_entry().key == "t-1:d-1"
+    with pytest.raises(InvalidMessage, match="kind"):
+        PendingEvent.record(
+            type="division.created",
+            version=1,
+            tenant_id="t-1",
+            aggregate_id="d-1",
+            payload={**payload, "kind": "castle"},
+            producer="grid_registry",
+        )

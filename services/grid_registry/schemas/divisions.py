@@ -1,10 +1,10 @@
-"""HTTP request and response schemas of grid_registry (never reused as event contracts)."""
+"""Division request and response schemas."""
 
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from services.grid_registry.domain import CODE_PATTERN, NAME_MAX, DivisionKind
+from services.grid_registry.domain.divisions import CODE_PATTERN, NAME_MAX, DivisionKind
 from shared.http import BaseSchema, FilteredPageQuerySchema
 
 KINDS = [kind.value for kind in DivisionKind]

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.grid_registry.domain import DivisionKind, InvalidDivision, register_division
+from services.grid_registry.domain.divisions import DivisionKind, register_division
+from shared.errors import InvalidInput
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -45,7 +46,7 @@ def test_a_division_records_its_creation():
     ],
 )
 def test_invalid_divisions_name_the_field(field, value):
-    with pytest.raises(InvalidDivision) as raised:
+    with pytest.raises(InvalidInput) as raised:
         register(**{field: value})
     assert raised.value.field == field
 

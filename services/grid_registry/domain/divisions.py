@@ -1,8 +1,4 @@
-"""Grid registry domain: divisions (villages and communities) of a tenant.
-
-Plain Python. Entities validate their own invariants and record what happened as past-tense
-events; persistence and publishing are the use cases' business.
-"""
+"""Divisions: the villages (村) and communities (社区) a tenant divides its territory into."""
 
 from __future__ import annotations
 
@@ -10,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from shared.errors import InvalidInput
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 NAME_MAX = 64
@@ -20,15 +18,6 @@ class DivisionKind(StrEnum):
 
     VILLAGE = "village"
     COMMUNITY = "community"
-
-
-class InvalidDivision(ValueError):
-    """A division that breaks an invariant; ``field`` names the offending attribute."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -67,21 +56,21 @@ def register_division(
     actor: str,
     now: datetime,
 ) -> tuple[Division, DivisionCreated]:
-    """Build a new division and the event recording it; raises ``InvalidDivision``."""
+    """Build a new division and the event recording it; raises ``InvalidInput``."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     code = code.strip()
     name = name.strip()
     if not CODE_PATTERN.match(code):
-        raise InvalidDivision(
+        raise InvalidInput.of(
             "code", "1-32 letters, digits, '-' or '_', starting with a letter or digit"
         )
     if not name or len(name) > NAME_MAX:
-        raise InvalidDivision("name", f"must be 1-{NAME_MAX} characters")
+        raise InvalidInput.of("name", f"must be 1-{NAME_MAX} characters")
     try:
         division_kind = DivisionKind(kind)
     except ValueError:
-        raise InvalidDivision("kind", "must be one of: village, community") from None
+        raise InvalidInput.of("kind", "must be one of: village, community") from None
     division = Division(
         division_id=division_id,
         tenant_id=tenant_id,

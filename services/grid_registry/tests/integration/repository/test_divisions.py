@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.grid_registry import use_cases
-from services.grid_registry.documents import DivisionDocument
-from services.grid_registry.repository import DivisionRepository
+from services.grid_registry.documents.divisions import DivisionDocument
+from services.grid_registry.repository.divisions import DivisionRepository
+from services.grid_registry.use_cases import divisions as use_cases
 from shared.events.envelope import Envelope
 from shared.mongo import Conflict, NotFound
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC
 
-from services.grid_registry.documents import DivisionDocument
-from services.grid_registry.domain import Division
+from services.grid_registry.documents.divisions import DivisionDocument
+from services.grid_registry.domain.divisions import Division
 from shared.mongo import Page, PendingEvent, TenantRepository
 
 

@@ -1,4 +1,4 @@
-"""grid_registry's HTTP API: parse -> one use case -> render."""
+"""村/社区 (divisions): create, read, list."""
 
 from __future__ import annotations
 
@@ -7,24 +7,19 @@ from typing import Any
 from flask import current_app, g, url_for
 from flask.views import MethodView
 
-from services.grid_registry import use_cases
-from services.grid_registry.domain import Division, InvalidDivision
-from services.grid_registry.repository import DivisionRepository
-from services.grid_registry.schemas import DivisionCreateSchema, DivisionQuerySchema, DivisionSchema
-from shared.auth import Role, current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, FieldError, Page, PageRequest, UnprocessableContent, page_schema
+from services.grid_registry.domain.divisions import Division
+from services.grid_registry.repository.divisions import DivisionRepository
+from services.grid_registry.schemas.divisions import (
+    DivisionCreateSchema,
+    DivisionQuerySchema,
+    DivisionSchema,
+)
+from services.grid_registry.use_cases import divisions as use_cases
+from services.grid_registry.views import READERS, WRITERS
+from shared.auth import current_principal, current_tenant_id, require_roles
+from shared.http import Blueprint, Page, PageRequest, page_schema
 
 blp = Blueprint("divisions", __name__, url_prefix="/divisions", description="村/社区 (divisions)")
-
-READERS = (
-    Role.TENANT_ADMIN,
-    Role.CENTER_STAFF,
-    Role.INSPECTOR,
-    Role.GRID_LEADER,
-    Role.GRID_WORKER,
-    Role.GRID_INSTRUCTOR,
-)
-WRITERS = (Role.TENANT_ADMIN, Role.CENTER_STAFF)
 
 
 def _repo() -> DivisionRepository:
@@ -49,17 +44,9 @@ class Divisions(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any]) -> tuple[Division, int, dict[str, str]]:
         """Register a village or community; publishes `division.created`."""
-        try:
-            division = use_cases.create_division(
-                repo=_repo(),
-                actor=current_principal().subject,
-                correlation_id=g.request_id,
-                **body,
-            )
-        except InvalidDivision as exc:
-            raise UnprocessableContent(
-                str(exc), errors=[FieldError(exc.field, exc.reason)]
-            ) from exc
+        division = use_cases.create_division(
+            repo=_repo(), actor=current_principal().subject, correlation_id=g.request_id, **body
+        )
         location = url_for("divisions.DivisionById", division_id=division.division_id)
         current_app.logger.info("division created", extra={"division_id": division.division_id})
         return division, 201, {"Location": location}

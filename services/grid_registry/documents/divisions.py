@@ -1,4 +1,4 @@
-"""MongoDB documents of grid_registry (tenant_id first in every index)."""
+"""The division document."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import mongoengine as me
 
-from services.grid_registry.domain import DivisionKind
+from services.grid_registry.domain.divisions import DivisionKind
 from shared.mongo import TenantDocument
 
 

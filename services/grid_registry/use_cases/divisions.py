@@ -1,8 +1,4 @@
-"""grid_registry's use cases: load -> domain -> save (with the events in the outbox).
-
-Every function takes keyword arguments only, and the repository already bound to the caller's
-tenant, so a use case cannot reach another tenant's data.
-"""
+"""Division use cases."""
 
 from __future__ import annotations
 
@@ -10,13 +6,10 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from services.grid_registry import domain
-from services.grid_registry.repository import DivisionRepository
-from shared.events.contracts import contract_for, validate_payload
-from shared.events.envelope import Envelope
+from services.grid_registry.domain import divisions as domain
+from services.grid_registry.repository.divisions import DivisionRepository
+from services.grid_registry.use_cases import PRODUCER
 from shared.mongo import NotFound, Page, PendingEvent
-
-PRODUCER = "grid_registry"
 
 
 def create_division(
@@ -39,28 +32,23 @@ def create_division(
         actor=actor,
         now=clock(),
     )
-    payload = validate_payload(
-        event.type,
-        event.version,
-        {
+    pending = PendingEvent.record(
+        type=event.type,
+        version=event.version,
+        tenant_id=repo.tenant_id,
+        aggregate_id=division.division_id,
+        payload={
             "division_id": event.division_id,
             "code": event.code,
             "name": event.name,
             "kind": event.kind.value,
             "created_by": event.created_by,
         },
-    )
-    envelope = Envelope.new(
-        type=event.type,
-        version=event.version,
-        tenant_id=repo.tenant_id,
         producer=PRODUCER,
-        payload=payload,
         correlation_id=correlation_id,
         occurred_at=event.occurred_at,
     )
-    topic = contract_for(event.type, event.version).topic
-    return repo.add_division(division, [PendingEvent(topic, division.division_id, envelope)])
+    return repo.add_division(division, [pending])
 
 
 def get_division(*, repo: DivisionRepository, division_id: str) -> domain.Division:

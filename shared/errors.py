@@ -1,0 +1,50 @@
+"""Errors domain code raises about a client's input, free of any framework.
+
+Domain modules may not import `shared.http` (import-linter), yet every invalid request must be
+answered with a 422 naming the field, and every "not in this state" with a 409. Domains raise
+these; `shared.http.errors.to_problem` renders them, so views need no try/except per use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One invalid field: its path as the client sent it (``boundary.coordinates``) and why."""
+
+    field: str
+    reason: str
+
+
+class InvalidInput(ValueError):
+    """One or more fields break a domain rule (rendered as 422 with every field listed)."""
+
+    def __init__(self, problems: Iterable[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        if not self.problems:
+            raise ValueError("InvalidInput needs at least one problem")
+        super().__init__("; ".join(f"{p.field}: {p.reason}" for p in self.problems))
+
+    @classmethod
+    def of(cls, field: str, reason: str) -> InvalidInput:
+        """The common case: one field, one reason."""
+        return cls([FieldProblem(field, reason)])
+
+    @property
+    def field(self) -> str:
+        """The first offending field (most errors have exactly one)."""
+        return self.problems[0].field
+
+    @property
+    def reason(self) -> str:
+        return self.problems[0].reason
+
+
+class StateConflict(ValueError):
+    """The request is valid but the object is not in a state that allows it (rendered as 409).
+
+    Example: retiring a grid that is already retired, ending a membership before it started.
+    """
