@@ -26,10 +26,13 @@ class Topic(StrEnum):
     """Logical topics; the value is the physical name."""
 
     IDENTITY_TENANTS = "gridgov.identity.tenants"
+    IDENTITY_USERS = "gridgov.identity.users"
     REGISTRY_DIVISIONS = "gridgov.registry.divisions"
     REGISTRY_GRIDS = "gridgov.registry.grids"
     REGISTRY_TEAMS = "gridgov.registry.teams"
     REGISTRY_SUBJECTS = "gridgov.registry.subjects"
+    REGISTRY_BASE_INFO = "gridgov.registry.baseinfo"
+    REGISTRY_FILINGS = "gridgov.registry.filings"
     INTAKE_EVENTS = "gridgov.intake.events"
     PATROL_POINTS = "gridgov.patrol.points"
     PATROL_DAILY = "gridgov.patrol.daily"
@@ -56,10 +59,13 @@ def dlq_name(topic: str) -> str:
 # keep a long history; GPS points are high-volume and only needed until summarised.
 TOPIC_SPECS: dict[Topic, TopicSpec] = {
     Topic.IDENTITY_TENANTS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
+    Topic.IDENTITY_USERS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_DIVISIONS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_GRIDS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_TEAMS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_SUBJECTS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
+    Topic.REGISTRY_BASE_INFO: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
+    Topic.REGISTRY_FILINGS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.INTAKE_EVENTS: TopicSpec(partitions=6, retention_ms=30 * _DAY_MS),
     Topic.PATROL_POINTS: TopicSpec(partitions=12, retention_ms=7 * _DAY_MS),
     Topic.PATROL_DAILY: TopicSpec(partitions=6, retention_ms=90 * _DAY_MS),

@@ -9,7 +9,7 @@ from typing import Any
 from kafka import KafkaConsumer
 
 from shared.events.contracts import contract_for
-from shared.events.contracts.registry import DIVISION_CREATED
+from shared.events.contracts.registry.divisions import DIVISION_CREATED
 from shared.events.envelope import Envelope
 from shared.tests.integration.stack import KAFKA_BOOTSTRAP
 

@@ -11,7 +11,7 @@ from shared.events.contracts import (
     validate_payload,
 )
 from shared.events.contracts.identity import TENANT_ONBOARDED
-from shared.events.contracts.registry import DIVISION_CREATED
+from shared.events.contracts.registry.divisions import DIVISION_CREATED
 from shared.events.envelope import Envelope, InvalidMessage
 from shared.events.topics import Topic
 

@@ -2,10 +2,13 @@ from shared.events.topics import DLQ_SUFFIX, TOPIC_SPECS, Topic, dlq_name
 
 EXPECTED = {
     "gridgov.identity.tenants",
+    "gridgov.identity.users",
     "gridgov.registry.divisions",
     "gridgov.registry.grids",
     "gridgov.registry.teams",
     "gridgov.registry.subjects",
+    "gridgov.registry.baseinfo",
+    "gridgov.registry.filings",
     "gridgov.intake.events",
     "gridgov.patrol.points",
     "gridgov.patrol.daily",

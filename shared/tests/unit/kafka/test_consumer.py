@@ -8,7 +8,7 @@ from kafka.structs import TopicPartition
 from prometheus_client import REGISTRY
 
 from shared.events.contracts import contract_for
-from shared.events.contracts.registry import DIVISION_CREATED
+from shared.events.contracts.registry.divisions import DIVISION_CREATED
 from shared.events.envelope import Envelope
 from shared.kafka.consumer import (
     ConsumerRunner,

@@ -1,0 +1,8 @@
+"""Contracts published by the grid_registry service, one module per aggregate.
+
+Importing a module registers its contracts; add a line here for each new module.
+"""
+
+from shared.events.contracts.registry import divisions
+
+__all__ = ["divisions"]
