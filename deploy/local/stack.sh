@@ -4,6 +4,7 @@
 #
 #   stack.sh up [component...]     install what is missing, start what is down, wait for health
 #   stack.sh down [component...]   stop (services first, then infrastructure)
+#   stack.sh restart <service>     restart one service's API and worker (after a code change)
 #   stack.sh status                one line per component: name, URL, state
 #   stack.sh logs [component]      tail the logs
 #   stack.sh install               download and build the servers only
@@ -70,5 +71,6 @@ cmd_install() { ferretdb_install; kafka_install; keycloak_install; prometheus_in
 
 case "${1:-}" in
   up | down | status | logs | install) c="$1"; shift; "cmd_$c" "$@" ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  restart) [ $# -eq 2 ] || { echo "usage: stack.sh restart <service>" >&2; exit 2; }; service_restart "$2" ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac

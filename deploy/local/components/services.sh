@@ -57,6 +57,17 @@ services_start() {
   wait_for services 60 services_health || die "services: not healthy after 60 s, see $INFRA/logs/*-api.log"
 }
 
+service_restart() {
+  # One service's API and worker, e.g. after changing its code (the others keep running).
+  local svc="$1"
+  [[ " ${SERVICES[*]} " == *" $svc "* ]] || die "services: unknown service '$svc' (one of: ${SERVICES[*]})"
+  stop_bg "$svc-worker" 20; stop_bg "$svc-api" 20
+  service_start "$svc"
+  local port; port="$(svc_var "$svc" PORT)"
+  wait_for "$svc" 60 http_ok "http://127.0.0.1:$port/healthz" \
+    || die "$svc: not healthy after 60 s, see $INFRA/logs/$svc-api.log"
+}
+
 services_stop() {
   local svc
   for svc in "${SERVICES[@]}"; do stop_bg "$svc-worker" 20; stop_bg "$svc-api" 20; done
