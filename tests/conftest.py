@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.kafka_tail import TopicTail
+
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = {
     "identity": int(os.environ.get("IDENTITY_PORT", "8101")),
@@ -92,3 +94,18 @@ def stopped() -> Iterator[Callable[[str], None]]:
     yield stop
     for component in down:
         stack("up", component)
+
+
+@pytest.fixture
+def topic_tail() -> Iterator[Callable[..., TopicTail]]:
+    """``topic_tail(Topic.REGISTRY_GRIDS, ...)``: watch topics from now on (see kafka_tail)."""
+    tails: list[TopicTail] = []
+
+    def make(*topics: str) -> TopicTail:
+        tail = TopicTail([str(topic) for topic in topics])
+        tails.append(tail)
+        return tail
+
+    yield make
+    for tail in tails:
+        tail.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.events.topics import Topic
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -86,3 +87,19 @@ def test_every_service_is_healthy_ready_documented_and_measured(api, service):
     metrics = anonymous.get("/metrics")
     assert metrics.status_code == 200
     assert "gridgov_http_requests_total" in metrics.text
+
+
+def test_a_created_division_appears_exactly_once_on_its_topic(api, unique_code, topic_tail):
+    tail = topic_tail(Topic.REGISTRY_DIVISIONS)
+    created = api("grid_registry", "admin.a").post(
+        "/divisions", json={"code": unique_code, "name": "一次村", "kind": "village"}
+    )
+    assert created.status_code == 201, created.text
+    division_id = created.json()["division_id"]
+
+    seen = tail.wait_for(
+        lambda _topic, envelope: envelope.payload.get("division_id") == division_id, count=1
+    )
+
+    assert [envelope.type for _, envelope in seen] == ["division.created"]
+    assert seen[0][1].tenant_id == "demo-town-a"
