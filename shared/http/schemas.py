@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, TypeVar, cast
 
 import flask
@@ -40,6 +41,9 @@ class JsonBodyParser(FlaskParser):
             ) from exc
 
 
+_ROLES_DOC_KEY = "gridgov_roles"
+
+
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
     """flask-smorest's Blueprint with the hardened JSON parser; ``create_app`` requires it.
 
@@ -48,6 +52,38 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # flask-smorest
     """
 
     ARGUMENTS_PARSER = JsonBodyParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_auth_doc)
+
+    def _store_endpoint_docs(
+        self, endpoint: str, obj: Any, parameters: Any, tags: Any, **options: Any
+    ) -> None:
+        # Remember per operation which roles its guard demands (None: no role guard), read
+        # from the attribute ``require_roles`` leaves on the view, for ``_prepare_auth_doc``.
+        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
+        for method, info in self._docs[endpoint].items():
+            if method == "parameters":
+                continue
+            view = getattr(obj, method, None) if isinstance(obj, type) else obj
+            info[_ROLES_DOC_KEY] = getattr(view, "_gridgov_roles", None)
+
+    @staticmethod
+    def _prepare_auth_doc(
+        doc: dict[str, Any], doc_info: dict[str, Any], **_: Any
+    ) -> dict[str, Any]:
+        """Document the 401 of every authenticated operation and the 403 of guarded ones."""
+        if doc_info.get("manual_doc", {}).get("security") == []:
+            return doc
+        responses = doc.setdefault("responses", {})
+        responses.setdefault(401, HTTPStatus.UNAUTHORIZED.name)
+        roles = doc_info.get(_ROLES_DOC_KEY)
+        if roles is not None:
+            responses.setdefault(403, HTTPStatus.FORBIDDEN.name)
+            if roles:
+                doc.setdefault("x-required-roles", list(roles))
+        return doc
 
     def route(self, rule: str, *args: Any, **kwargs: Any) -> Callable[[F], F]:
         """See ``flask_smorest.Blueprint.route``."""

@@ -130,6 +130,18 @@ def test_openapi_declares_bearer_auth_and_public_probes(client: FlaskClient) -> 
     assert {"type", "title", "status", "errors", "request_id"} <= error["properties"].keys()
 
 
+def test_openapi_lists_401_and_the_roles_behind_each_403(client: FlaskClient) -> None:
+    paths = client.get("/openapi.json").get_json()["paths"]
+    post = paths["/things"]["post"]
+    assert post["responses"]["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}
+    assert post["responses"]["403"] == {"$ref": "#/components/responses/FORBIDDEN"}
+    assert post["x-required-roles"] == ["tenant-admin"]
+    any_role = paths["/things/{thing_id}"]["get"]
+    assert "403" in any_role["responses"]  # tenant-scoped: an untenanted token is refused
+    assert "x-required-roles" not in any_role
+    assert "401" not in paths["/healthz"]["get"]["responses"]
+
+
 def test_blueprints_must_use_the_hardened_parser(make_app: Callable[..., Flask]) -> None:
     with pytest.raises(TypeError, match=r"shared\.http\.Blueprint"):
         make_app(blueprints=[PlainBlueprint("plain", __name__)])
