@@ -7,13 +7,47 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.grid_registry.documents.base_info import (
+    BaseInfoSnapshotDocument,
+    BaseInfoSubCategoryDocument,
+)
 from services.grid_registry.documents.divisions import DivisionDocument
+from services.grid_registry.documents.filings import FilingDocument, FilingItemDocument
+from services.grid_registry.documents.grids import GridDocument, GridSetVersionDocument
+from services.grid_registry.documents.subjects import SubjectDocument
+from services.grid_registry.documents.teams import GridTeamDocument
 from services.grid_registry.settings import RegistrySettings, load
-from services.grid_registry.views import divisions
+from services.grid_registry.views import (
+    base_info,
+    divisions,
+    filings,
+    grids,
+    subjects,
+    teams,
+    workbooks,
+)
 from shared import runtime
 
-DOCUMENTS = (DivisionDocument,)
-BLUEPRINTS = (divisions.blp,)
+DOCUMENTS = (
+    GridDocument,
+    GridSetVersionDocument,
+    DivisionDocument,
+    BaseInfoSnapshotDocument,
+    BaseInfoSubCategoryDocument,
+    FilingItemDocument,
+    FilingDocument,
+    GridTeamDocument,
+    SubjectDocument,
+)
+BLUEPRINTS = (
+    grids.blp,
+    divisions.blp,
+    base_info.blp,
+    filings.blp,
+    workbooks.blp,
+    teams.blp,
+    subjects.blp,
+)
 
 
 def api(settings: RegistrySettings | None = None) -> Flask:

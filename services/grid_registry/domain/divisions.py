@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -89,3 +89,45 @@ def register_division(
         occurred_at=now,
     )
     return division, event
+
+
+@dataclass(frozen=True)
+class DivisionUpdated:
+    """A division's name or kind changed; its code never does (imports match on it)."""
+
+    division_id: str
+    code: str
+    name: str
+    kind: DivisionKind
+    updated_by: str
+    occurred_at: datetime
+
+    type = "division.updated"
+    version = 1
+
+
+def update_division(
+    division: Division, *, name: str, kind: str, actor: str, now: datetime
+) -> tuple[Division, DivisionUpdated | None]:
+    """The division with a new name and kind, and the event; no event when nothing changed."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise InvalidInput.of("name", f"must be 1-{NAME_MAX} characters")
+    try:
+        division_kind = DivisionKind(kind)
+    except ValueError:
+        raise InvalidInput.of("kind", "must be one of: village, community") from None
+    if (name, division_kind) == (division.name, division.kind):
+        return division, None
+    updated = replace(division, name=name, kind=division_kind)
+    event = DivisionUpdated(
+        division_id=division.division_id,
+        code=division.code,
+        name=name,
+        kind=division_kind,
+        updated_by=actor,
+        occurred_at=now,
+    )
+    return updated, event

@@ -6,7 +6,7 @@ speaks domain objects to the use cases.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC
 
 from services.grid_registry.documents.divisions import DivisionDocument
@@ -32,6 +32,20 @@ class DivisionRepository(TenantRepository[DivisionDocument]):
             events,
         )
         return division
+
+    def update_division(self, division: Division, events: Sequence[PendingEvent]) -> Division:
+        """Write a division's new name and kind with its events in one write."""
+        doc = self.require(division.division_id)
+        doc.name = division.name
+        doc.kind = division.kind
+        self.save(doc, events)
+        return division
+
+    def divisions_by_code(self, codes: Collection[str]) -> dict[str, Division]:
+        """The divisions among ``codes`` that exist in this tenant, by code."""
+        if not codes:
+            return {}
+        return {doc.code: _to_domain(doc) for doc in self._query(code__in=sorted(set(codes)))}
 
     def find_division(self, division_id: str) -> Division | None:
         doc = self.get(division_id)

@@ -3,6 +3,6 @@
 Importing a module registers its contracts; add a line here for each new module.
 """
 
-from shared.events.contracts.registry import divisions
+from shared.events.contracts.registry import base_info, divisions, filings, grids, subjects, teams
 
-__all__ = ["divisions"]
+__all__ = ["base_info", "divisions", "filings", "grids", "subjects", "teams"]

@@ -23,3 +23,17 @@ class DivisionCreatedV1(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(DIVISION_KINDS))
     created_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+DIVISION_UPDATED = "division.updated"
+
+
+@register(DIVISION_UPDATED, 1, Topic.REGISTRY_DIVISIONS)
+class DivisionUpdatedV1(Schema):
+    """A division's name or kind changed (the code never changes); carries the new values."""
+
+    division_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(DIVISION_KINDS))
+    updated_by = fields.String(required=True, validate=validate.Length(min=1, max=64))

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.grid_registry.domain.divisions import DivisionKind, register_division
+from services.grid_registry.domain.divisions import DivisionKind, register_division, update_division
 from shared.errors import InvalidInput
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -54,3 +54,25 @@ def test_invalid_divisions_name_the_field(field, value):
 def test_a_naive_clock_is_a_programming_error():
     with pytest.raises(ValueError, match="timezone-aware"):
         register(now=datetime(2026, 11, 22, 8, 0))  # noqa: DTZ001 - the point of the test
+
+
+def test_an_update_records_the_new_name_and_kind():
+    division, _ = register()
+    updated, event = update_division(
+        division, name=" 东风社区 ", kind="community", actor="u-2", now=NOW
+    )
+    assert (updated.name, updated.kind) == ("东风社区", DivisionKind.COMMUNITY)
+    assert (event.type, event.code, event.updated_by) == ("division.updated", "A-V01", "u-2")
+
+
+def test_an_update_without_changes_records_nothing():
+    division, _ = register()
+    same, event = update_division(division, name="东风村", kind="village", actor="u-2", now=NOW)
+    assert (same, event) == (division, None)
+
+
+def test_an_invalid_update_names_the_field():
+    division, _ = register()
+    with pytest.raises(InvalidInput) as raised:
+        update_division(division, name="", kind="village", actor="u-2", now=NOW)
+    assert raised.value.field == "name"

@@ -1,0 +1,139 @@
+"""重点对象 (key subjects): visible to the tenant centre and the grid's own team only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, url_for
+from flask.views import MethodView
+
+from services.grid_registry.domain.subjects import Subject, Viewer
+from services.grid_registry.repository.grids import GridRepository
+from services.grid_registry.repository.subjects import SubjectRepository
+from services.grid_registry.repository.teams import TeamRepository
+from services.grid_registry.schemas.subjects import (
+    SubjectArchiveSchema,
+    SubjectCreateSchema,
+    SubjectMoveSchema,
+    SubjectQuerySchema,
+    SubjectSchema,
+    SubjectUpdateSchema,
+)
+from services.grid_registry.use_cases import subjects as use_cases
+from services.grid_registry.views import READERS
+from shared.auth import current_principal, current_tenant_id, require_roles
+from shared.http import Blueprint, Page, PageRequest, page_schema
+
+blp = Blueprint("subjects", __name__, url_prefix="/subjects", description="重点对象 (key subjects)")
+
+
+def _repo() -> SubjectRepository:
+    return SubjectRepository(current_tenant_id())
+
+
+def _grids() -> GridRepository:
+    return GridRepository(current_tenant_id())
+
+
+def _viewer() -> Viewer:
+    principal = current_principal()
+    return use_cases.viewer_for(
+        teams=TeamRepository(current_tenant_id()),
+        subject=principal.subject,
+        roles=principal.roles,
+    )
+
+
+@blp.route("")
+class Subjects(MethodView):
+    @blp.arguments(SubjectQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_schema(SubjectSchema))
+    @require_roles(*READERS)
+    def get(self, paging: PageRequest, **filters: str) -> Page[Subject]:
+        """The subjects the caller may see (centre: all; a grid team: its grids; others: none)."""
+        found = use_cases.list_subjects(
+            repo=_repo(), viewer=_viewer(), offset=paging.offset, limit=paging.limit, **filters
+        )
+        return paging.page_of(found.items, found.total)
+
+    @blp.arguments(SubjectCreateSchema)
+    @blp.response(201, SubjectSchema)
+    @blp.alt_response(409, description="the ID number is registered already, or grid retired")
+    @require_roles(*READERS)
+    def post(self, body: dict[str, Any]) -> tuple[Subject, int, dict[str, str]]:
+        """Register a key subject in a grid (centre, or that grid's team); `subject.registered`."""
+        category = body.pop("category")
+        grid_id = body.pop("grid_id")
+        subject = use_cases.register_subject(
+            repo=_repo(),
+            grids=_grids(),
+            viewer=_viewer(),
+            actor=current_principal().subject,
+            category=category,
+            grid_id=grid_id,
+            data=body,
+            correlation_id=g.request_id,
+        )
+        location = url_for("subjects.SubjectById", subject_id=subject.subject_id)
+        return subject, 201, {"Location": location}
+
+
+@blp.route("/<string:subject_id>")
+class SubjectById(MethodView):
+    @blp.response(200, SubjectSchema)
+    @require_roles(*READERS)
+    def get(self, subject_id: str) -> Subject:
+        """One subject with its personal data; 404 for anyone outside the centre and the team."""
+        return use_cases.get_subject(repo=_repo(), viewer=_viewer(), subject_id=subject_id)
+
+    @blp.arguments(SubjectUpdateSchema)
+    @blp.response(200, SubjectSchema)
+    @blp.alt_response(409, description="archived, or the new ID number is registered already")
+    @require_roles(*READERS)
+    def patch(self, body: dict[str, Any], subject_id: str) -> Subject:
+        """Change the fields sent (null clears); publishes `subject.updated`."""
+        return use_cases.update_subject(
+            repo=_repo(),
+            viewer=_viewer(),
+            subject_id=subject_id,
+            actor=current_principal().subject,
+            changes=body,
+            correlation_id=g.request_id,
+        )
+
+
+@blp.route("/<string:subject_id>/move")
+class SubjectMove(MethodView):
+    @blp.arguments(SubjectMoveSchema)
+    @blp.response(200, SubjectSchema)
+    @blp.alt_response(409, description="archived, already in that grid, or that grid retired")
+    @require_roles(*READERS)
+    def post(self, body: dict[str, Any], subject_id: str) -> Subject:
+        """Move the subject to another grid (history kept); publishes `subject.moved`."""
+        return use_cases.move_subject(
+            repo=_repo(),
+            grids=_grids(),
+            viewer=_viewer(),
+            subject_id=subject_id,
+            grid_id=body["grid_id"],
+            actor=current_principal().subject,
+            correlation_id=g.request_id,
+        )
+
+
+@blp.route("/<string:subject_id>/archive")
+class SubjectArchive(MethodView):
+    @blp.arguments(SubjectArchiveSchema)
+    @blp.response(200, SubjectSchema)
+    @blp.alt_response(409, description="already archived")
+    @require_roles(*READERS)
+    def post(self, body: dict[str, Any], subject_id: str) -> Subject:
+        """Archive the subject with a reason (never deleted); publishes `subject.archived`."""
+        return use_cases.archive_subject(
+            repo=_repo(),
+            viewer=_viewer(),
+            subject_id=subject_id,
+            reason=body["reason"],
+            actor=current_principal().subject,
+            correlation_id=g.request_id,
+        )
