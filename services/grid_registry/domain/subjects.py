@@ -15,8 +15,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, TypeVar
 
+from services.grid_registry.domain.teams import GridFacts
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 NAME_MAX = 64
@@ -163,17 +164,6 @@ class Subject:
     @property
     def is_person(self) -> bool:
         return self.category in PERSON_CATEGORIES
-
-
-class GridFacts(Protocol):
-    """What subjects need to know about a grid (the grids module's `Grid` satisfies it)."""
-
-    @property
-    def grid_id(self) -> str: ...
-    @property
-    def division_id(self) -> str: ...
-    @property
-    def status(self) -> str: ...
 
 
 @dataclass(frozen=True)
