@@ -48,3 +48,10 @@ class StateConflict(ValueError):
 
     Example: retiring a grid that is already retired, ending a membership before it started.
     """
+
+
+class DependencyUnavailable(RuntimeError):
+    """A server the request needs (Keycloak, ...) is down or timed out (rendered as 503).
+
+    Retrying later may succeed; the message never carries the dependency's credentials.
+    """

@@ -1,4 +1,4 @@
-"""Seed the demo: two tenants (Keycloak organizations) of one district, and their divisions.
+"""Seed the demo: one district, two tenants (Keycloak organizations) in it, their divisions.
 
 Idempotent: run by every ``make up``; what exists is left alone. Uses the identity service's
 service account (realm-management roles) for Keycloak, and the demo admins' real tokens for the
@@ -16,6 +16,8 @@ from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
 KEYCLOAK = f"http://127.0.0.1:{os.environ.get('KEYCLOAK_PORT', '8080')}"
 REGISTRY = f"http://127.0.0.1:{os.environ.get('GRID_REGISTRY_PORT', '8102')}"
+IDENTITY = f"http://127.0.0.1:{os.environ.get('IDENTITY_PORT', '8101')}"
+DISTRICT = ("demo-district", "示范区 (demo district)")
 PASSWORD = os.environ.get("GRIDGOV_DEMO_PASSWORD", "gridgov-demo-pass")
 IDENTITY_SECRET = os.environ.get("GRIDGOV_IDENTITY_CLIENT_SECRET", "gridgov-identity-local-secret")
 
@@ -88,6 +90,22 @@ def token(username: str) -> str:
     return str(response.json()["access_token"])
 
 
+def ensure_district() -> None:
+    district_id, name = DISTRICT
+    response = requests.post(
+        f"{IDENTITY}/districts",
+        json={"district_id": district_id, "name": name},
+        headers={"Authorization": f"Bearer {token('platform.admin')}"},
+        timeout=10,
+    )
+    if response.status_code == 201:
+        print(f"seed: district {district_id} created")
+    elif response.status_code != 409:  # 409: already there from an earlier run
+        sys.exit(
+            f"seed: creating district {district_id} failed: {response.status_code} {response.text}"
+        )
+
+
 def ensure_divisions() -> None:
     for tenant in TENANTS.values():
         headers = {"Authorization": f"Bearer {token(tenant['admin'])}"}
@@ -115,8 +133,9 @@ def main() -> None:
             if attempt == 9:
                 raise
             time.sleep(2)
+    ensure_district()
     ensure_divisions()
-    print("seed: demo tenants demo-town-a and demo-town-b are ready")
+    print("seed: demo-district with demo tenants demo-town-a and demo-town-b is ready")
 
 
 if __name__ == "__main__":

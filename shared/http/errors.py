@@ -156,6 +156,8 @@ def to_problem(exc: BaseException) -> Problem:  # noqa: PLR0911 - one return per
         )
     if isinstance(exc, errors.StateConflict):
         return Conflict(str(exc))
+    if isinstance(exc, errors.DependencyUnavailable):
+        return ServiceUnavailable(str(exc) or "a server this request needs is unavailable")
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
     return InternalServerError(

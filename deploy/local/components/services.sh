@@ -17,6 +17,8 @@ service_env() {
   export GRIDGOV_MONGO_DB="gridgov_$svc"
   export GRIDGOV_KEYCLOAK_URL="http://127.0.0.1:$KEYCLOAK_PORT"
   export GRIDGOV_KEYCLOAK_REALM=gridgov
+  # identity's Keycloak service account; the same value the realm import got (see .env.example).
+  export GRIDGOV_IDENTITY_CLIENT_SECRET="${GRIDGOV_IDENTITY_CLIENT_SECRET:-gridgov-identity-local-secret}"
   export GRIDGOV_HTTP_PORT; GRIDGOV_HTTP_PORT="$(svc_var "$svc" PORT)"
   export GRIDGOV_WORKER_METRICS_PORT; GRIDGOV_WORKER_METRICS_PORT="$(svc_var "$svc" WORKER_METRICS_PORT)"
   export GRIDGOV_HTTP_BIND="127.0.0.1:$GRIDGOV_HTTP_PORT"

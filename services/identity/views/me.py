@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from services.identity.schemas import MeSchema
+from services.identity.schemas.me import MeSchema
 from shared.auth import current_principal, require_roles
 from shared.http import Blueprint
 

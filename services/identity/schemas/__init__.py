@@ -1,0 +1,1 @@
+"""HTTP request and response schemas of identity (never reused as event contracts)."""

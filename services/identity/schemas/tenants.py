@@ -1,0 +1,116 @@
+"""Tenant request and response schemas."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from services.identity.domain.tenants import (
+    CODE_PATTERN,
+    NAME_MAX,
+    REASON_MAX,
+    TenantKind,
+    TenantStatus,
+)
+from shared.events.contracts.identity import SCHEME_TEMPLATE_IDS
+from shared.http import BaseSchema
+
+KINDS = [kind.value for kind in TenantKind]
+
+
+class TenantAdminSchema(BaseSchema):
+    username = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=64),
+        metadata={"description": "首个管理员登录名 / first admin's login", "example": "admin.c"},
+    )
+    display_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "姓名 / display name", "example": "丙镇管理员"},
+    )
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(
+        required=True,
+        metadata={
+            "description": "手机号，用户目录要求 / mobile phone (the directory requires one)",
+            "example": "13800138000",
+        },
+    )
+
+
+class TenantCreateSchema(BaseSchema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(CODE_PATTERN, error="3-40 lower-case letters, digits or '-'"),
+        metadata={"description": "租户编码 (= tenant_id) / tenant code", "example": "demo-town-c"},
+    )
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=NAME_MAX),
+        metadata={"description": "名称 / name", "example": "丙镇"},
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "镇 township / 街道 street / 园区 park"},
+    )
+    district_id = fields.String(
+        required=True, metadata={"description": "所属区 / district", "example": "demo-district"}
+    )
+    timezone = fields.String(
+        load_default=None,
+        metadata={"description": "时区 / IANA time zone (default Asia/Shanghai)"},
+    )
+    calendar = fields.String(
+        load_default=None,
+        metadata={"description": "工作日历 / working calendar (default cn-public-holidays)"},
+    )
+    scheme_template = fields.String(
+        required=True,
+        validate=validate.OneOf(SCHEME_TEMPLATE_IDS),
+        metadata={"description": "初始考核方案模板 / starting assessment scheme template"},
+    )
+    admin = fields.Nested(TenantAdminSchema, required=True)
+
+
+class OffboardSchema(BaseSchema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=REASON_MAX),
+        metadata={"description": "原因 / reason"},
+    )
+
+
+class TenantSchema(BaseSchema):
+    tenant_id = fields.String(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    district_id = fields.String(required=True)
+    timezone = fields.String(required=True)
+    calendar = fields.String(required=True)
+    scheme_template = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        metadata={
+            "description": "接入中 onboarding / 运行 active / 已停用 offboarded",
+            "enum": [status.value for status in TenantStatus],
+        },
+    )
+    admin_username = fields.String(required=True, attribute="admin.username")
+    failed_step = fields.String(
+        allow_none=True, metadata={"description": "the onboarding step that failed last"}
+    )
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    onboarded_at = fields.DateTime(allow_none=True)
+    offboarded_at = fields.DateTime(allow_none=True)
+
+
+class OnboardedSchema(BaseSchema):
+    tenant = fields.Nested(TenantSchema, required=True)
+    admin_username = fields.String(required=True)
+    admin_temporary_password = fields.String(
+        required=True,
+        metadata={"description": "一次性临时密码，仅显示一次 / one-time password, shown once"},
+    )

@@ -1,0 +1,57 @@
+"""Helpers for identity's integration tests (fixtures are imported by the test modules)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import pytest
+
+from services.identity.bootstrap import BLUEPRINTS
+from services.identity.documents.districts import DistrictDocument
+from services.identity.tests.fakes import InMemoryIdentityProvider
+from services.identity.views import install_provider
+from shared.events.envelope import Envelope
+
+PLATFORM = {"subject": "platform-1", "tenant_id": None, "roles": ("platform-admin",)}
+OVERSEER = {
+    "subject": "overseer-1",
+    "tenant_id": None,
+    "district_id": "demo-district",
+    "roles": ("district-overseer",),
+}
+
+
+@pytest.fixture
+def identity_db(mongo_db: str) -> Iterator[str]:
+    """`mongo_db`, with the plain (non-tenant) district collection pointed at it too."""
+    DistrictDocument._collection = None
+    yield mongo_db
+    DistrictDocument._collection = None
+
+
+@pytest.fixture
+def provider() -> InMemoryIdentityProvider:
+    return InMemoryIdentityProvider()
+
+
+@pytest.fixture
+def client(
+    identity_db: str,
+    api_client: Callable[[Sequence[Any]], Any],
+    provider: InMemoryIdentityProvider,
+) -> Any:
+    """identity's API on the real FerretDB with the in-memory provider, demo district seeded."""
+    made = api_client(BLUEPRINTS)
+    install_provider(made.app, provider)
+    response = made.post(
+        "/districts", json={"district_id": "demo-district", "name": "示范区"}, as_user=PLATFORM
+    )
+    assert response.status_code == 201, response.json
+    return made
+
+
+def outbox(doc: Any) -> list[tuple[str, int, dict[str, Any]]]:
+    """(type, version, payload) of each event waiting in a document's outbox."""
+    envelopes = [Envelope.parse(entry.envelope) for entry in doc.outbox]
+    return [(e.type, e.version, dict(e.payload)) for e in envelopes]
