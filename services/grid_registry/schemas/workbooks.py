@@ -59,3 +59,13 @@ class ImportReportSchema(BaseSchema):
     dry_run = fields.Boolean(required=True)
     summary = fields.Nested(ImportSummarySchema, required=True)
     rows = fields.List(fields.Nested(RowReportSchema), required=True)
+
+
+class TeamExportQuerySchema(BaseSchema):
+    day = fields.Date(
+        data_key="date",
+        metadata={
+            "description": "只导出该日在岗人员 / only memberships active on this day "
+            "(default: every membership, history included)"
+        },
+    )

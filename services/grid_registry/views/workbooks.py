@@ -21,11 +21,14 @@ from services.grid_registry.repository.base_info import (
     SubCategoryRepository,
 )
 from services.grid_registry.repository.divisions import DivisionRepository
+from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
+from services.grid_registry.repository.teams import TeamRepository
 from services.grid_registry.schemas.workbooks import (
     UPLOAD_BODY,
     ExportQuerySchema,
     ImportQuerySchema,
     ImportReportSchema,
+    TeamExportQuerySchema,
 )
 from services.grid_registry.use_cases import workbooks as use_cases
 from services.grid_registry.views import READERS, WRITERS
@@ -136,5 +139,76 @@ class BaseInfoExport(MethodView):
             subs=SubCategoryRepository(tenant_id),
             grids=GridDirectory(tenant_id),
             as_of=as_of,
+        )
+        return xlsx_response(export)
+
+
+@blp.route("/grids/import")
+class GridsImport(MethodView):
+    @blp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
+    @blp.doc(requestBody=UPLOAD_BODY)
+    @blp.response(200, ImportReportSchema)
+    @accepts("multipart/form-data")
+    @require_roles(*WRITERS)
+    def post(self, dry_run: bool) -> dict[str, Any]:
+        """Import 网格 (网格编码, 网格名称, 村社区编码, 网格类型, 边界GeoJSON), rows in order."""
+        tenant_id = current_tenant_id()
+        report = use_cases.import_grids(
+            repo=GridRepository(tenant_id),
+            divisions=DivisionRepository(tenant_id),
+            versions=GridSetVersionRepository(tenant_id),
+            actor=current_principal().subject,
+            data=uploaded_workbook(),
+            dry_run=dry_run,
+            correlation_id=g.request_id,
+        )
+        return report_response(report)
+
+
+@blp.route("/grids/export")
+class GridsExport(MethodView):
+    @blp.response(200, description=".xlsx", content_type=XLSX)
+    @require_roles(*READERS)
+    def get(self) -> Response:
+        """Every active grid in the import layout (importing it back changes nothing)."""
+        tenant_id = current_tenant_id()
+        export = use_cases.export_grids(
+            repo=GridRepository(tenant_id), divisions=DivisionRepository(tenant_id)
+        )
+        return xlsx_response(export)
+
+
+@blp.route("/teams/import")
+class TeamsImport(MethodView):
+    @blp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
+    @blp.doc(requestBody=UPLOAD_BODY)
+    @blp.response(200, ImportReportSchema)
+    @accepts("multipart/form-data")
+    @require_roles(*WRITERS)
+    def post(self, dry_run: bool) -> dict[str, Any]:
+        """Import 网格队伍 (网格编码, 角色, 姓名, 用户ID, 手机号, 起始日期, 终止日期)."""
+        tenant_id = current_tenant_id()
+        report = use_cases.import_teams(
+            teams=TeamRepository(tenant_id),
+            grids=GridRepository(tenant_id),
+            actor=current_principal().subject,
+            data=uploaded_workbook(),
+            dry_run=dry_run,
+            correlation_id=g.request_id,
+        )
+        return report_response(report)
+
+
+@blp.route("/teams/export")
+class TeamsExport(MethodView):
+    @blp.arguments(TeamExportQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, description=".xlsx", content_type=XLSX)
+    @require_roles(*READERS)
+    def get(self, day: date | None = None) -> Response:
+        """Memberships active on ``date``, or every membership with history, in the import
+        layout."""
+        tenant_id = current_tenant_id()
+        export = use_cases.export_teams(
+            teams=TeamRepository(tenant_id), grids=GridRepository(tenant_id), on=day
         )
         return xlsx_response(export)

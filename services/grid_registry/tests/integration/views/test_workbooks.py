@@ -4,6 +4,7 @@ that change nothing, exports that import back unchanged, uploads without a file.
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -11,7 +12,13 @@ from openpyxl import Workbook, load_workbook
 from services.grid_registry.bootstrap import BLUEPRINTS
 from services.grid_registry.documents.base_info import BaseInfoSnapshotDocument
 from services.grid_registry.documents.divisions import DivisionDocument
-from services.grid_registry.tests.integration.views.test_base_info import make_division, make_grid
+from services.grid_registry.documents.grids import GridDocument
+from services.grid_registry.documents.teams import GridTeamDocument
+from services.grid_registry.tests.integration.views.test_base_info import (
+    make_division,
+    make_grid,
+    square,
+)
 from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration
@@ -227,3 +234,369 @@ def test_base_info_import_and_export_round_trip(api_client):
         upload(api, "/base-info/import", data, as_user=TENANT_B).get_json()["summary"]["rejected"]
         == 7
     )
+
+
+# -- grids and grid teams ----------------------------------------------------------------------
+
+GRID_HEADERS = ("网格编码", "网格名称", "村社区编码", "网格类型", "边界GeoJSON")
+TEAM_HEADERS = ("网格编码", "角色", "姓名", "用户ID", "手机号", "起始日期", "终止日期")
+
+
+def boundary(index):
+    return json.dumps(square(index))
+
+
+def grid_events(tenant="tenant-a"):
+    return sorted(
+        (doc.code, Envelope.parse(entry.envelope).type)
+        for doc in GridDocument.objects(tenant_id=tenant)
+        for entry in doc.outbox
+    )
+
+
+def team_events(tenant="tenant-a"):
+    return sorted(
+        Envelope.parse(entry.envelope).type
+        for doc in GridTeamDocument.objects(tenant_id=tenant)
+        for entry in doc.outbox
+    )
+
+
+def problems(response):
+    return {
+        row["row"]: [(p["column"], p["reason"]) for p in row["problems"]]
+        for row in response.get_json()["rows"]
+        if row["problems"]
+    }
+
+
+def test_grids_import_lands_good_rows_and_reports_bad_ones_per_column(api_client):
+    api = api_client(BLUEPRINTS)
+    division = make_division("D1")
+    make_division("D2")
+    for code, index in (("G1", 0), ("G2", 1), ("G9", 5)):
+        make_grid(division, code, index)
+    open_ring = {"type": "Polygon", "coordinates": [[[119.0, 31.0], [119.1, 31.0], [119.1, 31.1]]]}
+    data = workbook(
+        GRID_HEADERS,
+        ("G1", "G1", "D1", "社区网格", boundary(0)),
+        ("G2", "二号网格", "D1", "农村网格", boundary(1)),
+        ("G3", "三号网格", "D1", "community", boundary(3)),
+        ("G4", "四号网格", "D404", "社区网格", boundary(4)),
+        ("G5", "五号网格", "D1", "社区网格", json.dumps(open_ring)),
+        ("G6", "甲", "D1", "社区网格", boundary(7)),
+        ("G6", "乙", "D1", "社区网格", boundary(8)),
+        ("G7", "七号网格", "D1", "社区网格", boundary(3)),
+        ("G9", "G9", "D1", "社区网格", boundary(6)),
+        ("G8", "八号网格", "D1", "城堡网格", "{not json"),
+        ("G1", "G1", "D2", "社区网格", boundary(0)),
+    )
+    # G1 appears twice: both copies rejected, the existing G1 untouched.
+    before = grid_events()
+
+    dry = upload(api, "/grids/import?dry_run=true", data)
+
+    assert grid_events() == before
+    assert GridDocument.objects(tenant_id="tenant-a").count() == 3
+    real = upload(api, "/grids/import", data)
+    expected = [
+        ("G1", "rejected"),
+        ("G2", "updated"),
+        ("G3", "created"),
+        ("G4", "rejected"),
+        ("G5", "rejected"),
+        ("G6", "rejected"),
+        ("G6", "rejected"),
+        ("G7", "rejected"),
+        ("G9", "updated"),
+        ("G8", "rejected"),
+        ("G1", "rejected"),
+    ]
+    assert outcomes(dry) == expected
+    assert outcomes(real) == expected
+    assert dry.get_json()["rows"] == real.get_json()["rows"]
+    assert real.get_json()["summary"] == {"created": 1, "updated": 2, "unchanged": 0, "rejected": 8}
+    found = problems(real)
+    assert [column for column, _ in found[2]] == ["网格编码"]
+    assert found[5] == [("村社区编码", "没有这个村社区 / no such division in the tenant")]
+    assert found[6][0][0] == "边界GeoJSON"
+    assert "boundary.coordinates[0]" in found[6][0][1]
+    assert found[7] == found[8] == [("网格编码", found[7][0][1])]
+    # Overlaps G3, created by an earlier row of the same workbook: the dry run knew it too.
+    assert found[9][0][0] == "边界GeoJSON"
+    assert "overlaps active grid G3" in found[9][0][1]
+    assert sorted(column for column, _ in found[11]) == ["网格类型", "边界GeoJSON"]
+    assert "网格编码" in [column for column, _ in found[12]]
+    assert grid_events() == sorted(
+        [
+            *before,
+            ("G2", "grid.updated"),
+            ("G3", "grid.created"),
+            ("G9", "grid.boundary_changed"),
+        ]
+    )
+    g2 = GridDocument.objects(tenant_id="tenant-a", code="G2").get()
+    assert (g2.name, g2.type) == ("二号网格", "village")
+    assert json.loads(
+        GridDocument.objects(tenant_id="tenant-a", code="G9").get().boundary_json
+    ) == (square(6))
+
+    rerun = upload(api, "/grids/import", data)
+    assert [outcome for _, outcome in outcomes(rerun)] == [
+        "rejected",
+        "unchanged",
+        "unchanged",
+        *["rejected"] * 5,
+        "unchanged",
+        "rejected",
+        "rejected",
+    ]
+    assert grid_events() == sorted(
+        [*before, ("G2", "grid.updated"), ("G3", "grid.created"), ("G9", "grid.boundary_changed")]
+    )
+
+
+def test_grids_import_renames_and_redraws_in_one_row(api_client):
+    api = api_client(BLUEPRINTS)
+    make_grid(make_division("D1"), "G1", 0)
+    ring = square(2)["coordinates"][0]
+    # The same polygon typed from another vertex and the other way round is no change.
+    same_shape = {"type": "Polygon", "coordinates": [[*ring[2:4], *ring[:3]][::-1]]}
+
+    both = upload(
+        api, "/grids/import", workbook(GRID_HEADERS, ("G1", "新名", "D1", "专属网格", boundary(2)))
+    )
+    again = upload(
+        api,
+        "/grids/import",
+        workbook(GRID_HEADERS, ("G1", "新名", "D1", "special", json.dumps(same_shape))),
+    )
+
+    assert outcomes(both) == [("G1", "updated")]
+    assert outcomes(again) == [("G1", "unchanged")]
+    assert grid_events() == [
+        ("G1", "grid.boundary_changed"),
+        ("G1", "grid.created"),
+        ("G1", "grid.updated"),
+    ]
+
+
+def test_grids_export_imports_back_unchanged_and_stays_in_its_tenant(api_client):
+    api = api_client(BLUEPRINTS)
+    d1, d2 = make_division("D1"), make_division("D2")
+    make_grid(d1, "G1", 0)
+    make_grid(d2, "G2", 1)
+    retired = make_grid(d1, "G3", 2)
+    assert api.post(f"/grids/{retired}/retire", json={"reason": "撤并"}).status_code == 200
+    imported = upload(
+        api, "/grids/import", workbook(GRID_HEADERS, ("G4", "四号", "D2", "企业网格", boundary(4)))
+    )
+    g4 = GridDocument.objects(tenant_id="tenant-a", code="G4").get().grid_id
+    before = grid_events()
+
+    exported = api.get("/grids/export")
+
+    assert outcomes(imported) == [("G4", "created")]
+    assert exported.status_code == 200
+    assert exported.mimetype == XLSX
+    assert "grids-" in exported.headers["Content-Disposition"]
+    sheet = list(load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True))
+    assert sheet[0] == GRID_HEADERS
+    assert [row[:4] for row in sheet[1:]] == [
+        ("G1", "G1", "D1", "社区网格"),
+        ("G2", "G2", "D2", "社区网格"),
+        ("G4", "四号", "D2", "企业网格"),
+    ]
+    assert json.loads(sheet[1][4]) == square(0)
+    again = upload(api, "/grids/import", exported.data)
+    assert outcomes(again) == [("G1", "unchanged"), ("G2", "unchanged"), ("G4", "unchanged")]
+    assert grid_events() == before
+
+    other = api.get("/grids/export", as_user=TENANT_B)
+    assert list(load_workbook(io.BytesIO(other.data)).active.iter_rows(values_only=True)) == [
+        GRID_HEADERS
+    ]
+    assert api.get("/grids", as_user=TENANT_B).get_json()["total"] == 0
+    assert api.get(f"/grids/{g4}", as_user=TENANT_B).status_code == 404
+    # Tenant B has no division D2 and no grid G4: the same workbook creates nothing there.
+    as_b = upload(api, "/grids/import", exported.data, as_user=TENANT_B)
+    assert as_b.get_json()["summary"]["rejected"] == 3
+    assert GridDocument.objects(tenant_id="tenant-b").count() == 0
+
+
+def test_grids_import_needs_a_writer(api_client):
+    api = api_client(BLUEPRINTS)
+    worker = {"subject": "w-1", "roles": ("grid-worker",)}
+    data = workbook(GRID_HEADERS, ("G1", "一号", "D1", "社区网格", boundary(0)))
+    assert upload(api, "/grids/import", data, as_user=worker).status_code == 403
+    assert api.get("/grids/export", as_user=worker).status_code == 200
+    missing = upload(
+        api, "/grids/import", workbook(GRID_HEADERS[:4], ("G1", "一号", "D1", "社区网格"))
+    )
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.get_json()["errors"]] == ["file"]
+
+
+def test_teams_import_creates_updates_and_rejects_per_column(api_client):
+    api = api_client(BLUEPRINTS)
+    division = make_division("D1")
+    g1, _ = make_grid(division, "G1", 0), make_grid(division, "G2", 1)
+    assigned = api.post(
+        f"/grids/{g1}/team/members",
+        json={
+            "role": "full_time_worker",
+            "person_name": "王小明",
+            "user_id": "u-1",
+            "phone": "13800000000",
+            "starts_on": "2026-01-01",
+        },
+    )
+    assert assigned.status_code == 201, assigned.get_json()
+    data = workbook(
+        TEAM_HEADERS,
+        ("G1", "专职网格员", "王小明", "u-1", "13800000000", "2026-01-01", None),
+        ("G1", "网格长", "李四", None, 13900000000, "2026-01-01", None),
+        ("G1", "网格长", "张三", None, None, "2026-03-01", None),
+        ("G2", "兼职网格员", "赵六", None, None, "2026/02/01", "2026-12-31"),
+        ("G404", "网格长", "钱七", None, None, "2026-01-01", None),
+        ("G1", "城堡主", "孙八", None, None, "2026-01-01", None),
+        ("G1", "兼职网格员", "周九", None, "abc", "2026-01-01", None),
+        ("G2", "网格员", "吴十", None, None, "2026-01-01", None),
+        ("G2", "兼职网格员", "郑一", None, None, "2026-01-05", None),
+        ("G2", "兼职网格员", "郑一", None, None, "2026-01-05", None),
+        ("G2", "兼职网格员", "冯二", None, None, "2026-05-01", "2026-04-01"),
+    )
+
+    dry = upload(api, "/teams/import?dry_run=true", data)
+    assert team_events() == ["team.member_assigned"]
+    real = upload(api, "/teams/import", data)
+
+    expected = [
+        ("G1", "unchanged"),
+        ("G1", "created"),
+        ("G1", "rejected"),
+        ("G2", "created"),
+        ("G404", "rejected"),
+        ("G1", "rejected"),
+        ("G1", "rejected"),
+        ("G2", "rejected"),
+        ("G2", "rejected"),
+        ("G2", "rejected"),
+        ("G2", "rejected"),
+    ]
+    assert outcomes(dry) == expected
+    assert outcomes(real) == expected
+    assert dry.get_json()["rows"] == real.get_json()["rows"]
+    found = problems(real)
+    # 张三 would hold 网格长 while 李四 (an earlier row of this workbook) holds it.
+    assert found[4][0][0] == "起始日期"
+    assert "grid_leader" in found[4][0][1]
+    assert [column for column, _ in found[6]] == ["网格编码"]
+    assert [column for column, _ in found[7]] == ["角色"]
+    assert [column for column, _ in found[8]] == ["手机号"]
+    assert [column for column, _ in found[9]] == ["角色"]
+    assert [column for column, _ in found[10]] == [column for column, _ in found[11]] == ["姓名"]
+    assert [column for column, _ in found[12]] == ["终止日期"]
+    assert team_events() == ["team.member_assigned"] * 3
+    leader = next(
+        m
+        for m in GridTeamDocument.objects(tenant_id="tenant-a", grid_id=g1).get().memberships
+        if m.role == "grid_leader"
+    )
+    assert (leader.person_name, leader.phone, leader.user_id) == ("李四", "13900000000", None)
+
+    rerun = upload(api, "/teams/import", data)
+    assert [outcome for _, outcome in outcomes(rerun)][:4] == [
+        "unchanged",
+        "unchanged",
+        "rejected",
+        "unchanged",
+    ]
+    assert len(team_events()) == 3
+
+    changed = upload(
+        api,
+        "/teams/import",
+        workbook(
+            TEAM_HEADERS,
+            ("G1", "专职网格员", "王小明", "u-1", "13800000000", "2026-01-01", "2026-06-30"),
+            ("G1", "网格长", "李四", None, "13900000001", "2026-01-01", None),
+        ),
+    )
+    # Matched by user id, so the name is corrected rather than a new membership assigned.
+    renamed = upload(
+        api,
+        "/teams/import",
+        workbook(
+            TEAM_HEADERS,
+            ("G1", "专职网格员", "王晓明", "u-1", "13800000000", "2026-01-01", "2026-06-30"),
+        ),
+    )
+    assert outcomes(changed) == [("G1", "updated"), ("G1", "updated")]
+    assert outcomes(renamed) == [("G1", "updated")]
+    assert team_events() == sorted(
+        [
+            *["team.member_assigned"] * 3,
+            "team.member_ended",
+            "team.member_changed",
+            "team.member_changed",
+        ]
+    )
+    # Events carry ids and dates, never names or phones.
+    payloads = [
+        Envelope.parse(entry.envelope).payload
+        for doc in GridTeamDocument.objects(tenant_id="tenant-a")
+        for entry in doc.outbox
+    ]
+    assert not any("王" in json.dumps(p, ensure_ascii=False) for p in payloads)
+    assert not any("1390000" in json.dumps(p) for p in payloads)
+
+
+def test_teams_export_by_date_imports_back_unchanged_and_stays_in_its_tenant(api_client):
+    api = api_client(BLUEPRINTS)
+    division = make_division("D1")
+    g1, g2 = make_grid(division, "G1", 0), make_grid(division, "G2", 1)
+    members = (
+        (g1, "full_time_worker", "王小明", "u-1", "13800000000", "2026-01-01", "2026-06-30"),
+        (g1, "full_time_worker", "李四", "u-2", None, "2026-07-01", None),
+        (g1, "grid_leader", "张三", None, None, "2026-01-01", None),
+        (g2, "part_time_worker", "赵六", None, None, "2026-02-01", None),
+    )
+    for grid, role, name, user, phone, start, end in members:
+        body = {"role": role, "person_name": name, "user_id": user, "phone": phone}
+        body |= {"starts_on": start, "ends_on": end}
+        assert api.post(f"/grids/{grid}/team/members", json=body).status_code == 201
+
+    everything = api.get("/teams/export")
+    on_day = api.get("/teams/export?date=2026-07-15")
+
+    assert everything.status_code == 200
+    assert everything.mimetype == XLSX
+    assert "teams-" in everything.headers["Content-Disposition"]
+    rows = list(load_workbook(io.BytesIO(everything.data)).active.iter_rows(values_only=True))
+    assert rows[0] == TEAM_HEADERS
+    assert [row[:5] for row in rows[1:]] == [
+        ("G1", "网格长", "张三", None, None),
+        ("G1", "专职网格员", "王小明", "u-1", "13800000000"),
+        ("G1", "专职网格员", "李四", "u-2", None),
+        ("G2", "兼职网格员", "赵六", None, None),
+    ]
+    assert rows[2][5].date().isoformat() == "2026-01-01"
+    assert rows[2][6].date().isoformat() == "2026-06-30"
+    dated = list(load_workbook(io.BytesIO(on_day.data)).active.iter_rows(values_only=True))
+    assert [row[2] for row in dated[1:]] == ["张三", "李四", "赵六"]
+    assert api.get("/teams/export?date=someday").status_code == 422
+
+    before = team_events()
+    for exported in (everything, on_day):
+        again = upload(api, "/teams/import", exported.data)
+        assert {outcome for _, outcome in outcomes(again)} == {"unchanged"}
+    assert team_events() == before
+
+    other = api.get("/teams/export", as_user=TENANT_B)
+    assert list(load_workbook(io.BytesIO(other.data)).active.iter_rows(values_only=True)) == [
+        TEAM_HEADERS
+    ]
+    as_b = upload(api, "/teams/import", everything.data, as_user=TENANT_B)
+    assert as_b.get_json()["summary"]["rejected"] == 4
+    assert GridTeamDocument.objects(tenant_id="tenant-b").count() == 0
