@@ -43,6 +43,9 @@ class GridDocument(TenantDocument):
     type = me.EnumField(GridType, required=True)
     status = me.EnumField(GridStatus, required=True)
     boundary_json = me.StringField(required=True)
+    # [west, south, east, north] of the current boundary: lets the overlap check fetch only
+    # the grids whose box meets a new boundary's box instead of parsing every boundary.
+    bbox = me.ListField(me.FloatField(), default=list)
     area_m2 = me.FloatField(required=True, min_value=0)
     valid_from = me.StringField(required=True, max_length=10)
     valid_to = me.StringField(max_length=10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -88,6 +88,24 @@ class GridRepository(TenantRepository[GridDocument]):
         query = self._filtered(division_id=division_id, status=GridStatus.ACTIVE.value)
         return [_to_domain(doc) for doc in query.order_by("code")]
 
+    def overlap_candidates(self, bounds: Bounds, exclude: Iterable[str] = ()) -> list[Grid]:
+        """Active grids whose bounding box meets ``bounds`` (west, south, east, north), by code.
+
+        Reads only ids and boxes of the tenant's active grids, then the full documents of the
+        few that can overlap: a new grid is checked against its neighbours, not the township.
+        Grids stored before boxes existed (no ``bbox``) are always candidates.
+        """
+        skip = set(exclude)
+        rows = self._query(status=GridStatus.ACTIVE.value).only("grid_id", "bbox").as_pymongo()
+        ids = [
+            row["_id"]
+            for row in rows
+            if row["_id"] not in skip and (not row.get("bbox") or _meets(row["bbox"], bounds))
+        ]
+        if not ids:
+            return []
+        return [_to_domain(doc) for doc in self._query(pk__in=ids).order_by("code")]
+
     def _filtered(
         self,
         *,
@@ -147,6 +165,24 @@ def _day(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
+Bounds = tuple[float, float, float, float]
+
+
+def _bounds(boundary: Mapping[str, Any]) -> Bounds:
+    """West, south, east, north of a GeoJSON Polygon or MultiPolygon (outer rings suffice)."""
+    polygons = boundary["coordinates"]
+    if boundary["type"] == "Polygon":
+        polygons = [polygons]
+    lons = [position[0] for polygon in polygons for position in polygon[0]]
+    lats = [position[1] for polygon in polygons for position in polygon[0]]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _meets(box: Sequence[float], bounds: Bounds) -> bool:
+    west, south, east, north = bounds
+    return not (box[2] < west or box[0] > east or box[3] < south or box[1] > north)
+
+
 def _to_document(grid: Grid) -> GridDocument:
     return GridDocument(
         grid_id=grid.grid_id,
@@ -157,6 +193,7 @@ def _to_document(grid: Grid) -> GridDocument:
         type=grid.type,
         status=grid.status,
         boundary_json=json.dumps(grid.boundary, separators=(",", ":")),
+        bbox=list(_bounds(grid.boundary)),
         area_m2=grid.area_m2,
         valid_from=grid.valid_from.isoformat(),
         valid_to=None if grid.valid_to is None else grid.valid_to.isoformat(),

@@ -78,9 +78,8 @@ def _check_overlap(
 ) -> None:
     others = [
         grid
-        for grid in repo.active_grids()
-        if grid.grid_id not in exclude
-        and (operation is None or grid.created_by_operation != operation)
+        for grid in repo.overlap_candidates(shape.geometry.bounds, exclude=exclude)
+        if operation is None or grid.created_by_operation != operation
     ]
     domain.check_no_overlap(shape, others, field)
 

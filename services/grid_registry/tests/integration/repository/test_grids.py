@@ -99,3 +99,17 @@ def test_the_grid_set_version_is_per_tenant_and_only_grows(mongo_db):
 
     assert versions.current() == (epoch, first + 1)
     assert GridSetVersionRepository("tenant-b").current() is None
+
+
+def test_overlap_candidates_are_the_active_neighbours_by_bounding_box(mongo_db):
+    repo = GridRepository("tenant-a")
+    near = add(repo, "G1", 120.10)
+    add(repo, "G2", 120.50)  # far to the east
+    add(GridRepository("tenant-b"), "G1", 120.10)
+
+    stored = GridDocument.objects(tenant_id="tenant-a", pk=near.grid_id).get()
+    assert stored.bbox == [120.10, 31.70, 120.11, 31.71]
+    found = repo.overlap_candidates((120.105, 31.705, 120.115, 31.715))
+    assert [grid.code for grid in found] == ["G1"]
+    assert repo.overlap_candidates((120.105, 31.705, 120.115, 31.715), exclude=[near.grid_id]) == []
+    assert repo.overlap_candidates((121.0, 32.0, 121.1, 32.1)) == []
