@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from services.grid_registry.domain import base_info as domain
+from services.grid_registry.domain.subjects import Viewer
 from services.grid_registry.repository.base_info import (
     GridDirectory,
     GridRef,
@@ -16,6 +17,7 @@ from services.grid_registry.repository.base_info import (
     SubCategoryRepository,
 )
 from services.grid_registry.use_cases import PRODUCER
+from shared.auth import PermissionDenied
 from shared.mongo import NotFound, Page, PendingEvent
 
 Clock = Callable[[], datetime]
@@ -126,14 +128,22 @@ def record_figures(
     collected: int,
     verified: int,
     as_of: date,
+    viewer: Viewer | None = None,
     correlation_id: str | None = None,
     clock: Clock = _utc_now,
 ) -> Recorded:
     """Record one grid's figures for a sub-category and date; recording the same date again
-    replaces that date's figures. Publishes `baseinfo.recorded` unless nothing changed."""
+    replaces that date's figures. Publishes `baseinfo.recorded` unless nothing changed.
+
+    With a ``viewer`` (the caller), only the tenant centre and the grid's own team may record:
+    a grid worker collects the figures of his grid, not of his neighbour's."""
     grid = grids.by_ids([grid_id]).get(grid_id)
     if grid is None:
         raise NotFound(f"grid {grid_id} not found")
+    if viewer is not None and not viewer.may_see(grid_id):
+        raise PermissionDenied(
+            "only the tenant centre and the grid's own team may record its figures"
+        )
     parsed = domain.parse_category(category)
     sub = domain.resolve_sub_category(parsed, sub_category, sub_categories(repo=subs))
     previous = repo.find_snapshot(

@@ -14,6 +14,7 @@ from services.grid_registry.repository.base_info import (
     SnapshotRepository,
     SubCategoryRepository,
 )
+from services.grid_registry.repository.teams import TeamRepository
 from services.grid_registry.schemas.base_info import (
     FiguresBodySchema,
     FiguresLineSchema,
@@ -26,6 +27,7 @@ from services.grid_registry.schemas.base_info import (
     SummaryQuerySchema,
 )
 from services.grid_registry.use_cases import base_info as use_cases
+from services.grid_registry.use_cases.subjects import viewer_for
 from services.grid_registry.views import READERS, WRITERS
 from shared.auth import Role, current_principal, current_tenant_id, require_roles
 from shared.http import Blueprint, Page, PageRequest, page_schema
@@ -63,6 +65,11 @@ class GridFigures(MethodView):
             grid_id=grid_id,
             category=category,
             sub_category=sub_category,
+            viewer=viewer_for(
+                teams=TeamRepository(current_tenant_id()),
+                subject=current_principal().subject,
+                roles=current_principal().roles,
+            ),
             correlation_id=g.request_id,
             **body,
         )

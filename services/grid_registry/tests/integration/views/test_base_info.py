@@ -181,11 +181,26 @@ def test_a_tenant_sub_category_can_be_recorded(api_client, territory):
     assert all(not item["custom"] for item in other.get_json()["items"])
 
 
-def test_a_grid_worker_records_but_cannot_add_sub_categories(api_client, territory):
+def test_a_grid_worker_records_for_his_own_grid_only_and_cannot_add_sub_categories(
+    api_client, territory
+):
     api = api_client(BLUEPRINTS)
     worker = {"subject": "w-1", "roles": ("grid-worker",)}
+    member = {
+        "role": "full_time_worker",
+        "person_name": "网格员",
+        "user_id": "w-1",
+        "starts_on": "2026-01-01",
+    }
+    assert api.post(f"/grids/{territory['g1']}/team/members", json=member).status_code == 201
     url = f"/grids/{territory['g1']}/base-info/rental/rented_house"
 
     assert api.put(url, json=figures(5, 5, 5), as_user=worker).status_code == 200
+    neighbour = f"/grids/{territory['g2']}/base-info/rental/rented_house"
+    refused = api.put(neighbour, json=figures(5, 5, 5), as_user=worker)
+    assert refused.status_code == 403
+    assert (
+        BaseInfoSnapshotDocument.objects(tenant_id="tenant-a", grid_id=territory["g2"]).count() == 0
+    )
     body = {"category": "rental", "sub_category": "shop", "label": "商铺"}
     assert api.post("/base-info/sub-categories", json=body, as_user=worker).status_code == 403
