@@ -22,6 +22,7 @@ from typing import TextIO
 from services.identity.domain import users as domain
 from services.identity.domain.ports import IdentityProvider, ProviderUser
 from services.identity.domain.reconcile import Finding, Repair, Snapshot, compare
+from services.identity.domain.tenants import TenantStatus
 from services.identity.repository.tenants import TenantCatalog, TenantRecordRepository
 from services.identity.repository.users import UserRepository
 from services.identity.use_cases.users import pending
@@ -60,13 +61,20 @@ class Outcome:
         }
 
 
+OFFBOARDED_NOTE = "offboarded: directory not compared, every Keycloak login must stay disabled"
+
+
 @dataclass(frozen=True, slots=True)
 class TenantReconciliation:
-    """Everything found (and done) for one tenant."""
+    """Everything found (and done) for one tenant.
+
+    ``note`` says what was skipped (for an offboarded tenant), None when everything was checked.
+    """
 
     tenant_id: str
     repair: bool
     outcomes: tuple[Outcome, ...]
+    note: str | None = None
 
     @property
     def clean(self) -> bool:
@@ -78,6 +86,7 @@ class TenantReconciliation:
             "tenant_id": self.tenant_id,
             "repair": self.repair,
             "clean": self.clean,
+            "note": self.note,
             "findings": [outcome.as_dict() for outcome in self.outcomes],
         }
 
@@ -90,22 +99,31 @@ def reconcile_tenant(
     correlation_id: str | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> TenantReconciliation:
-    """Compare one tenant's directory with Keycloak; with ``repair``, remove the drift found."""
+    """Compare one tenant's directory with Keycloak; with ``repair``, remove the drift found.
+
+    For an offboarded tenant only enabled Keycloak accounts are drift (repaired by disabling
+    them): the repair never enables a login of an offboarded tenant.
+    """
+    tenant = TenantRecordRepository(repo.tenant_id).find_tenant()
+    offboarded = tenant is not None and tenant.status is TenantStatus.OFFBOARDED
     org_id = provider.find_organization(repo.tenant_id)
     accounts = provider.users_of_tenant(repo.tenant_id)
+    members = None if org_id is None else provider.organization_member_ids(org_id)
     snapshot = Snapshot(
         tenant_id=repo.tenant_id,
-        directory=repo.all_users(),
+        directory=() if offboarded else repo.all_users(),
         provider=accounts,
-        organization_members=None if org_id is None else provider.organization_member_ids(org_id),
+        organization_members=members,
+        offboarded=offboarded,
     )
     findings = compare(snapshot)
+    note = OFFBOARDED_NOTE if offboarded else None
     if not repair:
-        return TenantReconciliation(
-            repo.tenant_id, False, tuple(Outcome(f, NOT_REPAIRED) for f in findings)
-        )
+        outcomes = tuple(Outcome(f, NOT_REPAIRED) for f in findings)
+        return TenantReconciliation(repo.tenant_id, False, outcomes, note)
     fixer = _Repairer(repo, provider, org_id, {a.id: a for a in accounts}, correlation_id, clock)
-    return TenantReconciliation(repo.tenant_id, True, tuple(fixer.apply(f) for f in findings))
+    outcomes = tuple(fixer.apply(f) for f in findings)
+    return TenantReconciliation(repo.tenant_id, True, outcomes, note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +230,9 @@ def render_table(results: Sequence[TenantReconciliation], out: TextIO) -> None:
     for row in [header, *lines]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         out.write("  ".join([*cells, row[-1]]).rstrip() + "\n")
+    for result in results:
+        if result.note is not None:
+            out.write(f"{result.tenant_id}: {result.note}\n")
     drifted = sum(1 for result in results if result.outcomes)
     out.write(f"{len(results)} tenant(s) checked, {drifted} with drift\n")
 

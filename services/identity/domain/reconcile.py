@@ -6,6 +6,9 @@ members of its organization) and repairs what this module reports. Who is right:
 - Keycloak for whether an account exists at all (credentials live only there): a Keycloak user
   of the tenant the directory lacks is adopted, a directory entry whose account is gone is
   disabled in the directory.
+An offboarded tenant is the exception: offboarding disabled every login in Keycloak and kept
+the directory as it was (so that reactivation restores it), so the directory is not compared
+at all and the only drift is a Keycloak account of the tenant that is enabled again.
 """
 
 from __future__ import annotations
@@ -57,17 +60,21 @@ class Finding:
 class Snapshot:
     """Both sides of one tenant, read by the caller.
 
-    ``organization_members`` is None when the tenant's organization does not exist.
+    ``organization_members`` is None when the tenant's organization does not exist;
+    ``offboarded`` is True when the tenant record says the tenant was offboarded.
     """
 
     tenant_id: str
     directory: Sequence[User]
     provider: Sequence[ProviderUser]
     organization_members: frozenset[str] | None
+    offboarded: bool = False
 
 
 def compare(snapshot: Snapshot) -> list[Finding]:
     """Every difference between the directory and Keycloak for one tenant, in a stable order."""
+    if snapshot.offboarded:
+        return _enabled_while_offboarded(snapshot.provider)
     directory = {user.user_id: user for user in snapshot.directory}
     provider = {user.id: user for user in snapshot.provider}
     findings: list[Finding] = []
@@ -111,6 +118,21 @@ def compare(snapshot: Snapshot) -> list[Finding]:
         findings.extend(_differences(directory[user_id], provider[user_id]))
     findings.extend(_membership(snapshot, provider.values()))
     return findings
+
+
+def _enabled_while_offboarded(accounts: Iterable[ProviderUser]) -> list[Finding]:
+    return [
+        Finding(
+            DriftKind.ENABLED_DIFFERS,
+            account.id,
+            account.username,
+            "tenant offboarded: every Keycloak account must stay disabled",
+            Repair.SET_PROVIDER_ENABLED,
+            enabled=False,
+        )
+        for account in sorted(accounts, key=lambda a: a.id)
+        if account.enabled
+    ]
 
 
 def _differences(user: User, account: ProviderUser) -> Iterable[Finding]:

@@ -112,5 +112,13 @@ class OnboardedSchema(BaseSchema):
     admin_username = fields.String(required=True)
     admin_temporary_password = fields.String(
         required=True,
-        metadata={"description": "一次性临时密码，仅显示一次 / one-time password, shown once"},
+        allow_none=True,
+        metadata={
+            "description": "一次性临时密码，仅显示一次 / one-time password, shown once; null "
+            "when the admin's existing, in-use account was adopted (see note)"
+        },
+    )
+    note = fields.String(
+        allow_none=True,
+        metadata={"description": "说明 / why no temporary password was issued, when none was"},
     )

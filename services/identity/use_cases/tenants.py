@@ -7,6 +7,9 @@ result is written to the record before the next starts, so after a crash or a Ke
 (503, the failed step recorded) `retry_onboarding` continues where it stopped and nothing is
 created twice. The admin's temporary password exists only in the answer of the call that
 completes onboarding: a retry issues a fresh one, since the earlier call never delivered its.
+An admin account that already exists in Keycloak for this tenant and is in use (its owner set
+the password: no pending UPDATE_PASSWORD) is adopted as it is: identity never learns or resets
+that password, so the answer carries none and says why.
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ from services.identity.repository.service_accounts import ServiceAccountReposito
 from services.identity.repository.tenants import TenantCatalog, TenantRecordRepository
 from services.identity.repository.users import UserRepository
 from services.identity.use_cases import PRODUCER
-from services.identity.use_cases.users import invite_user, temporary_password
+from services.identity.use_cases.users import (
+    adopt_account,
+    has_chosen_password,
+    invite_user,
+    temporary_password,
+)
 from shared.auth import Role
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 from shared.events.contracts.identity import SCHEME_TEMPLATE_IDS
@@ -37,13 +45,23 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+ADOPTED_NOTE = (
+    "沿用已有账号，密码未改动 / the admin's existing account was adopted; its password is "
+    "unchanged and no temporary password was issued"
+)
+
+
 @dataclass(frozen=True)
 class Onboarded:
-    """The active tenant and its first admin's one-time temporary password."""
+    """The active tenant and its first admin's one-time temporary password.
+
+    The password is None (and ``note`` says why) when an in-use account was adopted.
+    """
 
     tenant: domain.Tenant
     admin_username: str
-    admin_temporary_password: str
+    admin_temporary_password: str | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,7 +243,9 @@ def _complete(
         "onboarded_by": event.onboarded_by,
     }
     tenant = repo.save_tenant(active, [_pending(event, payload, correlation_id)])
-    return Onboarded(tenant, tenant.admin.username, password)
+    return Onboarded(
+        tenant, tenant.admin.username, password, None if password is not None else ADOPTED_NOTE
+    )
 
 
 def _ensure_admin(
@@ -236,11 +256,29 @@ def _ensure_admin(
     actor: str,
     correlation_id: str | None,
     clock: Clock,
-) -> tuple[str, str]:
-    """The first admin's user id and a fresh temporary password (created, or adopted)."""
+) -> tuple[str, str | None]:
+    """The first admin's user id and a fresh temporary password (created, or adopted).
+
+    The password is None when the account is one its owner already uses (see the module).
+    """
     users = UserRepository(tenant.tenant_id)
     existing = users.find_by_username(tenant.admin.username)
     if existing is None:
+        account = provider.find_user(tenant.admin.username)
+        if account is not None and has_chosen_password(account):
+            adopted = adopt_account(
+                repo=users,
+                provider=provider,
+                actor=actor,
+                account=account,
+                display_name=tenant.admin.display_name,
+                email=tenant.admin.email,
+                phone=tenant.admin.phone,
+                roles=[Role.TENANT_ADMIN.value],
+                correlation_id=correlation_id,
+                clock=clock,
+            )
+            return adopted.user_id, None
         user, password = invite_user(
             repo=users,
             provider=provider,
@@ -254,10 +292,14 @@ def _ensure_admin(
             clock=clock,
         )
         return user.user_id, password
+    provider.add_to_organization(org_id, existing.user_id)
+    account = provider.get_user(existing.user_id)
+    if account is not None and has_chosen_password(account):
+        # An earlier attempt adopted an in-use account (or its owner has logged in since).
+        return existing.user_id, None
     # An earlier attempt created the admin but its answer (and password) never arrived.
     password = temporary_password()
     provider.reset_password(existing.user_id, password)
-    provider.add_to_organization(org_id, existing.user_id)
     return existing.user_id, password
 
 

@@ -27,6 +27,8 @@ from shared.mongo import NotFound, Page, PendingEvent
 
 Clock = Callable[[], datetime]
 
+UPDATE_PASSWORD = "UPDATE_PASSWORD"  # noqa: S105 - Keycloak's required-action name, no secret
+
 # No look-alikes (0/O, 1/l/I): people read these aloud over the phone to grid workers.
 _PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 PASSWORD_LENGTH = 16
@@ -137,6 +139,65 @@ def provision_account(
         provider.reset_password(user_id, password)
     provider.add_to_organization(org_id, user_id)
     return user_id, password
+
+
+def has_chosen_password(account: ProviderUser) -> bool:
+    """Whether the account's owner set their own password (no pending UPDATE_PASSWORD).
+
+    Accounts identity creates carry a temporary password until the first login; an account
+    without that required action is already in use and its password belongs to its owner.
+    """
+    return UPDATE_PASSWORD not in account.required_actions
+
+
+def adopt_account(
+    *,
+    repo: UserRepository,
+    provider: IdentityProvider,
+    actor: str,
+    account: ProviderUser,
+    display_name: str,
+    email: str | None,
+    phone: str | None,
+    roles: Iterable[str],
+    correlation_id: str | None = None,
+    clock: Clock = _now,
+) -> domain.User:
+    """Enter a person's existing, in-use Keycloak account of this tenant into the directory.
+
+    The password is left alone (its owner knows it); the account keeps the tenant roles it
+    had and gains ``roles``; it is enabled and joins the organization; `user.invited` as for
+    an invitation. `ProviderConflict` for another tenant's account (never naming it).
+    """
+    if account.tenant_id != repo.tenant_id:
+        raise ProviderConflict(f"username {account.username} is taken")
+    wanted = (*domain.tenant_roles_of(account.roles), *roles)
+    name, profile, canonical = domain.validate_new_user(
+        username=account.username,
+        display_name=display_name,
+        email=email,
+        phone=phone,
+        roles=wanted,
+    )
+    if repo.find_by_username(name) is not None:
+        raise StateConflict(f"username {name} is already in the directory")
+    check_phone_free(repo, profile.phone, user_id=None)
+    org_id = require_organization(provider, repo.tenant_id)
+    provider.update_user(
+        account.id, email=profile.email, display_name=profile.display_name, enabled=True
+    )
+    provider.set_realm_roles(account.id, frozenset(canonical))
+    provider.add_to_organization(org_id, account.id)
+    user, event = domain.invite(
+        user_id=account.id,
+        tenant_id=repo.tenant_id,
+        username=name,
+        profile=profile,
+        roles=canonical,
+        actor=actor,
+        now=clock(),
+    )
+    return repo.add_user(user, _events(repo, [event], correlation_id))
 
 
 def invite_user(

@@ -39,6 +39,11 @@ class ReconciliationSchema(BaseSchema):
     tenant_id = fields.String(required=True)
     repair = fields.Boolean(required=True)
     clean = fields.Boolean(required=True, metadata={"description": "no drift remains"})
+    note = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "what was not compared and why (an offboarded tenant)"},
+    )
     findings = fields.List(fields.Nested(FindingSchema), required=True)
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
 from services.identity import reconcile
 from services.identity.documents.users import UserDocument
+from services.identity.domain import tenants as tenant_domain
 from services.identity.domain.ports import ProviderConflict
 from services.identity.keycloak import KeycloakIdentityProvider
+from services.identity.repository.tenants import TenantRecordRepository
 from services.identity.repository.users import UserRepository
 from services.identity.settings import load
 from services.identity.tests.fakes import InMemoryIdentityProvider
+from services.identity.use_cases import tenants as tenant_use_cases
 from services.identity.use_cases import users as use_cases
 from services.identity.views import install_provider
 from services.identity.views import reconcile as views
@@ -24,6 +28,7 @@ from shared.events.envelope import Envelope
 pytestmark = pytest.mark.integration
 
 TENANT = "t-a"
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -333,3 +338,74 @@ def test_invites_adopt_leftovers_and_refuse_other_tenants_names_in_keycloak(mong
         assert other not in str(exc.value)
     finally:
         provider.delete_user(foreign)
+
+
+def offboarded_tenant(provider) -> dict[str, str]:
+    """An active tenant record with two people, then offboarded through the use case."""
+    org_id = org(provider).id
+    admin = invite(provider, "admin.t", "13800138000")
+    worker = invite(provider, "worker.t", "13800138001")
+    started = tenant_domain.start_onboarding(
+        code=TENANT,
+        name="甲镇",
+        kind="township",
+        district_id="demo-district",
+        timezone=None,
+        calendar=None,
+        scheme_template="seed-002-township-grid-worker",
+        admin=tenant_domain.TenantAdmin("admin.t", "管理员", None, "13800138000"),
+        scheme_templates={"seed-002-township-grid-worker"},
+        actor="platform-1",
+        now=NOW,
+    )
+    ready = tenant_domain.admin_ready(
+        tenant_domain.organization_ready(started, org_id, now=NOW), admin, now=NOW
+    )
+    active, _ = tenant_domain.activate(ready, actor="platform-1", now=NOW)
+    TenantRecordRepository(TENANT).add_tenant(active)
+    tenant_use_cases.offboard_tenant(
+        provider=provider, actor="platform-1", tenant_id=TENANT, reason="撤并"
+    )
+    return {"admin": admin, "worker": worker}
+
+
+def test_a_repair_never_re_enables_the_logins_of_an_offboarded_tenant(mongo_db, provider):
+    ids = offboarded_tenant(provider)
+    assert UserRepository(TENANT).find_user(ids["worker"]).enabled  # the directory is kept
+
+    result = run(provider, repair=True)
+
+    assert result.clean
+    assert result.outcomes == ()
+    assert result.note == reconcile.OFFBOARDED_NOTE
+    assert not any(u.user.enabled for u in provider.users.values())
+
+    provider.update_user(ids["worker"], enabled=True)  # someone enabled a login by hand
+    report = run(provider, repair=False)
+    assert [(o.finding.user_id, o.finding.enabled) for o in report.outcomes] == [
+        (ids["worker"], False)
+    ]
+    assert not report.clean
+    repaired = run(provider, repair=True)
+    assert repaired.clean
+    assert not any(u.user.enabled for u in provider.users.values())
+    assert all(u.enabled for u in UserRepository(TENANT).all_users())
+
+
+def test_the_command_line_reports_an_offboarded_tenant_as_skipped_and_clean(mongo_db, provider):
+    offboarded_tenant(provider)
+    out = io.StringIO()
+
+    assert reconcile.run(["--tenant", TENANT, "--repair"], provider=provider, out=out) == 0
+
+    assert f"{TENANT}: {reconcile.OFFBOARDED_NOTE}" in out.getvalue()
+    assert "1 tenant(s) checked, 0 with drift" in out.getvalue()
+    assert not any(u.user.enabled for u in provider.users.values())
+    out = io.StringIO()
+    assert reconcile.run(["--tenant", TENANT, "--json"], provider=provider, out=out) == 0
+    [report] = json.loads(out.getvalue())
+    assert (report["clean"], report["note"], report["findings"]) == (
+        True,
+        reconcile.OFFBOARDED_NOTE,
+        [],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from services.identity.documents.tenants import TenantRecordDocument
@@ -15,7 +17,7 @@ from services.identity.tests.integration.support import (
     outbox,
     provider,
 )
-from services.identity.use_cases.users import invite_user
+from services.identity.use_cases.users import adopt_account, invite_user
 
 pytestmark = pytest.mark.integration
 __all__ = ["client", "identity_db", "provider"]  # fixtures
@@ -163,6 +165,94 @@ def test_retry_after_a_crash_past_the_admin_adopts_it_with_a_fresh_password(clie
     assert (admin.password, admin.temporary) == (fresh, True)
     assert admin.user.id in provider.organizations[org_id].members
     assert len(provider.organizations) == 1
+    assert UserDocument.objects(tenant_id="demo-town-c").count() == 1
+
+
+def in_use_account(provider, username: str, tenant_id: str, roles: frozenset[str]) -> str:
+    """A Keycloak account its owner already uses: own password, no pending required action."""
+    user_id = provider.create_user(
+        username=username,
+        email=None,
+        display_name="丙镇管理员",
+        tenant_id=tenant_id,
+        district_id=None,
+        roles=roles,
+        temporary_password="unused",
+    )
+    stored = provider.users[user_id]
+    stored.password, stored.temporary = "Own-pass-123", False
+    stored.user = dataclasses.replace(stored.user, required_actions=())
+    return user_id
+
+
+def test_onboarding_adopts_an_in_use_admin_account_without_touching_its_password(client, provider):
+    user_id = in_use_account(
+        provider, "admin.c", "demo-town-c", frozenset({"tenant-admin", "center-staff"})
+    )
+
+    response = onboard(client)
+
+    assert response.status_code == 201, response.json
+    assert response.json["admin_temporary_password"] is None
+    assert "adopted" in response.json["note"]
+    assert "reset_password" not in provider.calls
+    admin = provider.users[user_id]
+    assert (admin.password, admin.temporary, admin.user.required_actions) == (
+        "Own-pass-123",
+        False,
+        (),
+    )
+    assert admin.user.roles == {"tenant-admin", "center-staff"}
+    assert len(provider.users) == 1
+    org = next(iter(provider.organizations.values()))
+    assert user_id in org.members
+    doc = UserDocument.objects(tenant_id="demo-town-c").get()
+    assert (doc.user_id, list(doc.roles), doc.phone) == (
+        user_id,
+        ["tenant-admin", "center-staff"],
+        "13800138000",
+    )
+    assert [t for t, _, _ in outbox(doc)] == ["user.invited"]
+    tenant = TenantRecordDocument.objects(tenant_id="demo-town-c").get()
+    assert [t for t, _, _ in outbox(tenant)] == ["tenant.onboarded"]
+
+
+def test_an_in_use_account_of_another_tenant_is_never_adopted(client, provider):
+    in_use_account(provider, "admin.c", "demo-town-b", frozenset({"tenant-admin"}))
+
+    response = onboard(client)
+
+    assert response.status_code == 409
+    assert "demo-town-b" not in str(response.json)
+    assert UserDocument.objects(tenant_id="demo-town-c").count() == 0
+    assert provider.users[next(iter(provider.users))].password == "Own-pass-123"
+
+
+def test_a_retry_past_an_adopted_admin_still_leaves_its_password_alone(client, provider):
+    user_id = in_use_account(provider, "admin.c", "demo-town-c", frozenset({"tenant-admin"}))
+    provider.unavailable = True
+    assert onboard(client).status_code == 503
+    provider.unavailable = False
+    # A process that died right after adopting the admin: the directory entry exists.
+    users = UserRepository("demo-town-c")
+    provider.ensure_organization(alias="demo-town-c", name="丙镇", attributes={})
+    adopt_account(
+        repo=users,
+        provider=provider,
+        actor="platform-1",
+        account=provider.users[user_id].user,
+        display_name="丙镇管理员",
+        email=None,
+        phone="13800138000",
+        roles=["tenant-admin"],
+    )
+
+    retried = client.post("/tenants/demo-town-c/onboarding/retry", as_user=PLATFORM)
+
+    assert retried.status_code == 200, retried.json
+    assert retried.json["tenant"]["status"] == "active"
+    assert retried.json["admin_temporary_password"] is None
+    assert provider.users[user_id].password == "Own-pass-123"
     assert UserDocument.objects(tenant_id="demo-town-c").count() == 1
 
 

@@ -43,7 +43,7 @@ class World:
         )
         return user_id
 
-    def snapshot(self, *, organization: bool = True) -> Snapshot:
+    def snapshot(self, *, organization: bool = True, offboarded: bool = False) -> Snapshot:
         return Snapshot(
             tenant_id=TENANT,
             directory=list(self.directory.values()),
@@ -51,7 +51,14 @@ class World:
             organization_members=(
                 self.provider.organization_member_ids(self.org_id) if organization else None
             ),
+            offboarded=offboarded,
         )
+
+    def offboard(self) -> None:
+        """What offboarding leaves: every account disabled, the directory untouched."""
+        self.provider.set_organization_enabled(self.org_id, False)
+        for stored in self.provider.users_of_tenant(TENANT):
+            self.provider.update_user(stored.id, enabled=False)
 
 
 def kinds(world: World) -> list[tuple[DriftKind, Repair]]:
@@ -170,3 +177,43 @@ def test_several_drifts_are_reported_in_a_stable_order():
     first = compare(world.snapshot())
     assert [f.kind for f in first] == [DriftKind.ROLES_DIFFER, DriftKind.ENABLED_DIFFERS]
     assert compare(world.snapshot()) == first
+
+
+def test_an_offboarded_tenant_with_every_login_disabled_is_consistent():
+    world = World()
+    world.person("zhang.wei")
+    world.person("li.na", ("grid-leader",))
+    world.offboard()
+
+    assert [f.kind for f in compare(world.snapshot())] == [DriftKind.ENABLED_DIFFERS] * 2
+    assert compare(world.snapshot(offboarded=True)) == []
+
+
+def test_an_offboarded_tenant_never_gets_a_login_enabled_only_disabled():
+    world = World()
+    kept_off = world.person("zhang.wei")
+    enabled_again = world.person("li.na")
+    world.offboard()
+    world.provider.update_user(enabled_again, enabled=True)
+
+    [finding] = compare(world.snapshot(offboarded=True))
+    assert (finding.kind, finding.repair, finding.user_id, finding.enabled) == (
+        DriftKind.ENABLED_DIFFERS,
+        Repair.SET_PROVIDER_ENABLED,
+        enabled_again,
+        False,
+    )
+    assert "offboarded" in finding.detail
+    assert kept_off != finding.user_id
+
+
+def test_an_offboarded_tenant_skips_the_directory_comparison():
+    world = World()
+    gone = world.person("zhang.wei")
+    only_in_keycloak = world.person("li.na", ("grid-worker", "platform-admin"))
+    world.offboard()
+    del world.provider.users[gone]
+    del world.directory[only_in_keycloak]
+    world.provider.organizations[world.org_id].members.clear()
+
+    assert compare(world.snapshot(offboarded=True)) == []
