@@ -13,7 +13,7 @@ from services.grid_registry.documents.base_info import (
 )
 from services.grid_registry.documents.divisions import DivisionDocument
 from services.grid_registry.documents.filings import FilingDocument, FilingItemDocument
-from services.grid_registry.documents.grids import GridDocument, GridSetVersionDocument
+from services.grid_registry.documents.grids import GridDocument
 from services.grid_registry.documents.subjects import SubjectDocument
 from services.grid_registry.documents.teams import GridTeamDocument
 from services.grid_registry.settings import RegistrySettings, load
@@ -28,9 +28,9 @@ from services.grid_registry.views import (
 )
 from shared import runtime
 
+# The documents whose outbox the worker relays (the grid-set version counter publishes nothing).
 DOCUMENTS = (
     GridDocument,
-    GridSetVersionDocument,
     DivisionDocument,
     BaseInfoSnapshotDocument,
     BaseInfoSubCategoryDocument,
