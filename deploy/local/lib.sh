@@ -4,9 +4,11 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 load_env() {
-  # .env.example, then .env, then whatever the caller exported wins.
-  local saved file line key
-  saved="$(export -p)"
+  # .env.example, then .env, then whatever the caller exported wins. (Restoring `export -p`
+  # output here would not do: `declare` inside a function makes locals.)
+  local file line key
+  local -A exported=()
+  for key in $(compgen -e); do exported[$key]=1; done
   for file in "$ROOT/.env.example" "$ROOT/.env"; do
     [ -f "$file" ] || continue
     while IFS= read -r line || [ -n "$line" ]; do
@@ -14,10 +16,10 @@ load_env() {
       line="${line%"${line##*[![:space:]]}"}"
       [ -n "$line" ] || continue
       key="${line%%=*}"
+      [ -z "${exported[$key]:-}" ] || continue
       export "$key=${line#*=}"
     done <"$file"
   done
-  eval "$saved"
   INFRA="$ROOT/${GRIDGOV_INFRA_DIR:-.infra}"
   CACHE="${GRIDGOV_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gridgov}"
   mkdir -p "$INFRA/run" "$INFRA/logs" "$CACHE"
@@ -36,11 +38,13 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pid_of() { cat "$INFRA/run/$1.pid" 2>/dev/null || true; }
 
-is_running() {
-  local pid
-  pid="$(pid_of "$1")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+pid_alive() {
+  # pid_alive <pid>: kill -0 also succeeds for a zombie, and a container's init may take a while
+  # to reap the servers it inherited (they are all orphans: setsid, pg_ctl).
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(sed -n 's/^.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
+
+is_running() { pid_alive "$(pid_of "$1")"; }
 
 start_bg() {
   # start_bg <name> <command...>: detached, own process group, output to .infra/logs/<name>.log
@@ -53,20 +57,21 @@ stop_bg() {
   # stop_bg <name> [seconds]: SIGTERM the process group, SIGKILL after a grace period.
   local name="$1" grace="${2:-20}" pid i
   pid="$(pid_of "$name")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < grace * 5; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      pid_alive "$pid" || break
       sleep 0.2
     done
-    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
+    pid_alive "$pid" && kill -KILL -- "-$pid" 2>/dev/null
   fi
   rm -f "$INFRA/run/$name.pid"
 }
 
 wait_for() {
-  # wait_for <what> <seconds> <command...>: poll until the command succeeds.
-  local what="$1" seconds="$2" i; shift 2
+  # wait_for <what> <seconds> <command...>: poll until the command succeeds (<what> is for the
+  # reader of the call).
+  local seconds="$2" i; shift 2
   for ((i = 0; i < seconds * 2; i++)); do
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.5

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The GridGov local stack without Docker: Kafka, Keycloak, FerretDB, Prometheus and the six
-# services on 127.0.0.1. Idempotent: a second `up` downloads nothing and starts only what is down.
+# The GridGov local stack without Docker: PostgreSQL, FerretDB, Kafka, Keycloak, Prometheus and
+# the six services on 127.0.0.1. Idempotent: a second `up` downloads nothing and starts only what
+# is down.
 #
 #   stack.sh up [component...]     install what is missing, start what is down, wait for health
 #   stack.sh down [component...]   stop (services first, then infrastructure)
@@ -19,7 +20,8 @@ done
 load_env
 require curl "apt-get install curl"
 
-INFRA_COMPONENTS=(ferretdb kafka keycloak prometheus)
+# In start order: FerretDB stores everything in PostgreSQL.
+INFRA_COMPONENTS=(postgres ferretdb kafka keycloak prometheus)
 
 component_url() {
   case "$1" in
@@ -43,7 +45,7 @@ cmd_up() {
 
 cmd_down() {
   local wanted=("$@") c
-  [ ${#wanted[@]} -gt 0 ] || wanted=(services prometheus keycloak kafka ferretdb)
+  [ ${#wanted[@]} -gt 0 ] || wanted=(services prometheus keycloak kafka ferretdb postgres)
   for c in "${wanted[@]}"; do say "$c: stopping"; "${c}_stop"; done
 }
 
@@ -67,10 +69,10 @@ cmd_logs() {
   if [ $# -gt 0 ]; then tail -n 100 -F "$INFRA/logs/$1"*.log; else tail -n 20 -F "$INFRA"/logs/*.log; fi
 }
 
-cmd_install() { ferretdb_install; kafka_install; keycloak_install; prometheus_install; }
+cmd_install() { postgres_install; ferretdb_install; kafka_install; keycloak_install; prometheus_install; }
 
 case "${1:-}" in
   up | down | status | logs | install) c="$1"; shift; "cmd_$c" "$@" ;;
   restart) [ $# -eq 2 ] || { echo "usage: stack.sh restart <service>" >&2; exit 2; }; service_restart "$2" ;;
-  *) sed -n '2,11p' "$0"; exit 2 ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
 esac

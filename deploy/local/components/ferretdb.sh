@@ -1,4 +1,5 @@
-# FerretDB 1.24 (MongoDB wire protocol over SQLite), built from the Go module proxy.
+# FerretDB 1.24 (MongoDB wire protocol) over the local PostgreSQL (components/postgres.sh), built
+# from the Go module proxy.
 # shellcheck shell=bash
 
 ferretdb_bin() { echo "$CACHE/ferretdb-$FERRETDB_VERSION/ferretdb"; }
@@ -28,12 +29,18 @@ ferretdb_health() { port_open "$FERRETDB_PORT"; }
 
 ferretdb_start() {
   ferretdb_install
+  # FerretDB connects to PostgreSQL lazily: start (or just check) the store first.
+  postgres_start
   if is_running ferretdb && ferretdb_health; then return 0; fi
-  mkdir -p "$INFRA/ferretdb/data" "$INFRA/ferretdb/state"
+  mkdir -p "$INFRA/ferretdb/state"
   say "ferretdb: starting on 127.0.0.1:$FERRETDB_PORT"
-  start_bg ferretdb "$(ferretdb_bin)" --handler=sqlite --sqlite-url="file:$INFRA/ferretdb/data/" \
+  # pool_max_conns=150 (default 50): an update command holding more operations than the pool
+  # wedges FerretDB, and the server allows 200 connections. Batches of 1000 documents per insert
+  # transaction instead of 100. Never --test-enable-nested-pushdown: it returns wrong results.
+  start_bg ferretdb "$(ferretdb_bin)" --handler=postgresql \
+    --postgresql-url="postgres://gridgov@127.0.0.1:$POSTGRES_PORT/ferretdb?pool_max_conns=150" \
     --listen-addr="127.0.0.1:$FERRETDB_PORT" --state-dir="$INFRA/ferretdb/state" \
-    --debug-addr=- --telemetry=disable --log-level=warn
+    --debug-addr=- --telemetry=disable --test-batch-size=1000 --log-level=warn
   wait_for ferretdb 30 ferretdb_health || die "ferretdb: not listening after 30 s, see $INFRA/logs/ferretdb.log"
 }
 

@@ -15,6 +15,8 @@ service_env() {
   export GRIDGOV_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
   export GRIDGOV_MONGO_URI="mongodb://127.0.0.1:$FERRETDB_PORT"
   export GRIDGOV_MONGO_DB="gridgov_$svc"
+  # The PostgreSQL database behind FerretDB, for GIN indexes FerretDB cannot create itself.
+  export GRIDGOV_MONGO_POSTGRES_URL="postgresql://gridgov@127.0.0.1:$POSTGRES_PORT/ferretdb"
   export GRIDGOV_KEYCLOAK_URL="http://127.0.0.1:$KEYCLOAK_PORT"
   export GRIDGOV_KEYCLOAK_REALM=gridgov
   # identity's Keycloak service account; the same value the realm import got (see .env.example).
