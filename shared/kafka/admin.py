@@ -1,20 +1,50 @@
-"""Topic creation from the `Topic` enum, and a cheap Kafka readiness check for `/readyz`."""
+"""Topic creation from the `Topic` enum, and a cheap Kafka readiness check for `/readyz`.
+
+Also the local stack's topics step (`make up` runs it once Kafka listens; auto-creation is off)::
+
+    python -m shared.kafka.admin --bootstrap 127.0.0.1:9092 [--replication-factor 1] [--timeout 60]
+
+It creates every topic of `Topic` and its `.dlq` that is missing, retrying while the broker is
+still starting, then lists the topics to check that every one of them exists, prints
+`topics: <n> created, <n> present, <n> expected` ("present": existed before this run) and exits
+0. It exits 1 with the reason on stderr when the broker does not answer (or keeps refusing) within
+the timeout, or when a topic is still missing afterwards; 2 on bad arguments.
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
+import sys
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, Protocol, TextIO
 
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.events.topics import Topic, TopicSpec
+from shared.logs import configure_logging
 
 log = logging.getLogger(__name__)
+
+BOOTSTRAP_ENV = "GRIDGOV_KAFKA_BOOTSTRAP"
+
+
+class TopicAdmin(Protocol):
+    """The part of `KafkaAdminClient` that topic creation uses (unit tests pass a fake)."""
+
+    def list_topics(self) -> list[str]: ...
+
+    def create_topics(
+        self, new_topics: dict[str, dict[str, Any]], *, timeout_ms: int, wait_for_metadata: bool
+    ) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 def topic_plan(
@@ -56,6 +86,20 @@ def ensure_topics(
     )
 
 
+def connect_admin(
+    bootstrap_servers: str, timeout_s: float, *, client_id: str = "gridgov-topics"
+) -> TopicAdmin:
+    """An admin client that has bootstrapped; raises `KafkaError` if none answers in time."""
+    timeout_ms = max(int(timeout_s * 1000), 1)
+    admin: TopicAdmin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        bootstrap_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+    )
+    return admin
+
+
 def create_topics(
     bootstrap_servers: str, plan: dict[str, dict[str, Any]], *, timeout_s: float = 30.0
 ) -> list[str]:
@@ -63,30 +107,32 @@ def create_topics(
 
     Used by `ensure_topics` and by integration tests that need per-run topic names.
     """
-    timeout_ms = int(timeout_s * 1000)
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers,
-        client_id="gridgov-ensure-topics",
-        bootstrap_timeout_ms=timeout_ms,
-        request_timeout_ms=timeout_ms,
-    )
+    admin = connect_admin(bootstrap_servers, timeout_s, client_id="gridgov-ensure-topics")
     try:
-        existing = set(admin.list_topics())
-        missing = {name: options for name, options in plan.items() if name not in existing}
-        if not missing:
-            return []
-        try:
-            admin.create_topics(missing, timeout_ms=timeout_ms, wait_for_metadata=True)
-        except TopicAlreadyExistsError:
-            # Another process created some of them between list and create; retry the rest.
-            existing = set(admin.list_topics())
-            rest = {name: opts for name, opts in missing.items() if name not in existing}
-            if rest:
-                admin.create_topics(rest, timeout_ms=timeout_ms, wait_for_metadata=True)
-        log.info("created topics: %s", sorted(missing))
-        return sorted(missing)
+        return create_missing(admin, plan, timeout_s=timeout_s)
     finally:
         admin.close()
+
+
+def create_missing(
+    admin: TopicAdmin, plan: dict[str, dict[str, Any]], *, timeout_s: float = 30.0
+) -> list[str]:
+    """`create_topics` through an open `admin`; returns the names it created."""
+    timeout_ms = max(int(timeout_s * 1000), 1)
+    existing = set(admin.list_topics())
+    missing = {name: options for name, options in plan.items() if name not in existing}
+    if not missing:
+        return []
+    try:
+        admin.create_topics(missing, timeout_ms=timeout_ms, wait_for_metadata=True)
+    except TopicAlreadyExistsError:
+        # Another process created some of them between list and create; retry the rest.
+        existing = set(admin.list_topics())
+        rest = {name: opts for name, opts in missing.items() if name not in existing}
+        if rest:
+            admin.create_topics(rest, timeout_ms=timeout_ms, wait_for_metadata=True)
+    log.info("created topics: %s", sorted(missing))
+    return sorted(missing)
 
 
 def delete_topics(bootstrap_servers: str, names: Iterable[str], *, timeout_s: float = 30.0) -> None:
@@ -168,3 +214,123 @@ class KafkaHealth:
         """Release the cached client and the probe thread."""
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._drop_admin()
+
+
+# -- command line: the local stack's topics step -------------------------------------------
+
+_FIRST_BACKOFF_S = 0.25
+_MAX_BACKOFF_S = 2.0
+_MIN_ATTEMPT_S = 1.0  # the last attempt still gets this long to bootstrap and create
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    from_env = os.environ.get(BOOTSTRAP_ENV) or None
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.kafka.admin",
+        description="Create every Kafka topic of the platform and its DLQ, then check they exist.",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        default=from_env,
+        required=from_env is None,
+        metavar="HOST:PORT[,HOST:PORT]",
+        help=f"brokers to bootstrap from (default: ${BOOTSTRAP_ENV})",
+    )
+    parser.add_argument("--replication-factor", type=_positive(int), default=1, metavar="N")
+    parser.add_argument(
+        "--timeout",
+        type=_positive(float),
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for a broker that is still starting (default: 60)",
+    )
+    return parser
+
+
+def _describe(exc: BaseException) -> str:
+    """`KafkaError` names its class in `str()` already; `OSError` and others do not."""
+    text = str(exc)
+    return text if text.startswith(type(exc).__name__) else f"{type(exc).__name__}: {text}"
+
+
+def apply_plan(
+    admin: TopicAdmin, plan: dict[str, dict[str, Any]], *, timeout_s: float
+) -> tuple[list[str], list[str]]:
+    """Create what `plan` lacks, then list the topics again: `(created, still missing)`."""
+    created = create_missing(admin, plan, timeout_s=timeout_s)
+    listed = set(admin.list_topics())
+    return created, sorted(name for name in plan if name not in listed)
+
+
+def run(
+    argv: Sequence[str] | None = None,
+    *,
+    connect: Callable[[str, float], TopicAdmin] = connect_admin,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """The command line over `connect(bootstrap, timeout_s)`; returns the exit code."""
+    out, err = out or sys.stdout, err or sys.stderr
+    args = _parser().parse_args(argv)
+    plan = topic_plan(replication_factor=args.replication_factor)
+    deadline = clock() + args.timeout
+    backoff = _FIRST_BACKOFF_S
+    while True:
+        budget = max(deadline - clock(), _MIN_ATTEMPT_S)
+        try:
+            admin = connect(args.bootstrap, budget)
+            try:
+                created, missing = apply_plan(admin, plan, timeout_s=budget)
+            finally:
+                admin.close()
+            break
+        except (KafkaError, OSError) as exc:
+            left = deadline - clock()
+            if left <= 0:
+                err.write(
+                    f"topics: gave up after {args.timeout:g} s: Kafka at {args.bootstrap} is not "
+                    f"reachable or not ready (last error: {_describe(exc)})\n"
+                )
+                return 1
+            log.warning("Kafka at %s not ready yet (%s); retrying", args.bootstrap, _describe(exc))
+            sleep(min(backoff, left))
+            backoff = min(backoff * 2, _MAX_BACKOFF_S)
+    if missing:
+        err.write(
+            f"topics: {len(missing)} of {len(plan)} expected topics missing at "
+            f"{args.bootstrap} after creation: {', '.join(missing)}\n"
+        )
+        return 1
+    out.write(
+        f"topics: {len(created)} created, {len(plan) - len(created)} present, "
+        f"{len(plan)} expected\n"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m shared.kafka.admin`: JSON logs on stderr, then `run`."""
+    configure_logging("kafka-admin")
+    # kafka-python logs every refused connection at ERROR while the broker starts; the retry
+    # warnings and the final message name the last error instead.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    return run(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
