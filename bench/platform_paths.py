@@ -14,6 +14,7 @@ import json
 import os
 import time
 import uuid
+from typing import Any
 
 import mongoengine
 
@@ -44,6 +45,26 @@ def our_token_verification() -> Figure:
         VERIFICATIONS,
         time.perf_counter() - started,
     )
+
+
+def drain(documents: list[type[Any]], expected: int, client_id: str) -> tuple[int, float]:
+    """Run relay passes until `expected` events are published (or none are left);
+    returns how many were and the seconds it took."""
+    relay = OutboxRelay(
+        documents=documents,
+        producer_factory=lambda: make_producer(BOOTSTRAP, client_id=client_id),
+        batch_size=500,
+    )
+    started = time.perf_counter()
+    published = 0
+    while published < expected:
+        done = relay.run_once()
+        if done == 0:
+            break
+        published += done
+    seconds = time.perf_counter() - started
+    relay.close()
+    return published, seconds
 
 
 def our_outbox_relay() -> Figure:
@@ -77,20 +98,7 @@ def our_outbox_relay() -> Figure:
                 created_by="bench",
             )
             repo.add(doc, [PendingEvent(topic, f"d{i}", envelope)])
-        relay = OutboxRelay(
-            documents=[DivisionDocument],
-            producer_factory=lambda: make_producer(BOOTSTRAP, client_id="bench-relay"),
-            batch_size=500,
-        )
-        started = time.perf_counter()
-        published = 0
-        while published < OUTBOX_DOCUMENTS:
-            done = relay.run_once()
-            if done == 0:
-                break
-            published += done
-        seconds = time.perf_counter() - started
-        relay.close()
+        published, seconds = drain([DivisionDocument], OUTBOX_DOCUMENTS, "bench-relay")
         return Figure("kafka_produce", "outbox relay (publish, ack, $pullAll)", published, seconds)
     finally:
         mongoengine.get_connection().drop_database(db)

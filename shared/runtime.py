@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import mongoengine
 import tenacity
 from flask import Flask
 from kafka.errors import KafkaError
@@ -20,15 +21,18 @@ from prometheus_client import start_http_server
 from shared.http import Blueprint, ReadinessCheck, create_app
 from shared.kafka import (
     ConsumerRunner,
-    KafkaHealth,
     OutboxRelay,
     Route,
     make_consumer,
     make_producer,
     run_worker,
 )
+from shared.kafka.admin import KafkaHealth
 from shared.logs import configure_logging
 from shared.mongo import TenantDocument, connect, ping
+from shared.mongo.documents import tenant_documents
+from shared.mongo.indexes import GinIndexKeeper
+from shared.mongo.leases import LeasePolicy, configure_write_leases
 from shared.settings import PlatformSettings, setting
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,14 @@ class ServiceSettings(PlatformSettings):
 
     worker_metrics_host: str = setting(default="127.0.0.1")
     worker_metrics_port: int = setting(default=0, minimum=0, maximum=65535, doc="0: no endpoint")
-    relay_batch_size: int = setting(default=100, minimum=1, maximum=1000)
+    relay_batch_size: int = setting(default=500, minimum=1, maximum=1000)
     relay_poll_seconds: float = setting(default=0.5, minimum=0.05, maximum=30.0)
+
+
+def service_documents(service: str) -> list[type[TenantDocument]]:
+    """The tenant documents defined by one service's package (what its worker indexes)."""
+    prefix = f"services.{service}."
+    return [cls for cls in tenant_documents() if cls.__module__.startswith(prefix)]
 
 
 def bootstrap_servers(settings: PlatformSettings) -> str:
@@ -51,8 +61,16 @@ def bootstrap_servers(settings: PlatformSettings) -> str:
 
 
 def connect_database(settings: PlatformSettings) -> None:
-    """Register the MongoDB connection; no socket opens until first use (fork-safe)."""
+    """Register the MongoDB connection and the write-lease policy; no socket opens until first
+    use (fork-safe)."""
     connect(settings.mongo_uri.reveal(), settings.mongo_db)
+    configure_write_leases(
+        LeasePolicy(
+            mode=settings.mongo_write_leases,  # type: ignore[arg-type]  # checked by choices
+            ttl_s=settings.mongo_lease_ttl_seconds,
+            wait_s=settings.mongo_lease_wait_seconds,
+        )
+    )
 
 
 def readiness_checks(settings: PlatformSettings) -> dict[str, ReadinessCheck]:
@@ -91,6 +109,12 @@ def run_service_worker(
     SIGTERM, with ``/metrics`` on ``worker_metrics_port``. Blocks; call from the main thread."""
     configure_logging(f"{settings.service}-worker", settings.log_level)
     connect_database(settings)
+    if settings.mongo_postgres_url is not None:
+        GinIndexKeeper(
+            settings.mongo_postgres_url.reveal(),
+            mongoengine.get_db(),
+            service_documents(settings.service),
+        ).start()
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
     servers = bootstrap_servers(settings)

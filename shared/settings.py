@@ -283,6 +283,13 @@ class PlatformSettings(Settings):
     kafka_bootstrap: tuple[str, ...] = setting(default=("127.0.0.1:9092",), check=_bootstrap_check)
     mongo_uri: Secret = setting(default=Secret("mongodb://127.0.0.1:27017"))  # noqa: RUF009 - a field()
     mongo_db: str = setting(default="")
+    # Per-document write leases (shared/mongo/leases.py): "auto" turns them on for FerretDB.
+    mongo_write_leases: str = setting(default="auto", choices=("auto", "on", "off"))
+    mongo_lease_ttl_seconds: float = setting(default=15.0, minimum=1.0, maximum=300.0)
+    mongo_lease_wait_seconds: float = setting(default=10.0, minimum=0.1, maximum=120.0)
+    # FerretDB over PostgreSQL only: the PostgreSQL database behind it, where the platform
+    # creates the GIN expression indexes FerretDB's queries can use (shared/mongo/indexes.py).
+    mongo_postgres_url: Secret | None = setting(default=None)  # noqa: RUF009 - a field()
     keycloak_url: str = setting(default="http://127.0.0.1:8080", check=_url_check)
     keycloak_realm: str = setting(default="gridgov")
     jwt_issuer: str = setting(default="", check=_url_check)

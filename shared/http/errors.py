@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, json, request
+from pymongo.errors import AutoReconnect, ExecutionTimeout, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from shared import errors, mongo
@@ -36,6 +37,10 @@ from shared.http.problems import (
 )
 
 log = logging.getLogger(__name__)
+
+# pymongo errors that mean "the store is not there right now" (AutoReconnect covers
+# NetworkTimeout and lost connections): 503, never 500.
+STORE_UNAVAILABLE = (AutoReconnect, ServerSelectionTimeoutError, ExecutionTimeout)
 
 _BY_STATUS: dict[int, type[Problem]] = {
     cls.status: cls
@@ -157,7 +162,13 @@ def to_problem(exc: BaseException) -> Problem:  # noqa: PLR0911 - one return per
     if isinstance(exc, errors.StateConflict):
         return Conflict(str(exc))
     if isinstance(exc, errors.DependencyUnavailable):
-        return ServiceUnavailable(str(exc) or "a server this request needs is unavailable")
+        return ServiceUnavailable(
+            str(exc) or "a server this request needs is unavailable",
+            headers={"Retry-After": "1"},
+        )
+    if isinstance(exc, STORE_UNAVAILABLE):
+        # The store went away mid-request (restart, failover): nothing was acknowledged.
+        return ServiceUnavailable("the database is unavailable", headers={"Retry-After": "2"})
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
     return InternalServerError(

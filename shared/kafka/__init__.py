@@ -2,9 +2,11 @@
 
 Built on kafka-python 3.0.12. Every service worker runs an `OutboxRelay` (publishes the events
 stored in its documents) and a `ConsumerRunner` (its route table of topic -> handler).
+Topic administration and the Kafka readiness probe live in `shared.kafka.admin`, which this
+package does not import: `python -m shared.kafka.admin` (the stack's topics step) runs it as
+`__main__`, and a second copy imported here first would make Python warn.
 """
 
-from shared.kafka.admin import KafkaHealth, ensure_topics
 from shared.kafka.consumer import (
     ConsumerRunner,
     DlqLimit,
@@ -22,13 +24,11 @@ __all__ = [
     "ConsumerRunner",
     "DlqLimit",
     "DlqLimitExceeded",
-    "KafkaHealth",
     "MessageRejected",
     "NonRetryableError",
     "OutboxPublishError",
     "OutboxRelay",
     "Route",
-    "ensure_topics",
     "make_consumer",
     "make_producer",
     "run_worker",

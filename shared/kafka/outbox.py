@@ -1,18 +1,28 @@
 """`OutboxRelay`: publishes the events stored in tenant documents' outboxes, then removes them.
 
 One pass (`run_once`), per watched document class:
-1. find documents with a non-empty `outbox` across tenants (the one sanctioned cross-tenant
-   query: it carries `cross_tenant_comment("outbox-relay")`);
+1. find documents with `outbox_pending: true` across tenants (the one sanctioned cross-tenant
+   query: it carries `cross_tenant_comment("outbox-relay")`); that flag is written in the same
+   update as the outbox, and a top-level equality is what FerretDB hands to PostgreSQL and an
+   index answers (`outbox: {$ne: []}` would be evaluated document by document in Go);
 2. send every entry, in outbox order, to its topic with its key and headers
    (`event_id`, `type`, `version`, `tenant_id`);
 3. wait for the acknowledgements (`flush`, then each future);
-4. remove exactly the acknowledged entries from each document (`$pullAll` of the entries as
-   read, filtered by `_id` and `tenant_id`), keeping the order: if entry k of a document failed,
-   entries after k stay too, so a retry republishes them in order.
+4. remove exactly the acknowledged entries from each document, under the documents' write
+   leases (taken for the whole batch at once; see `shared.mongo.leases`), in bulk updates of at
+   most `BULK_CHUNK` operations (FerretDB holds one connection per operation of a command, and a
+   command larger than its pool wedges the server). Each removal is `$pullAll` of the entries as
+   read plus `outbox_pending` recomputed, conditional on the `revision` read in step 1; when a
+   save slipped in between, a second step pulls the entries and clears the flag only if the
+   outbox is then empty. If entry k of a document failed, entries after k stay too, so a retry
+   republishes them in order.
 
-Delivery is at-least-once: a crash between 3 and 4 republishes the same `event_id`, which
-consumers dedup. While Kafka is down nothing is removed, API writes keep appending to outboxes,
-and the relay backs off (tenacity, exponential with jitter) until Kafka returns.
+Delivery is at-least-once: a crash of the relay between 3 and 4 republishes the same
+`event_id`, which consumers dedup. Entries acknowledged but not removed (the store failed, or a
+document's lease was busy) are remembered by event id and not sent again by this process: a
+store outage does not duplicate events on Kafka. While Kafka is down nothing is removed, API
+writes keep appending to outboxes, and the relay backs off (tenacity, exponential with jitter)
+until Kafka returns.
 
 Why `$pullAll` of exact entries instead of `$pull` by `event_id`: FerretDB 1.24 accepts a
 conditional `$pull` (`{"outbox": {"event_id": {"$in": [...]}}}`) but silently removes nothing
@@ -26,11 +36,14 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kafka.errors import KafkaError
+from pymongo import UpdateOne
+from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from tenacity import (
     RetryCallState,
@@ -43,18 +56,28 @@ from shared.kafka import metrics
 from shared.kafka.clients import Headers, Producer, SendFuture
 from shared.mongo.documents import TenantDocument
 from shared.mongo.guard import cross_tenant_comment
+from shared.mongo.leases import DocumentBusy, write_leases
 
 log = logging.getLogger(__name__)
 
 RELAY_COMMENT = cross_tenant_comment("outbox-relay")
-PENDING_FILTER: dict[str, Any] = {"outbox": {"$exists": True, "$ne": []}}
+PENDING_FILTER: dict[str, Any] = {"outbox_pending": True}
+BULK_CHUNK = 50  # operations per update command: far below FerretDB's connection pool
+BUSY_WAIT_S = 1.0  # how long the relay waits for a document being saved
+BACKLOG_COUNT_LIMIT = 100_000
+_ACKED_MEMORY = 100_000  # event ids acknowledged but not yet removed, remembered per process
 
 
 class OutboxPublishError(RuntimeError):
     """Some outbox entries were not acknowledged; they stay in their documents."""
 
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OutboxPublishError, KafkaError, PyMongoError)
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OutboxPublishError,
+    KafkaError,
+    PyMongoError,
+    DocumentBusy,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +85,8 @@ class _Sent:
     collection: str
     doc_id: Any
     tenant_id: str
+    revision: int | None
+    outbox_size: int
     entry: dict[str, Any]
     future: SendFuture
 
@@ -94,7 +119,7 @@ class OutboxRelay:
         *,
         documents: Sequence[type[TenantDocument]],
         producer_factory: Callable[[], Producer],
-        batch_size: int = 100,
+        batch_size: int = 500,
         poll_interval_s: float = 0.5,
         ack_timeout_s: float = 30.0,
         backoff_initial_s: float = 0.5,
@@ -111,6 +136,9 @@ class OutboxRelay:
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
         self._stopping = threading.Event()
+        self._acked: OrderedDict[str, None] = OrderedDict()
+        self._backlog_every_s = 5.0
+        self._backlog: dict[str, tuple[int, float]] = {}  # collection -> (last count, next due)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -197,23 +225,39 @@ class OutboxRelay:
         found: list[tuple[str, dict[str, Any]]] = []
         for document in self._documents:
             collection = document._get_collection()
-            backlog = collection.count_documents(PENDING_FILTER, comment=RELAY_COMMENT)
-            metrics.OUTBOX_BACKLOG.labels(collection.name).set(backlog)
-            if backlog == 0:
-                continue
+            self._count_backlog(collection)
             cursor = collection.find(
                 PENDING_FILTER,
-                {"_id": 1, "tenant_id": 1, "outbox": 1},
+                {"_id": 1, "tenant_id": 1, "outbox": 1, "revision": 1},
                 comment=RELAY_COMMENT,
                 limit=self._batch_size,
             )
-            found.extend((collection.name, doc) for doc in cursor)
+            found.extend((collection.name, doc) for doc in cursor if doc.get("outbox"))
         return found
+
+    def _count_backlog(self, collection: Collection[Any]) -> None:
+        """Set the backlog gauge: every pass while the backlog is small, every few seconds
+        while it is large (counting costs a read per pending document on FerretDB), and never
+        past `BACKLOG_COUNT_LIMIT` (the gauge then says "at least that many")."""
+        now = time.monotonic()
+        last, due = self._backlog.get(collection.name, (0, 0.0))
+        if last >= self._batch_size and now < due:
+            return
+        backlog = collection.count_documents(
+            PENDING_FILTER, comment=RELAY_COMMENT, limit=BACKLOG_COUNT_LIMIT
+        )
+        self._backlog[collection.name] = (backlog, now + self._backlog_every_s)
+        metrics.OUTBOX_BACKLOG.labels(collection.name).set(backlog)
 
     def _publish(self, producer: Producer, docs: list[tuple[str, dict[str, Any]]]) -> list[_Sent]:
         sent: list[_Sent] = []
         for collection, doc in docs:
-            for entry in doc["outbox"]:
+            outbox = doc["outbox"]
+            for entry in outbox:
+                if entry["event_id"] in self._acked:
+                    # Kafka acknowledged it in an earlier pass; only the removal is missing.
+                    sent.append(_sent(collection, doc, entry, _Done()))
+                    continue
                 try:
                     future = producer.send(
                         entry["topic"],
@@ -226,11 +270,9 @@ class OutboxRelay:
                     # document must not overtake it, so stop this document here.
                     metrics.OUTBOX_PUBLISH_FAILURES.labels(entry["topic"], type(exc).__name__).inc()
                     log.warning("outbox send failed for %s: %r", entry["event_id"], exc)
-                    sent.append(
-                        _Sent(collection, doc["_id"], doc["tenant_id"], entry, _Failed(exc))
-                    )
+                    sent.append(_sent(collection, doc, entry, _Failed(exc)))
                     break
-                sent.append(_Sent(collection, doc["_id"], doc["tenant_id"], entry, future))
+                sent.append(_sent(collection, doc, entry, future))
         return sent
 
     def _collect_acks(self, sent: list[_Sent]) -> tuple[list[_Sent], int]:
@@ -252,27 +294,115 @@ class OutboxRelay:
             if doc_key in blocked:
                 continue  # acknowledged, but an earlier entry failed: keep order, resend later
             acked.append(item)
+            self._remember(item.entry["event_id"])
         return acked, failures
 
+    def _remember(self, event_id: str) -> None:
+        self._acked[event_id] = None
+        self._acked.move_to_end(event_id)
+        while len(self._acked) > _ACKED_MEMORY:
+            self._acked.popitem(last=False)
+
     def _remove_published(self, acked: list[_Sent]) -> int:
-        """Remove exactly the acknowledged entries from their documents."""
+        """Remove exactly the acknowledged entries from their documents; returns how many."""
         by_doc: dict[tuple[str, Any], list[_Sent]] = {}
         for item in acked:
             by_doc.setdefault((item.collection, item.doc_id), []).append(item)
         collections = {doc._get_collection().name: doc._get_collection() for doc in self._documents}
         removed = 0
-        # One update per document, deliberately: FerretDB 1.24 stalls on unordered bulk
-        # updates of about a hundred $pullAll operations (measured here), and MongoDB gains little.
-        for (collection_name, doc_id), items in by_doc.items():
-            collections[collection_name].update_one(
-                {"_id": doc_id, "tenant_id": items[0].tenant_id},
+        for name, collection in collections.items():
+            docs = {doc_id: items for (coll, doc_id), items in by_doc.items() if coll == name}
+            if docs:
+                removed += self._remove_from(collection, docs)
+        return removed
+
+    def _remove_from(self, collection: Collection[Any], docs: dict[Any, list[_Sent]]) -> int:
+        removed = 0
+        leases = write_leases()
+        with leases.try_hold_many(collection, docs) as held:
+            ready = [doc_id for doc_id in docs if doc_id in held]
+            for start in range(0, len(ready), BULK_CHUNK):
+                chunk = ready[start : start + BULK_CHUNK]
+                result = collection.bulk_write(
+                    [_removal(docs[doc_id]) for doc_id in chunk],
+                    ordered=False,
+                    comment=RELAY_COMMENT,
+                )
+                if result.matched_count < len(chunk):
+                    # A save moved some revisions on since the scan (we cannot tell which).
+                    self._remove_slowly(collection, [docs[doc_id] for doc_id in chunk])
+                removed += self._removed(docs, chunk)
+        # Documents being saved right now: wait for each in turn (a hot document would
+        # otherwise never be free at the instant of the batch). One still busy keeps its
+        # entries until the next pass; they are remembered as acknowledged, never resent.
+        for doc_id in (doc_id for doc_id in docs if doc_id not in held):
+            try:
+                with leases.hold(collection, doc_id, wait_s=BUSY_WAIT_S):
+                    self._remove_slowly(collection, [docs[doc_id]])
+            except DocumentBusy:
+                log.info("outbox of %s/%s busy; removal deferred", collection.name, doc_id)
+                continue
+            removed += self._removed(docs, [doc_id])
+        return removed
+
+    def _removed(self, docs: dict[Any, list[_Sent]], doc_ids: list[Any]) -> int:
+        count = 0
+        for doc_id in doc_ids:
+            for item in docs[doc_id]:
+                self._acked.pop(item.entry["event_id"], None)
+                metrics.OUTBOX_PUBLISHED.labels(item.entry["topic"]).inc()
+            count += len(docs[doc_id])
+        return count
+
+    def _remove_slowly(self, collection: Collection[Any], docs: list[list[_Sent]]) -> None:
+        """Removal that does not depend on the revision read: pull, then clear the flag only
+        where the outbox is empty (re-pulling removed entries is a no-op)."""
+        for items in docs:
+            where = {"_id": items[0].doc_id, "tenant_id": items[0].tenant_id}
+            collection.update_one(
+                where,
                 {"$pullAll": {"outbox": [item.entry for item in items]}},
                 comment=RELAY_COMMENT,
             )
-            removed += len(items)
-            for item in items:
-                metrics.OUTBOX_PUBLISHED.labels(item.entry["topic"]).inc()
-        return removed
+            collection.update_one(
+                {**where, "outbox": {"$size": 0}},
+                {"$set": {"outbox_pending": False}},
+                comment=RELAY_COMMENT,
+            )
+
+
+def _sent(collection: str, doc: dict[str, Any], entry: dict[str, Any], future: Any) -> _Sent:
+    return _Sent(
+        collection=collection,
+        doc_id=doc["_id"],
+        tenant_id=doc["tenant_id"],
+        revision=doc.get("revision"),
+        outbox_size=len(doc["outbox"]),
+        entry=entry,
+        future=future,
+    )
+
+
+def _removal(items: list[_Sent]) -> UpdateOne:
+    """`$pullAll` of one document's acknowledged entries, if it is still at the revision read."""
+    first = items[0]
+    where: dict[str, Any] = {"_id": first.doc_id, "tenant_id": first.tenant_id}
+    if first.revision is not None:
+        where["revision"] = first.revision
+    return UpdateOne(
+        where,
+        {
+            "$pullAll": {"outbox": [item.entry for item in items]},
+            "$set": {"outbox_pending": first.outbox_size > len(items)},
+        },
+    )
+
+
+class _Done:
+    """A future that already succeeded (acknowledged by Kafka in an earlier pass)."""
+
+    def get(self, timeout: float | None = None) -> Any:
+        return None
 
 
 class _Failed:

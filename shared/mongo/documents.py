@@ -124,7 +124,10 @@ class TenantDocument(me.Document):  # type: ignore[misc]  # mongoengine is untyp
     """Abstract base for tenant-owned aggregates; use through a `TenantRepository`.
 
     Subclasses get `tenant_id` (required, immutable once stored), `revision` (optimistic-lock
-    counter the repository bumps on every update) and `outbox` (pending events). Service code
+    counter the repository bumps on every update), `outbox` (pending events) and
+    `outbox_pending` (true while `outbox` is not empty, written in the same update as the
+    outbox: the relay's query is this top-level equality, which FerretDB hands to its database
+    and an index answers, where `outbox: {$ne: []}` would scan every document). Service code
     goes through its `TenantRepository`; mongoengine's own per-document calls (`delete()`,
     `reload()`) stay tenanted too, but `save()` on a loaded document bypasses the revision check
     and the outbox, so the repository is the only writer.
@@ -138,6 +141,7 @@ class TenantDocument(me.Document):  # type: ignore[misc]  # mongoengine is untyp
     tenant_id = me.StringField(required=True, max_length=64)
     revision = me.IntField(required=True, default=0, min_value=0)
     outbox = me.EmbeddedDocumentListField(OutboxEntry, default=list)
+    outbox_pending = me.BooleanField(required=True, default=False)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

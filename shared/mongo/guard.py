@@ -11,6 +11,11 @@ so the listener cannot abort the command itself. It records each violation and l
 ERROR; the test suite installs it for the whole run (`install_tenant_guard()`) and fails every
 test that leaves a violation behind (`assert_clean()`), which is how "an untenanted query
 cannot pass CI" is enforced. In production it can be installed too, as an alarm.
+
+It also watches for updates that would race on FerretDB: while write leases are active (the
+server is FerretDB, see `shared.mongo.leases`), every `update` / `findAndModify` statement on a
+tenant collection must name one `_id` whose lease the issuing thread holds. pymongo publishes
+command events on the thread that runs the command, so the thread-local check is exact.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 from pymongo import monitoring
 
 from shared.mongo.documents import tenant_collection_names
+from shared.mongo.leases import held_by_this_thread, write_leases
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +96,13 @@ def _filters(name: str, command: Mapping[str, Any]) -> list[object]:
 class TenantGuardListener(monitoring.CommandListener):
     """Records (and logs) every untenanted command on a tenant collection."""
 
-    def __init__(self, collections: Callable[[], frozenset[str]] = tenant_collection_names):
+    def __init__(
+        self,
+        collections: Callable[[], frozenset[str]] = tenant_collection_names,
+        leases_active: Callable[[], bool] = lambda: write_leases().active(),
+    ):
         self._collections = collections
+        self._leases_active = leases_active
         self._lock = threading.Lock()
         self._violations: list[TenantGuardViolation] = []
 
@@ -104,17 +115,38 @@ class TenantGuardListener(monitoring.CommandListener):
         if not isinstance(collection, str) or collection not in self._collections():
             return
         comment = command.get("comment")
-        if isinstance(comment, str) and comment.startswith(CROSS_TENANT_COMMENT_PREFIX):
-            return
+        crossing = isinstance(comment, str) and comment.startswith(CROSS_TENANT_COMMENT_PREFIX)
         untenanted = [query for query in _filters(name, command) if not filter_has_tenant(query)]
-        if not untenanted:
+        if untenanted and not crossing:
+            self._record(
+                TenantGuardViolation(
+                    command_name=command_name,
+                    collection=collection,
+                    database=database,
+                    detail=f"filter without tenant_id: {untenanted[0]!r}",
+                )
+            )
+        elif name in {"update", "findandmodify"} and self._leases_active():
+            self._check_leased(name, collection, command, database)
+
+    def _check_leased(
+        self, name: str, collection: str, command: Mapping[str, Any], database: str
+    ) -> None:
+        for query in _filters(name, command):
+            doc_id = query.get("_id") if isinstance(query, Mapping) else None
+            if doc_id is not None and held_by_this_thread(collection, doc_id):
+                continue
+            self._record(
+                TenantGuardViolation(
+                    command_name=name,
+                    collection=collection,
+                    database=database,
+                    detail=f"update without the document's write lease: {query!r}",
+                )
+            )
             return
-        violation = TenantGuardViolation(
-            command_name=command_name,
-            collection=collection,
-            database=database,
-            detail=f"filter without tenant_id: {untenanted[0]!r}",
-        )
+
+    def _record(self, violation: TenantGuardViolation) -> None:
         log.error("tenant guard: %s", violation)
         with self._lock:
             self._violations.append(violation)
@@ -141,7 +173,7 @@ class TenantGuardListener(monitoring.CommandListener):
             lines = "\n".join(
                 f"  {v.command_name} {v.database}.{v.collection}: {v.detail}" for v in taken
             )
-            raise AssertionError(f"untenanted queries on tenant collections:\n{lines}")
+            raise AssertionError(f"unsafe queries on tenant collections:\n{lines}")
 
 
 _installed: TenantGuardListener | None = None

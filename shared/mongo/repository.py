@@ -3,10 +3,16 @@
 Constructed with one tenant id, every query it issues carries `tenant_id`, so an untenanted or
 cross-tenant query cannot be written through it; another tenant's id simply is not found.
 
-Writes are single-document and atomic, and carry the aggregate's new events in the same write
-(the outbox). Updates use optimistic concurrency on `revision`: the update matches only the
-revision that was read, so two concurrent writers cannot silently overwrite each other or lose
-each other's events; the loser gets `ConcurrentUpdate` and retries its use case.
+Writes are single-document and carry the aggregate's new events in the same write (the
+outbox). Updates use optimistic concurrency on `revision`: the update matches only the revision
+that was read, so two concurrent writers cannot silently overwrite each other or lose each
+other's events; the loser gets `ConcurrentUpdate` and retries its use case.
+
+That guarantee needs the server to apply each single-document update atomically. MongoDB does;
+FerretDB 1.x does not (it reads, changes and writes back without a condition), so every update
+issued here runs under the document's write lease (`shared.mongo.leases`), which makes updates
+of one document take turns on FerretDB and costs nothing on MongoDB. Subclasses that update
+documents themselves go through `_update_one`, which does the same.
 """
 
 from __future__ import annotations
@@ -18,16 +24,18 @@ from typing import Any, ClassVar, Generic, TypeVar
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.results import UpdateResult
 
 from shared.mongo.documents import PendingEvent, TenantDocument
+from shared.mongo.leases import Superseded, write_leases
 
 T = TypeVar("T", bound=TenantDocument)
 Item = TypeVar("Item")
 U = TypeVar("U")
 
 MAX_PAGE_SIZE = 500
-_MANAGED_FIELDS = frozenset({"_id", "tenant_id", "revision", "outbox"})
+_MANAGED_FIELDS = frozenset({"_id", "tenant_id", "revision", "outbox", "outbox_pending"})
 
 
 class NotFound(LookupError):
@@ -126,6 +134,7 @@ class TenantRepository(Generic[T]):
         self._claim(doc, events)
         doc.revision = 1
         doc.outbox = [event.to_entry() for event in events]
+        doc.outbox_pending = bool(doc.outbox)
         doc.validate()
         son = doc.to_mongo()
         try:
@@ -139,9 +148,11 @@ class TenantRepository(Generic[T]):
         """Write back a document read from this repository, appending `events` to its outbox.
 
         The update matches `_id`, `tenant_id` and the `revision` that was read; it `$set`s the
-        business fields, `$inc`s the revision and `$push`es the new outbox entries, so entries
-        the relay is removing concurrently (`$pull`) are never overwritten. Raises
-        `ConcurrentUpdate` when the revision moved on and `NotFound` when the document is gone.
+        business fields (and `outbox_pending` when there are events), `$inc`s the revision and
+        `$push`es the new outbox entries, so entries the relay is removing concurrently
+        (`$pullAll`) are never overwritten. Raises `ConcurrentUpdate` when the revision moved
+        on, `NotFound` when the document is gone, `Conflict` when a unique index rejects it and
+        `DocumentBusy` when another writer held the document too long.
         """
         if doc.pk is None:
             raise ValueError("save() is for documents read from the repository; use add()")
@@ -154,24 +165,70 @@ class TenantRepository(Generic[T]):
             for field in doc._fields.values()
             if field.db_field not in _MANAGED_FIELDS and field.db_field not in son
         }
+        entries = [event.to_entry() for event in events]
+        if entries:
+            to_set["outbox_pending"] = True
         update: dict[str, Any] = {"$inc": {"revision": 1}}
         if to_set:
             update["$set"] = to_set
         if to_unset:
             update["$unset"] = to_unset
-        entries = [event.to_entry() for event in events]
         if entries:
             update["$push"] = {"outbox": {"$each": [entry.to_mongo() for entry in entries]}}
-        result = self._collection().update_one(
-            {"_id": doc.pk, "tenant_id": self.tenant_id, "revision": doc.revision}, update
-        )
-        if result.matched_count == 0:
-            if self.get(doc.pk) is None:
+        result = self._update_one(doc.pk, update, revision=doc.revision)
+        if result is None or result.matched_count == 0:
+            found = self._collection().find_one(
+                {"_id": doc.pk, "tenant_id": self.tenant_id}, {"_id": 1}
+            )
+            if found is None:
                 raise NotFound(f"{self.document.__name__} {doc.pk!s} not found")
             raise ConcurrentUpdate(f"{self.document.__name__} {doc.pk!s} changed since read")
         doc.revision += 1
         doc.outbox = [*doc.outbox, *entries]
+        doc.outbox_pending = doc.outbox_pending or bool(entries)
         return doc
+
+    def _update_one(
+        self,
+        doc_id: object,
+        update: dict[str, Any],
+        *,
+        revision: int | None = None,
+        upsert: bool = False,
+    ) -> UpdateResult | None:
+        """The one way this repository updates a document: by `_id` within the tenant (and at
+        `revision` when given), under the document's write lease; a unique-index violation
+        raises `Conflict` whichever way the server reports it.
+
+        Returns None, without writing, when the stored revision is no longer `revision`:
+        under the lease a read of the revision is exact and costs less than an update that
+        would match nothing, and a writer that had to wait for the lease checks it while
+        waiting, so the losers of a race for a hot document give up without taking turns.
+        """
+        query: dict[str, Any] = {"_id": doc_id, "tenant_id": self.tenant_id}
+        if revision is not None:
+            query["revision"] = revision
+        collection = self._collection()
+        leases = write_leases()
+
+        def unchanged() -> bool:
+            stored = collection.find_one(
+                {"_id": doc_id, "tenant_id": self.tenant_id}, {"revision": 1}
+            )
+            return stored is not None and stored.get("revision") == revision
+
+        check = None if revision is None else unchanged
+        try:
+            with leases.hold(collection, doc_id, still_wanted=check):
+                if check is not None and leases.enabled_for(collection.database) and not check():
+                    return None
+                return collection.update_one(query, update, upsert=upsert)
+        except Superseded:
+            return None
+        except OperationFailure as exc:
+            if is_duplicate_key(exc):
+                raise Conflict(f"{self.document.__name__}: duplicate key") from exc
+            raise
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -189,6 +246,16 @@ class TenantRepository(Generic[T]):
     def _collection(self) -> Collection[Any]:
         collection: Collection[Any] = self.document._get_collection()
         return collection
+
+
+def is_duplicate_key(exc: OperationFailure) -> bool:
+    """A unique-index violation: MongoDB says 11000; FerretDB 1.x says so for inserts, but
+    fails the whole command with code 1 (InternalError) and PostgreSQL's message (SQLSTATE
+    23505) when an update causes it."""
+    if isinstance(exc, DuplicateKeyError) or exc.code in (11000, 11001):
+        return True
+    message = str(exc.details.get("errmsg", "") if exc.details else exc).lower()
+    return exc.code == 1 and ("duplicate key" in message or "23505" in message)
 
 
 def _coerce_id(document: type[Any], doc_id: object) -> object | None:

@@ -12,11 +12,13 @@ documented demo password of the logins identity invites (`identity.restore_demo_
 from __future__ import annotations
 
 from deploy.local.seed.identity import seed_identity
+from deploy.local.seed.ledger import await_ledger
 from deploy.local.seed.registry import seed_registry
 
 
 def main() -> None:
     """Seed everything, in dependency order."""
     for tenant in seed_identity():
-        seed_registry(tenant)
+        divisions = seed_registry(tenant)
+        await_ledger(tenant.admin.username, divisions)
     print("seed: demo-district with demo tenants demo-town-a and demo-town-b is ready")

@@ -16,6 +16,7 @@ import requests
 KEYCLOAK = f"http://127.0.0.1:{os.environ.get('KEYCLOAK_PORT', '8080')}"
 IDENTITY = f"http://127.0.0.1:{os.environ.get('IDENTITY_PORT', '8101')}"
 REGISTRY = f"http://127.0.0.1:{os.environ.get('GRID_REGISTRY_PORT', '8102')}"
+SCORING = f"http://127.0.0.1:{os.environ.get('SCORING_PORT', '8106')}"
 PASSWORD = os.environ.get("GRIDGOV_DEMO_PASSWORD", "gridgov-demo-pass")
 TIMEOUT = 10
 PAGE_SIZE = 200  # the platform's largest page

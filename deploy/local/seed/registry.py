@@ -283,8 +283,8 @@ def worker_of(tenant: DemoTenant, username: str) -> tuple[str, str]:
     raise SystemExit(f"seed: {username} is not in the directory of {tenant.code}")
 
 
-def seed_registry(tenant: DemoTenant) -> None:
-    """The tenant's demo registry."""
+def seed_registry(tenant: DemoTenant) -> dict[str, str]:
+    """The tenant's demo registry; returns its division ids by code."""
     registry = REGISTRIES[tenant.code]
     api = Api(REGISTRY, tenant.admin.username)
     divisions = ensure_divisions(api, registry)
@@ -295,3 +295,4 @@ def seed_registry(tenant: DemoTenant) -> None:
         ensure_base_info(api, grids)
     if registry.filed_division is not None:
         ensure_filings(api, registry.filed_division, divisions[registry.filed_division])
+    return divisions

@@ -142,11 +142,15 @@ class GridSetVersionRepository(TenantRepository[GridSetVersionDocument]):
 
     def bump(self) -> None:
         """Add one, atomically (creating the document on the first write)."""
-        self._collection().update_one(
-            {"_id": self.tenant_id, "tenant_id": self.tenant_id},
+        self._update_one(
+            self.tenant_id,
             {
                 "$inc": {"version": 1, "revision": 1},
-                "$setOnInsert": {"outbox": [], "epoch": uuid.uuid4().hex},
+                "$setOnInsert": {
+                    "outbox": [],
+                    "outbox_pending": False,
+                    "epoch": uuid.uuid4().hex,
+                },
             },
             upsert=True,
         )

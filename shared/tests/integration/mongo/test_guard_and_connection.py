@@ -9,6 +9,7 @@ import pytest
 from shared.mongo.connection import connect, ping
 from shared.mongo.documents import TenantDocument
 from shared.mongo.guard import TenantGuardListener, cross_tenant_comment
+from shared.mongo.leases import write_leases
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("mongo_db")]
 
@@ -56,9 +57,21 @@ def test_mongoengine_per_document_calls_stay_tenanted(tenant_guard: TenantGuardL
     crate.save()
     crate.reload()
     crate.label = "e"
-    crate.save()
+    with write_leases().hold(Crate._get_collection(), crate.pk):
+        crate.save()
     crate.delete()
     assert tenant_guard.take_violations() == []
+
+
+def test_guard_reports_an_update_outside_the_documents_write_lease(
+    tenant_guard: TenantGuardListener,
+) -> None:
+    crate = Crate(tenant_id="t6", label="g")
+    crate.save()
+    assert write_leases().enabled_for(Crate._get_collection().database), "FerretDB here"
+    Crate._get_collection().update_one({"_id": crate.pk, "tenant_id": "t6"}, {"$set": {"n": 1}})
+    [violation] = tenant_guard.take_violations()
+    assert "write lease" in violation.detail
 
 
 def test_tenant_id_cannot_change_once_stored() -> None:

@@ -15,7 +15,7 @@ COLLECTIONS = frozenset({"parcels"})
 
 @pytest.fixture
 def guard() -> TenantGuardListener:
-    return TenantGuardListener(collections=lambda: COLLECTIONS)
+    return TenantGuardListener(collections=lambda: COLLECTIONS, leases_active=lambda: False)
 
 
 def run(guard: TenantGuardListener, name: str, command: dict[str, Any]) -> int:
