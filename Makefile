@@ -62,5 +62,5 @@ clean: ## remove caches (not .infra/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-reset: down ## stop and delete all local state (.infra/); downloads in the cache stay
-	rm -rf .infra
+reset: ## stop and delete all local state (.infra/, and a cluster kept outside it); downloads stay
+	@$(STACK) reset

@@ -15,7 +15,9 @@ taken twice, through the platform and bare, and printed with its ratio:
   write lease on FerretDB) vs. a bare ``update_one`` of the same fields.
 
 On FerretDB over PostgreSQL the GIN indexes are created first (``GRIDGOV_MONGO_POSTGRES_URL``),
-as a service's worker does. Everything lives in a throw-away database and topic.
+as a service's worker does, and list pages are counted and ordered by PostgreSQL
+(``shared.mongo.pg_reads``), as in a service. Everything lives in a throw-away database and
+topic.
 
 Run: ``python -m bench.store`` (``make bench`` runs it after the baselines).
 """
@@ -41,6 +43,7 @@ from shared.kafka.admin import create_topics, delete_topics
 from shared.mongo import PendingEvent, TenantDocument, TenantRepository, connect
 from shared.mongo.indexes import ensure_gin_indexes
 from shared.mongo.leases import write_leases
+from shared.mongo.pg_reads import configure_equality_reads
 
 BOOTSTRAP = os.environ.get("GRIDGOV_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_URL = os.environ.get(
@@ -217,6 +220,7 @@ def main() -> None:
             started = time.perf_counter()
             ensure_gin_indexes(POSTGRES_URL, collection.database, [BenchCase])
             indexed = time.perf_counter() - started
+            configure_equality_reads(POSTGRES_URL)  # as runtime.connect_database does
         print(
             f"{DOCUMENTS:,} documents of {TENANTS} tenants: inserted in {filled:.1f} s, "
             f"GIN indexes in {indexed:.1f} s"

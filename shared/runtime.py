@@ -33,6 +33,7 @@ from shared.mongo import TenantDocument, connect, ping
 from shared.mongo.documents import tenant_documents
 from shared.mongo.indexes import GinIndexKeeper
 from shared.mongo.leases import LeasePolicy, configure_write_leases
+from shared.mongo.pg_reads import configure_equality_reads
 from shared.settings import PlatformSettings, setting
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ def connect_database(settings: PlatformSettings) -> None:
     """Register the MongoDB connection and the write-lease policy; no socket opens until first
     use (fork-safe)."""
     connect(settings.mongo_uri.reveal(), settings.mongo_db)
+    postgres = settings.mongo_postgres_url
+    configure_equality_reads(None if postgres is None else postgres.reveal())
     configure_write_leases(
         LeasePolicy(
             mode=settings.mongo_write_leases,  # type: ignore[arg-type]  # checked by choices

@@ -9,6 +9,7 @@
 #   stack.sh status                one line per component: name, URL, state
 #   stack.sh logs [component]      tail the logs
 #   stack.sh install               download and build the servers only
+#   stack.sh reset                 stop everything and delete all state (downloads stay)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=deploy/local/lib.sh
@@ -69,10 +70,16 @@ cmd_logs() {
   if [ $# -gt 0 ]; then tail -n 100 -F "$INFRA/logs/$1"*.log; else tail -n 20 -F "$INFRA"/logs/*.log; fi
 }
 
+cmd_reset() {
+  cmd_down "$@"
+  postgres_forget
+  rm -rf "$INFRA"
+}
+
 cmd_install() { postgres_install; ferretdb_install; kafka_install; keycloak_install; prometheus_install; }
 
 case "${1:-}" in
-  up | down | status | logs | install) c="$1"; shift; "cmd_$c" "$@" ;;
+  up | down | status | logs | install | reset) c="$1"; shift; "cmd_$c" "$@" ;;
   restart) [ $# -eq 2 ] || { echo "usage: stack.sh restart <service>" >&2; exit 2; }; service_restart "$2" ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac

@@ -9,12 +9,13 @@ One pass (`run_once`), per watched document class:
    (`event_id`, `type`, `version`, `tenant_id`);
 3. wait for the acknowledgements (`flush`, then each future);
 4. remove exactly the acknowledged entries from each document, under the documents' write
-   leases (taken for the whole batch at once; see `shared.mongo.leases`), in bulk updates of at
-   most `BULK_CHUNK` operations (FerretDB holds one connection per operation of a command, and a
-   command larger than its pool wedges the server). Each removal is `$pullAll` of the entries as
-   read plus `outbox_pending` recomputed, conditional on the `revision` read in step 1; when a
-   save slipped in between, a second step pulls the entries and clears the flag only if the
-   outbox is then empty. If entry k of a document failed, entries after k stay too, so a retry
+   leases (taken for the whole batch at once; see `shared.mongo.leases`), one update per
+   document with `REMOVAL_THREADS` in flight (never bulk writes: FerretDB holds a pooled
+   connection per operation of a command, and commands that together want more than its pool
+   deadlock the server). Each removal is `$pullAll` of the entries as read plus
+   `outbox_pending` recomputed, conditional on the `revision` read in step 1; when a save
+   slipped in between, a second step pulls the entries and clears the flag only if the outbox
+   is then empty. If entry k of a document failed, entries after k stay too, so a retry
    republishes them in order.
 
 Delivery is at-least-once: a crash of the relay between 3 and 4 republishes the same
@@ -38,11 +39,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from kafka.errors import KafkaError
-from pymongo import UpdateOne
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 from tenacity import (
@@ -62,7 +63,7 @@ log = logging.getLogger(__name__)
 
 RELAY_COMMENT = cross_tenant_comment("outbox-relay")
 PENDING_FILTER: dict[str, Any] = {"outbox_pending": True}
-BULK_CHUNK = 50  # operations per update command: far below FerretDB's connection pool
+REMOVAL_THREADS = 8  # removals in flight at once, one pooled FerretDB connection each
 BUSY_WAIT_S = 1.0  # how long the relay waits for a document being saved
 BACKLOG_COUNT_LIMIT = 100_000
 _ACKED_MEMORY = 100_000  # event ids acknowledged but not yet removed, remembered per process
@@ -137,6 +138,7 @@ class OutboxRelay:
         self._backoff_max_s = backoff_max_s
         self._stopping = threading.Event()
         self._acked: OrderedDict[str, None] = OrderedDict()
+        self._executor: ThreadPoolExecutor | None = None
         self._backlog_every_s = 5.0
         self._backlog: dict[str, tuple[int, float]] = {}  # collection -> (last count, next due)
 
@@ -160,7 +162,10 @@ class OutboxRelay:
             self.close()
 
     def close(self) -> None:
-        """Flush and close the producer (idempotent)."""
+        """Flush and close the producer and the removal threads (idempotent)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         if self._producer is not None:
             try:
                 self._producer.close(timeout=self._ack_timeout_s)
@@ -321,29 +326,49 @@ class OutboxRelay:
         leases = write_leases()
         with leases.try_hold_many(collection, docs) as held:
             ready = [doc_id for doc_id in docs if doc_id in held]
-            for start in range(0, len(ready), BULK_CHUNK):
-                chunk = ready[start : start + BULK_CHUNK]
-                result = collection.bulk_write(
-                    [_removal(docs[doc_id]) for doc_id in chunk],
-                    ordered=False,
-                    comment=RELAY_COMMENT,
-                )
-                if result.matched_count < len(chunk):
-                    # A save moved some revisions on since the scan (we cannot tell which).
-                    self._remove_slowly(collection, [docs[doc_id] for doc_id in chunk])
-                removed += self._removed(docs, chunk)
+            # One update per document, a few in flight at once: each is a read and a write of
+            # one document on FerretDB, and the server has more cores than one command uses.
+            # Not bulk writes: a command holds one of FerretDB's pooled connections per
+            # operation, and commands that together want more than the pool deadlock it.
+            for doc_id, error in zip(
+                ready,
+                self._pool().map(lambda d: self._remove_one(collection, docs[d]), ready),
+                strict=True,
+            ):
+                if error is not None:
+                    raise error
+                removed += self._removed(docs, [doc_id])
         # Documents being saved right now: wait for each in turn (a hot document would
         # otherwise never be free at the instant of the batch). One still busy keeps its
         # entries until the next pass; they are remembered as acknowledged, never resent.
         for doc_id in (doc_id for doc_id in docs if doc_id not in held):
             try:
                 with leases.hold(collection, doc_id, wait_s=BUSY_WAIT_S):
-                    self._remove_slowly(collection, [docs[doc_id]])
+                    self._remove_slowly(collection, docs[doc_id])
             except DocumentBusy:
                 log.info("outbox of %s/%s busy; removal deferred", collection.name, doc_id)
                 continue
             removed += self._removed(docs, [doc_id])
         return removed
+
+    def _remove_one(self, collection: Collection[Any], items: list[_Sent]) -> Exception | None:
+        """Remove one document's acknowledged entries, on a pool thread, under the lease the
+        pass holds; returns the error instead of raising it (the pass decides)."""
+        try:
+            with write_leases().lend(collection, [items[0].doc_id]):
+                where, update = _removal(items)
+                result = collection.update_one(where, update, comment=RELAY_COMMENT)
+                if result.matched_count == 0:
+                    # A save moved the revision on since the scan.
+                    self._remove_slowly(collection, items)
+        except (PyMongoError, DocumentBusy) as exc:
+            return exc
+        return None
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(REMOVAL_THREADS, thread_name_prefix="relay-rm")
+        return self._executor
 
     def _removed(self, docs: dict[Any, list[_Sent]], doc_ids: list[Any]) -> int:
         count = 0
@@ -354,21 +379,20 @@ class OutboxRelay:
             count += len(docs[doc_id])
         return count
 
-    def _remove_slowly(self, collection: Collection[Any], docs: list[list[_Sent]]) -> None:
+    def _remove_slowly(self, collection: Collection[Any], items: list[_Sent]) -> None:
         """Removal that does not depend on the revision read: pull, then clear the flag only
         where the outbox is empty (re-pulling removed entries is a no-op)."""
-        for items in docs:
-            where = {"_id": items[0].doc_id, "tenant_id": items[0].tenant_id}
-            collection.update_one(
-                where,
-                {"$pullAll": {"outbox": [item.entry for item in items]}},
-                comment=RELAY_COMMENT,
-            )
-            collection.update_one(
-                {**where, "outbox": {"$size": 0}},
-                {"$set": {"outbox_pending": False}},
-                comment=RELAY_COMMENT,
-            )
+        where = {"_id": items[0].doc_id, "tenant_id": items[0].tenant_id}
+        collection.update_one(
+            where,
+            {"$pullAll": {"outbox": [item.entry for item in items]}},
+            comment=RELAY_COMMENT,
+        )
+        collection.update_one(
+            {**where, "outbox": {"$size": 0}},
+            {"$set": {"outbox_pending": False}},
+            comment=RELAY_COMMENT,
+        )
 
 
 def _sent(collection: str, doc: dict[str, Any], entry: dict[str, Any], future: Any) -> _Sent:
@@ -383,19 +407,17 @@ def _sent(collection: str, doc: dict[str, Any], entry: dict[str, Any], future: A
     )
 
 
-def _removal(items: list[_Sent]) -> UpdateOne:
+def _removal(items: list[_Sent]) -> tuple[dict[str, Any], dict[str, Any]]:
     """`$pullAll` of one document's acknowledged entries, if it is still at the revision read."""
     first = items[0]
     where: dict[str, Any] = {"_id": first.doc_id, "tenant_id": first.tenant_id}
     if first.revision is not None:
         where["revision"] = first.revision
-    return UpdateOne(
-        where,
-        {
-            "$pullAll": {"outbox": [item.entry for item in items]},
-            "$set": {"outbox_pending": first.outbox_size > len(items)},
-        },
-    )
+    update = {
+        "$pullAll": {"outbox": [item.entry for item in items]},
+        "$set": {"outbox_pending": first.outbox_size > len(items)},
+    }
+    return where, update
 
 
 class _Done:

@@ -309,6 +309,19 @@ class WriteLeases:
             if taken:
                 self._release(leases, sorted(taken), token)
 
+    @contextmanager
+    def lend(self, collection: Collection[Any], doc_ids: Iterable[object]) -> Iterator[None]:
+        """Let the calling thread write documents whose leases another thread of this process
+        holds for the duration of the block (a thread pool working for the holder). The
+        holder must keep its leases until the borrowers are done."""
+        held = _held_set()
+        keys = {lease_id(collection.name, doc_id) for doc_id in doc_ids} - held
+        held.update(keys)
+        try:
+            yield
+        finally:
+            held.difference_update(keys)
+
     def _steal_expired(self, leases: Collection[Any], keys: list[str]) -> None:
         """Clear the dead ones among `keys` so the next pass can take them."""
         if not keys:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
 
 from bson import ObjectId
@@ -29,6 +30,7 @@ from pymongo.results import UpdateResult
 
 from shared.mongo.documents import PendingEvent, TenantDocument
 from shared.mongo.leases import Superseded, write_leases
+from shared.mongo.pg_reads import EqualityReads, equality_reads
 
 T = TypeVar("T", bound=TenantDocument)
 Item = TypeVar("Item")
@@ -119,10 +121,49 @@ class TenantRepository(Generic[T]):
         """One page of this tenant's documents matching `filters` (mongoengine syntax)."""
         if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValueError(f"offset >= 0 and 1 <= limit <= {MAX_PAGE_SIZE} required")
+        reads = equality_reads()
+        if reads is not None:
+            page = self._list_via_postgres(reads, offset, limit, order_by, filters)
+            if page is not None:
+                return page
         query = self._query(**filters)
         total = query.count()
         items: list[T] = list(query.order_by(*order_by).skip(offset).limit(limit))
         return Page(items=items, total=total, offset=offset, limit=limit)
+
+    def _list_via_postgres(
+        self,
+        reads: EqualityReads,
+        offset: int,
+        limit: int,
+        order_by: Sequence[str],
+        filters: dict[str, Any],
+    ) -> Page[T] | None:
+        """The same page, counted and ordered by PostgreSQL behind FerretDB (see
+        `shared.mongo.pg_reads`), its documents read by id; None when it cannot answer."""
+        if "tenant_id" in filters:
+            raise ValueError("tenant_id comes from the repository, not from the caller")
+        collection = self._collection()
+        where = {"tenant_id": self.tenant_id, **filters}
+        found = reads.page_ids(
+            self.document,
+            collection.database.name,
+            where,
+            order_by=order_by,
+            offset=offset,
+            limit=limit,
+        )
+        if found is None:
+            return None
+
+        def read(doc_id: object) -> T | None:
+            raw = collection.find_one({"_id": doc_id, "tenant_id": self.tenant_id})
+            return None if raw is None else self.document._from_son(raw)
+
+        docs = reads.fetch([partial(read, doc_id) for doc_id in found.ids])
+        # A document deleted between the two reads is simply not on the page.
+        items = [doc for doc in docs if doc is not None]
+        return Page(items=items, total=found.total, offset=offset, limit=limit)
 
     # -- writes --------------------------------------------------------------------------------
 

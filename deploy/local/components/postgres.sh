@@ -3,7 +3,46 @@
 # indexes; the SQLite backend reads every document of a collection).
 # shellcheck shell=bash
 
-postgres_data() { echo "$INFRA/postgres/data"; }
+PG_HOME=""
+
+postgres_home() {
+  # Where the cluster lives: .infra/postgres, unless we are root and the `postgres` user, which
+  # runs the server, cannot get there (the clone sits below a folder closed to others, like
+  # /root or a `mktemp -d` folder). Then it lives in a folder of that user's own, named by a
+  # random id kept in .infra/postgres/cluster-id, so deleting .infra still means a new cluster.
+  if [ -n "$PG_HOME" ]; then echo "$PG_HOME"; return 0; fi
+  local inside="$INFRA/postgres" id
+  mkdir -p "$inside"
+  if [ "$(id -u)" != 0 ] || ! id -u postgres >/dev/null 2>&1 \
+    || (cd / && runuser -u postgres -- test -x "$inside") 2>/dev/null; then
+    PG_HOME="$inside"
+  else
+    id="$(cat "$inside/cluster-id" 2>/dev/null || true)"
+    if [ -z "$id" ]; then
+      id="$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
+      echo "$id" >"$inside/cluster-id"
+    fi
+    PG_HOME="/var/lib/gridgov-postgres/$id"
+    mkdir -p "$PG_HOME"
+    chown postgres: /var/lib/gridgov-postgres "$PG_HOME"
+    echo "$INFRA" >"$PG_HOME/owner"
+  fi
+  echo "$PG_HOME"
+}
+
+postgres_data() { echo "$(postgres_home)/data"; }
+
+postgres_log() {
+  # The server's log: in .infra/logs, or beside an outside cluster with a link from .infra/logs.
+  if [ "$(postgres_home)" = "$INFRA/postgres" ]; then echo "$INFRA/logs/postgres.log"
+  else echo "$(postgres_home)/postgres.log"; fi
+}
+
+postgres_forget() {
+  # `make reset`: a cluster kept outside the clone goes with it.
+  local id; id="$(cat "$INFRA/postgres/cluster-id" 2>/dev/null || true)"
+  if [ -n "$id" ] && [ -d "/var/lib/gridgov-postgres/$id" ]; then rm -rf "/var/lib/gridgov-postgres/$id"; fi
+}
 
 postgres_bindir() {
   # An existing cluster keeps the major it was created with (a newer major cannot open it);
@@ -70,13 +109,14 @@ postgres_health() {
 postgres_dirs() {
   # Everything the server writes belongs to its user. logs/ stays root's, so the log file is
   # created here and handed over.
-  local dir="$INFRA/postgres"
+  local dir; dir="$(postgres_home)"
   mkdir -p "$dir/run"
-  touch "$INFRA/logs/postgres.log"
+  touch "$(postgres_log)"
+  [ "$(postgres_log)" = "$INFRA/logs/postgres.log" ] || ln -sfn "$(postgres_log)" "$INFRA/logs/postgres.log"
   [ "$(id -u)" = 0 ] || return 0
   if [ -n "$(find "$dir" ! -user postgres -print -quit)" ]; then chown -R postgres: "$dir"; fi
-  chown postgres: "$INFRA/logs/postgres.log"
-  as_postgres test -w "$dir" -a -w "$dir/run" -a -w "$INFRA/logs/postgres.log" \
+  chown postgres: "$(postgres_log)"
+  as_postgres test -w "$dir" -a -w "$dir/run" -a -w "$(postgres_log)" \
     || die "postgres: the 'postgres' user cannot reach $dir (a parent folder is closed to other users, e.g. /root or a mktemp -d folder): clone somewhere else, or run as a normal user"
 }
 
@@ -109,7 +149,7 @@ HBA
 }
 
 postgres_configure() {
-  local data sockets; data="$(postgres_data)"; sockets="$INFRA/postgres/run"
+  local data sockets; data="$(postgres_data)"; sockets="$(postgres_home)/run"
   # A Unix socket path is limited to 107 bytes; a deeply nested clone gets TCP only.
   [ ${#sockets} -le 90 ] || sockets=""
   cat >"$data/gridgov.conf" <<CONF
@@ -171,9 +211,9 @@ postgres_start() {
   # Dead is dead: drop its lock files, and try a few times.
   local i
   for ((i = 1; i <= 10; i++)); do
-    postgres_running || rm -f "$(postgres_data)/postmaster.pid" "$INFRA/postgres/run/.s.PGSQL.$POSTGRES_PORT.lock"
+    postgres_running || rm -f "$(postgres_data)/postmaster.pid" "$(postgres_home)/run/.s.PGSQL.$POSTGRES_PORT.lock"
     # shellcheck disable=SC2094 # pg_ctl's messages and the server's both append to one log
-    as_postgres "$(postgres_bindir)/pg_ctl" start -w -t 30 -D "$(postgres_data)" -l "$INFRA/logs/postgres.log" \
+    as_postgres "$(postgres_bindir)/pg_ctl" start -w -t 30 -D "$(postgres_data)" -l "$(postgres_log)" \
       >>"$INFRA/logs/postgres.log" 2>&1 && break
     postgres_running && break # still replaying the WAL after a crash: the wait below covers it
     sleep 1

@@ -1,0 +1,132 @@
+"""List pages counted and ordered by PostgreSQL equal the pages FerretDB computes itself.
+
+Every case runs `TenantRepository.list` twice on the same data, once through
+`shared.mongo.pg_reads` and once with it switched off, and the answers must agree: the total,
+the ids on the page, and their order wherever the order is defined (ties are ordered by id
+on the PostgreSQL path, and compared as sets here).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import mongoengine as me
+import pytest
+
+from shared.mongo.documents import TenantDocument
+from shared.mongo.pg_reads import EqualityReads, configure_equality_reads, equality_reads
+from shared.mongo.repository import TenantRepository
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("mongo_db")]
+
+POSTGRES_URL = os.environ.get(
+    "GRIDGOV_MONGO_POSTGRES_URL", "postgresql://gridgov@127.0.0.1:5433/ferretdb"
+)
+
+
+class Ticket(TenantDocument):
+    code = me.StringField(required=True)
+    status = me.StringField()
+    urgent = me.BooleanField()
+    rank = me.IntField()
+    opened_at = me.DateTimeField()
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "it_pg_tickets",
+        "indexes": [("tenant_id", "status"), ("tenant_id", "urgent", "rank")],
+    }
+
+
+class Tickets(TenantRepository[Ticket]):
+    document = Ticket
+
+
+@pytest.fixture(scope="module")
+def tickets(mongo_db: str) -> Iterator[None]:
+    Ticket._get_collection().drop()
+    rng = random.Random(7)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(400):
+        tenant = "t-a" if i % 3 else "t-b"
+        Tickets(tenant).add(
+            Ticket(
+                code=rng.choice(["甲", "乙", "A", "a", "Z", "b-1", "b-10", "b-2"]) + f"{i:03d}",
+                status=rng.choice(["open", "closed", "待办", None]),
+                urgent=rng.choice([True, False, None]),
+                rank=rng.choice([1, 2, 3, -5, None]),
+                opened_at=rng.choice([start + timedelta(hours=rng.randrange(500)), None]),
+            )
+        )
+    previous = equality_reads()
+    yield
+    configure_equality_reads(None if previous is None else POSTGRES_URL)
+
+
+def _both(tenant: str, **kwargs: Any) -> tuple[Any, Any]:
+    configure_equality_reads(POSTGRES_URL)
+    fast = Tickets(tenant).list(**kwargs)
+    configure_equality_reads(None)
+    slow = Tickets(tenant).list(**kwargs)
+    return fast, slow
+
+
+def _key(doc: Ticket, order: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(getattr(doc, name.lstrip("-")) for name in order)
+
+
+CASES = [
+    ({}, ("-id",)),
+    ({"status": "open"}, ("-id",)),
+    ({"status": "待办"}, ("id",)),
+    ({"urgent": True}, ("code",)),
+    ({"urgent": False, "rank": 2}, ("-code",)),
+    ({"status": "closed"}, ("-opened_at",)),
+    ({"status": "open"}, ("opened_at", "-id")),
+    ({"rank": -5}, ("-rank", "code")),
+]
+
+
+@pytest.mark.usefixtures("tickets")
+@pytest.mark.parametrize(("where", "order"), CASES)
+@pytest.mark.parametrize("offset", [0, 7])
+def test_postgres_pages_equal_ferretdb_pages(
+    where: dict[str, Any], order: tuple[str, ...], offset: int
+) -> None:
+    fast, slow = _both("t-a", offset=offset, limit=25, order_by=order, **where)
+    answered = EqualityReads(POSTGRES_URL).page_ids(
+        Ticket,
+        Ticket._get_collection().database.name,
+        {"tenant_id": "t-a", **where},
+        order_by=order,
+        offset=offset,
+        limit=25,
+    )
+    assert answered is not None, "PostgreSQL should have answered this one"
+    assert answered.ids == [d.pk for d in fast.items]
+    assert fast.total == slow.total > 0
+    assert [_key(d, order) for d in fast.items] == [_key(d, order) for d in slow.items]
+    if order[-1].lstrip("-") == "id" or (len(order) == 1 and order[0].endswith("id")):
+        assert [d.pk for d in fast.items] == [d.pk for d in slow.items]
+    assert all(d.tenant_id == "t-a" for d in fast.items)
+
+
+@pytest.mark.usefixtures("tickets")
+def test_another_tenants_documents_never_appear() -> None:
+    fast, slow = _both("t-b", offset=0, limit=500, order_by=("-id",))
+    assert {d.pk for d in fast.items} == {d.pk for d in slow.items}
+    assert fast.total == len(fast.items) == slow.total
+    assert all(d.tenant_id == "t-b" for d in fast.items)
+
+
+@pytest.mark.usefixtures("tickets")
+def test_filters_postgres_cannot_answer_fall_back_to_ferretdb() -> None:
+    fast, slow = _both("t-a", offset=0, limit=50, order_by=("-id",), rank__gte=2)
+    database = Ticket._get_collection().database.name
+    reads = EqualityReads(POSTGRES_URL)
+    where = {"tenant_id": "t-a", "rank__gte": 2}
+    assert reads.page_ids(Ticket, database, where, order_by=("-id",), offset=0, limit=5) is None
+    assert fast.total == slow.total
+    assert [d.pk for d in fast.items] == [d.pk for d in slow.items]
