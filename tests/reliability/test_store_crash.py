@@ -16,9 +16,11 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import mongoengine as me
+import psycopg
 import pytest
 from pymongo.errors import PyMongoError
 
@@ -46,6 +48,9 @@ TENANT = "t-crash-store"
 DOCUMENTS = 4
 WRITERS = 4
 INFRA = ROOT / os.environ.get("GRIDGOV_INFRA_DIR", ".infra")
+POSTGRES_URL = os.environ.get(
+    "GRIDGOV_MONGO_POSTGRES_URL", "postgresql://gridgov@127.0.0.1:5433/ferretdb"
+)
 
 
 class Tally(TenantDocument):
@@ -70,6 +75,15 @@ def store(mongo_db: str) -> Iterator[None]:
     yield
     configure_write_leases(LeasePolicy())
     stack("up", "postgres", "ferretdb")
+
+
+def _postgres_data() -> Path:
+    """The running cluster's folder (inside .infra, or outside when the clone is closed to
+    the postgres user: deploy/local/components/postgres.sh)."""
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return Path(str(row[0]))
 
 
 def _kill(pid_file: Any) -> None:
@@ -120,22 +134,24 @@ def test_kill_9_of_ferretdb_and_postgresql_loses_nothing(
         time.sleep(1)
         stack("up", "ferretdb")
         time.sleep(3)
-        _kill(INFRA / "postgres" / "data" / "postmaster.pid")
+        _kill(_postgres_data() / "postmaster.pid")
         time.sleep(1)
         stack("up", "postgres")
         time.sleep(4)
-    finally:
         stop.set()
         for thread in threads[1:]:
             thread.join(30)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        docs = [Tallies(TENANT).require(doc_id) for doc_id in ids]
-        if not any(doc.outbox_pending or doc.outbox for doc in docs):
-            break
-        time.sleep(0.5)
-    relay.stop()
-    threads[0].join(30)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            docs = [Tallies(TENANT).require(doc_id) for doc_id in ids]
+            if not any(doc.outbox_pending or doc.outbox for doc in docs):
+                break
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        relay.stop()
+        for thread in threads:
+            thread.join(30)
 
     applied = 0
     for doc in docs:

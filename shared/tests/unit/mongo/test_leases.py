@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shared.errors import DependencyUnavailable
 from shared.mongo.guard import TenantGuardListener, cross_tenant_comment
@@ -26,6 +26,7 @@ from shared.mongo.leases import (
     held_by_this_thread,
     lease_id,
 )
+from shared.mongo.repository import is_duplicate_key
 
 
 class FakeStore:
@@ -254,3 +255,15 @@ def test_the_guard_reports_an_update_without_the_lease(store: FakeStore) -> None
     relay_style = {**update, "comment": cross_tenant_comment("outbox-relay")}
     guard.check("update", relay_style, "db")
     assert len(guard.take_violations()) == 1, "crossing tenants does not excuse a missing lease"
+
+
+def test_an_update_caused_unique_violation_counts_as_a_duplicate_key() -> None:
+    ferret = OperationFailure(
+        'ERROR: duplicate key value violates unique constraint "x_idx" (SQLSTATE 23505)',
+        code=1,
+        details={"errmsg": 'duplicate key value violates unique constraint "x" (SQLSTATE 23505)'},
+    )
+    assert is_duplicate_key(ferret)
+    assert is_duplicate_key(DuplicateKeyError("E11000 duplicate key", code=11000))
+    assert not is_duplicate_key(OperationFailure("boom", code=1, details={"errmsg": "boom"}))
+    assert not is_duplicate_key(OperationFailure("unauthorized", code=13))
