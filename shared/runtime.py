@@ -8,7 +8,9 @@ the worker's metrics endpoint.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,9 +54,26 @@ class ServiceSettings(PlatformSettings):
 
 
 def service_documents(service: str) -> list[type[TenantDocument]]:
-    """The tenant documents defined by one service's package (what its worker indexes)."""
+    """Every tenant document the service defines: `services.<service>.documents` (a module, or
+    a package whose modules are all imported here, so none can be forgotten)."""
+    package = f"services.{service}.documents"
+    try:
+        module = importlib.import_module(package)
+    except ModuleNotFoundError as exc:
+        if exc.name != package:
+            raise
+        return []
+    for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+        importlib.import_module(f"{package}.{info.name}")
     prefix = f"services.{service}."
-    return [cls for cls in tenant_documents() if cls.__module__.startswith(prefix)]
+    found = [cls for cls in tenant_documents() if cls.__module__.startswith(prefix)]
+    return sorted(found, key=lambda cls: cls._get_collection_name())
+
+
+def relayed_documents(service: str) -> list[type[TenantDocument]]:
+    """The documents whose outboxes the service's worker relays: all of them, but those that
+    declare they never record events (`publishes_events = False`)."""
+    return [cls for cls in service_documents(service) if cls.publishes_events]
 
 
 def bootstrap_servers(settings: PlatformSettings) -> str:
@@ -102,16 +121,13 @@ def api_app(*, settings: PlatformSettings, blueprints: Sequence[Blueprint]) -> F
     )
 
 
-def run_service_worker(
-    *,
-    settings: ServiceSettings,
-    documents: Sequence[type[TenantDocument]] = (),
-    routes: Sequence[Route] = (),
-) -> None:
-    """Run the outbox relay (for ``documents``) and the consumer runner (for ``routes``) until
-    SIGTERM, with ``/metrics`` on ``worker_metrics_port``. Blocks; call from the main thread."""
+def run_service_worker(*, settings: ServiceSettings, routes: Sequence[Route] = ()) -> None:
+    """Run the outbox relay (for every document of the service that publishes events, see
+    `relayed_documents`) and the consumer runner (for ``routes``) until SIGTERM, with
+    ``/metrics`` on ``worker_metrics_port``. Blocks; call from the main thread."""
     configure_logging(f"{settings.service}-worker", settings.log_level)
     connect_database(settings)
+    documents = relayed_documents(settings.service)
     if settings.mongo_postgres_url is not None:
         GinIndexKeeper(
             settings.mongo_postgres_url.reveal(),

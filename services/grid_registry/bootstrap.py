@@ -7,15 +7,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.grid_registry.documents.base_info import (
-    BaseInfoSnapshotDocument,
-    BaseInfoSubCategoryDocument,
-)
-from services.grid_registry.documents.divisions import DivisionDocument
-from services.grid_registry.documents.filings import FilingDocument, FilingItemDocument
-from services.grid_registry.documents.grids import GridDocument
-from services.grid_registry.documents.subjects import SubjectDocument
-from services.grid_registry.documents.teams import GridTeamDocument
 from services.grid_registry.settings import RegistrySettings, load
 from services.grid_registry.views import (
     base_info,
@@ -28,17 +19,6 @@ from services.grid_registry.views import (
 )
 from shared import runtime
 
-# The documents whose outbox the worker relays (the grid-set version counter publishes nothing).
-DOCUMENTS = (
-    GridDocument,
-    DivisionDocument,
-    BaseInfoSnapshotDocument,
-    BaseInfoSubCategoryDocument,
-    FilingItemDocument,
-    FilingDocument,
-    GridTeamDocument,
-    SubjectDocument,
-)
 BLUEPRINTS = (
     grids.blp,
     divisions.blp,
@@ -55,4 +35,4 @@ def api(settings: RegistrySettings | None = None) -> Flask:
 
 
 def worker(settings: RegistrySettings | None = None) -> None:
-    runtime.run_service_worker(settings=settings or load(), documents=DOCUMENTS)
+    runtime.run_service_worker(settings=settings or load())

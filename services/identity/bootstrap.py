@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.identity.documents.service_accounts import ServiceAccountDocument
-from services.identity.documents.tenants import TenantRecordDocument
-from services.identity.documents.users import UserDocument
 from services.identity.keycloak import KeycloakIdentityProvider
 from services.identity.settings import IdentitySettings, load
 from services.identity.views import districts, install_provider, me, service_accounts, tenants
@@ -17,11 +14,6 @@ from services.identity.views import reconcile as reconcile_views
 from services.identity.views import users as users_views
 from shared import runtime
 
-DOCUMENTS = (
-    TenantRecordDocument,
-    ServiceAccountDocument,
-    UserDocument,
-)
 BLUEPRINTS = (
     me.blp,
     districts.blp,
@@ -41,4 +33,4 @@ def api(settings: IdentitySettings | None = None) -> Flask:
 
 
 def worker(settings: IdentitySettings | None = None) -> None:
-    runtime.run_service_worker(settings=settings or load(), documents=DOCUMENTS)
+    runtime.run_service_worker(settings=settings or load())

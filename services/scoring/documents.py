@@ -13,6 +13,7 @@ class LedgerEntryDocument(TenantDocument):
     """One fact learned from one event. `_id` is the event id: a redelivered event cannot
     produce a second entry, whatever the consumer's offsets say."""
 
+    publishes_events: ClassVar[bool] = False  # facts learned, not events recorded
     meta: ClassVar[dict[str, Any]] = {
         "collection": "ledger",
         "indexes": [

@@ -137,6 +137,9 @@ class TenantDocument(me.Document):  # type: ignore[misc]  # mongoengine is untyp
     # mongoengine put tenant_id into every per-document query it builds itself (save of a
     # loaded document, delete, reload, modify) and refuse to change tenant_id once loaded.
     meta: ClassVar[dict[str, Any]] = {"abstract": True, "shard_key": ("tenant_id",)}
+    # The service's worker relays the outbox of every tenant document it defines; a document
+    # that never records events says so here (and its outbox stays empty).
+    publishes_events: ClassVar[bool] = True
 
     tenant_id = me.StringField(required=True, max_length=64)
     revision = me.IntField(required=True, default=0, min_value=0)

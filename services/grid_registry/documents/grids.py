@@ -68,6 +68,7 @@ class GridSetVersionDocument(TenantDocument):
     process can tell by one `_id` read whether its cached grid locator is stale."""
 
     meta: ClassVar[dict[str, Any]] = {"collection": "grid_set_versions"}
+    publishes_events: ClassVar[bool] = False  # a cache counter, not a business fact
 
     key = me.StringField(primary_key=True)
     # Random per document: a recreated document (or another database) never repeats a
