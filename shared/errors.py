@@ -50,6 +50,15 @@ class StateConflict(ValueError):
     """
 
 
+class PermissionDenied(Exception):
+    """Authenticated, but not allowed (rendered as 403); ``reason`` is safe to show to the
+    client. Raised by route guards and by use cases that check who may act on what."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class DependencyUnavailable(RuntimeError):
     """A server the request needs (Keycloak, ...) is down or timed out (rendered as 503).
 

@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import g
 
 from shared.auth.principal import Principal
+from shared.errors import PermissionDenied
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,14 +35,6 @@ class NotAuthenticated(Exception):
         super().__init__(reason)
         self.reason = reason
         self.invalid_token = invalid_token
-
-
-class PermissionDenied(Exception):
-    """Authenticated, but not allowed; ``reason`` is safe to show to the client."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def set_current_principal(principal: Principal | None) -> None:

@@ -17,7 +17,7 @@ from services.grid_registry.repository.base_info import (
     SubCategoryRepository,
 )
 from services.grid_registry.use_cases import PRODUCER
-from shared.auth import PermissionDenied
+from shared.errors import PermissionDenied
 from shared.mongo import NotFound, Page, PendingEvent
 
 Clock = Callable[[], datetime]

@@ -20,7 +20,7 @@ from services.grid_registry.repository.subjects import SubjectRepository
 from services.grid_registry.repository.teams import TeamRepository
 from services.grid_registry.use_cases import PRODUCER
 from services.grid_registry.use_cases.teams import grids_of_user
-from shared.auth import PermissionDenied
+from shared.errors import PermissionDenied
 from shared.mongo import NotFound, Page, PendingEvent
 
 Clock = Callable[[], datetime]

@@ -32,7 +32,7 @@ from services.identity.use_cases.users import (
     invite_user,
     temporary_password,
 )
-from shared.auth import Role
+from shared.auth.principal import Role
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 from shared.events.contracts.identity import SCHEME_TEMPLATE_IDS
 from shared.mongo import NotFound, Page, PendingEvent
