@@ -19,7 +19,7 @@ from shared.testing.tokens import LocalIssuer
 
 
 @pytest.fixture
-def mongo_db() -> Iterator[str]:
+def fresh_db() -> Iterator[str]:
     """A fresh database on the real FerretDB for one test, dropped afterwards.
 
     The tenant guard is installed for the whole run by the pytest plugin, so an untenanted
@@ -37,7 +37,7 @@ def mongo_db() -> Iterator[str]:
 class ApiClient:
     """A Flask test client for one service's blueprints, authenticated by a local issuer.
 
-    Integration tests use it with the real FerretDB (`mongo_db`) to drive views end to end in
+    Integration tests use it with the real FerretDB (`fresh_db`) to drive views end to end in
     process; ``as_user`` picks the caller (any tenant, roles, subject) per request.
     """
 
@@ -87,7 +87,7 @@ class ApiClient:
 
 
 @pytest.fixture
-def api_client(mongo_db: str) -> Callable[[Sequence[Blueprint]], ApiClient]:
+def api_client(fresh_db: str) -> Callable[[Sequence[Blueprint]], ApiClient]:
     """``api_client(BLUEPRINTS)``: the service's views on the real FerretDB, local tokens."""
 
     def make(blueprints: Sequence[Blueprint]) -> ApiClient:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from services.scoring.documents import LedgerEntryDocument
@@ -51,8 +51,6 @@ class LedgerRepository(TenantRepository[LedgerEntryDocument]):
 
 def _to_fact(doc: LedgerEntryDocument) -> Fact:
     occurred_at = doc.occurred_at
-    if occurred_at.tzinfo is None:
-        occurred_at = occurred_at.replace(tzinfo=UTC)
     return Fact(
         event_id=doc.event_id,
         tenant_id=doc.tenant_id,

@@ -19,6 +19,7 @@ postgres_home() {
   else
     id="$(cat "$inside/cluster-id" 2>/dev/null || true)"
     if [ -z "$id" ]; then
+      postgres_sweep_orphans
       id="$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
       echo "$id" >"$inside/cluster-id"
     fi
@@ -28,6 +29,23 @@ postgres_home() {
     echo "$INFRA" >"$PG_HOME/owner"
   fi
   echo "$PG_HOME"
+}
+
+postgres_sweep_orphans() {
+  # Clusters kept outside clones whose clone is gone (a CI run's temporary folder) are deleted,
+  # unless a server still runs in one.
+  local dir owner pid
+  for dir in /var/lib/gridgov-postgres/*/; do
+    [ -d "$dir" ] || continue
+    dir="${dir%/}"
+    owner="$(cat "$dir/owner" 2>/dev/null || true)"
+    if [ -n "$owner" ] && [ "$(cat "$owner/postgres/cluster-id" 2>/dev/null || true)" = "${dir##*/}" ]; then
+      continue
+    fi
+    pid="$(head -n1 "$dir/data/postmaster.pid" 2>/dev/null || true)"
+    if pid_alive "$pid"; then continue; fi
+    rm -rf "$dir"
+  done
 }
 
 postgres_data() { echo "$(postgres_home)/data"; }

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput
 
 TENANT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -235,8 +236,7 @@ def record_figures(
     """The snapshot for ``as_of`` and its event; no event when ``previous`` (the snapshot
     already stored for that date) holds the same figures. ``as_of`` may not be in the future
     (tenant time)."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    require_aware(now)
     figures = check_figures(expected=expected, collected=collected, verified=verified)
     if as_of > now.astimezone(TENANT_ZONE).date():
         raise InvalidInput.of("as_of", "cannot be in the future")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from shared.clock import require_aware
 from shared.errors import InvalidInput
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -57,8 +58,7 @@ def register_division(
     now: datetime,
 ) -> tuple[Division, DivisionCreated]:
     """Build a new division and the event recording it; raises ``InvalidInput``."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    require_aware(now)
     code = code.strip()
     name = name.strip()
     if not CODE_PATTERN.match(code):
@@ -110,8 +110,7 @@ def update_division(
     division: Division, *, name: str, kind: str, actor: str, now: datetime
 ) -> tuple[Division, DivisionUpdated | None]:
     """The division with a new name and kind, and the event; no event when nothing changed."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    require_aware(now)
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise InvalidInput.of("name", f"must be 1-{NAME_MAX} characters")

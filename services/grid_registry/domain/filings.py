@@ -15,6 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 TENANT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -40,11 +41,6 @@ class FilingStatus(StrEnum):
 def tenant_today(now: datetime) -> date:
     """The calendar day in the tenant's zone (Asia/Shanghai)."""
     return now.astimezone(TENANT_ZONE).date()
-
-
-def _aware(now: datetime) -> None:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
 
 
 @dataclass(frozen=True)
@@ -75,7 +71,7 @@ def define_item(
     now: datetime,
 ) -> FilingItem:
     """A new checklist item; a default item's title may be left out. 422 on a taken code."""
-    _aware(now)
+    require_aware(now)
     code = code.strip()
     title = (title or "").strip() or DEFAULT_ITEMS.get(code, "")
     problems: list[FieldProblem] = []
@@ -101,7 +97,7 @@ def define_item(
 
 def retire_item(item: FilingItem, *, now: datetime) -> FilingItem:
     """Take the item off the checklist from today on; 409 when it is already retired."""
-    _aware(now)
+    require_aware(now)
     if item.retired_on is not None:
         raise StateConflict(f"filing item {item.code} is already retired")
     return replace(item, retired_on=tenant_today(now))
@@ -189,7 +185,7 @@ def file_item(
 ) -> tuple[Filing, FilingChanged]:
     """Record a division's filing of ``item``; 409 while an earlier filing is still active or
     the item is retired, 422 on a future date or missing evidence."""
-    _aware(now)
+    require_aware(now)
     today = tenant_today(now)
     if not item.on_checklist(today):
         raise StateConflict(f"filing item {item.code} is retired")
@@ -243,7 +239,7 @@ def withdraw(
     filing: Filing, *, item: FilingItem, reason: str, actor: str, now: datetime
 ) -> tuple[Filing, FilingChanged]:
     """Withdraw an active filing (the item is missing again); 409 when already withdrawn."""
-    _aware(now)
+    require_aware(now)
     if filing.withdrawal is not None:
         raise StateConflict(f"filing {filing.filing_id} is already withdrawn")
     reason = reason.strip()

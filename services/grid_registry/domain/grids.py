@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from shapely.geometry.base import BaseGeometry
 
 from services.grid_registry.domain import geometry
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -177,7 +178,7 @@ class Shape:
 
 def local_today(now: datetime) -> date:
     """The Asia/Shanghai calendar day of an aware instant."""
-    _require_aware(now)
+    require_aware(now)
     return now.astimezone(TENANT_TZ).date()
 
 
@@ -203,11 +204,6 @@ def check_no_overlap(shape: Shape, others: Sequence[Grid], field_name: str = "bo
                 f"overlaps active grid {other.code} by {ratio:.1%} of the smaller area "
                 f"(at most {OVERLAP_TOLERANCE:.0%} allowed): grids tile the territory",
             )
-
-
-def _require_aware(now: datetime) -> None:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
 
 
 def _clean_code(code: str, field_name: str = "code") -> str:
@@ -289,7 +285,7 @@ def update_grid(
 ) -> tuple[Grid, GridUpdated]:
     """Rename and/or retype an active grid; `StateConflict` when retired."""
     _require_active(grid)
-    _require_aware(now)
+    require_aware(now)
     if name is None and type is None:
         raise InvalidInput.of("name", "give a new name or type")
     changed = replace(

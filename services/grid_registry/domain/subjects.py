@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 
 from services.grid_registry.domain.teams import GridFacts
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 NAME_MAX = 64
@@ -240,11 +241,6 @@ def _facts(subject: Subject, actor: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _check_aware(now: datetime) -> None:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-
-
 def _check_grid_open(grid: GridFacts) -> None:
     if grid.status != "active":
         raise StateConflict(f"grid {grid.grid_id} is {grid.status}; it takes no subjects")
@@ -364,7 +360,7 @@ def register_subject(
     now: datetime,
 ) -> tuple[Subject, SubjectRegistered]:
     """A new active subject in ``grid``; the visit cycle defaults by category (seed 001)."""
-    _check_aware(now)
+    require_aware(now)
     try:
         parsed = SubjectCategory(category)
     except ValueError:
@@ -405,7 +401,7 @@ def update_subject(
     subject: Subject, *, changes: Mapping[str, Any], actor: str, now: datetime
 ) -> tuple[Subject, SubjectUpdated]:
     """Apply the given field changes (None clears an optional field); 409 once archived."""
-    _check_aware(now)
+    require_aware(now)
     unknown = sorted(set(changes) - set(_FIELDS))
     if unknown:
         raise InvalidInput([FieldProblem(name, "unknown field") for name in unknown])
@@ -444,7 +440,7 @@ def move_subject(
     subject: Subject, *, grid: GridFacts, actor: str, now: datetime
 ) -> tuple[Subject, SubjectMoved]:
     """Move the subject to another grid, keeping where it was; 409 for archived or same grid."""
-    _check_aware(now)
+    require_aware(now)
     _check_active(subject)
     if grid.grid_id == subject.grid_id:
         raise StateConflict(f"subject {subject.subject_id} is already in grid {grid.grid_id}")
@@ -467,7 +463,7 @@ def archive_subject(
     subject: Subject, *, reason: str, actor: str, now: datetime
 ) -> tuple[Subject, SubjectArchived]:
     """Archive the subject with a reason (it is never deleted); 409 when already archived."""
-    _check_aware(now)
+    require_aware(now)
     reason = reason.strip()
     if not reason or len(reason) > REASON_MAX:
         raise InvalidInput.of("reason", f"must be 1-{REASON_MAX} characters")

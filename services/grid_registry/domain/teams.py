@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Final, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 TENANT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -96,8 +97,7 @@ MODEL_VALUES = tuple(model.value for model in TeamModel)
 
 def today_in_tenant(now: datetime) -> date:
     """The calendar day in Asia/Shanghai at instant ``now`` (tenants live there)."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    require_aware(now)
     return now.astimezone(TENANT_ZONE).date()
 
 
@@ -251,11 +251,6 @@ def _event(kind: type[E], team: GridTeam, member: Membership, actor: str, now: d
     )
 
 
-def _check_aware(now: datetime) -> None:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-
-
 def _check_grid_open(grid: GridFacts) -> None:
     if grid.status != "active":
         raise StateConflict(f"grid {grid.grid_id} is {grid.status}; its team cannot change")
@@ -321,7 +316,7 @@ def assign_member(
     now: datetime,
 ) -> tuple[GridTeam, MemberAssigned]:
     """Add a membership; 422 names bad fields, 409 (naming the holder) when a seat is taken."""
-    _check_aware(now)
+    require_aware(now)
     _check_grid_open(grid)
     person_name = person_name.strip()
     phone = phone.strip() if phone is not None else None
@@ -396,7 +391,7 @@ def change_member(
     now: datetime,
 ) -> tuple[GridTeam, MemberChanged]:
     """Correct a membership's dates or person; seats are re-checked against the others."""
-    _check_aware(now)
+    require_aware(now)
     _check_grid_open(grid)
     member = _require(team, membership_id)
     new_name = member.person_name if isinstance(person_name, _Keep) else person_name.strip()
@@ -440,7 +435,7 @@ def end_member(
     now: datetime,
 ) -> tuple[GridTeam, MemberEnded]:
     """Give an open membership its last day (inclusive); 409 if it already has one."""
-    _check_aware(now)
+    require_aware(now)
     _check_grid_open(grid)
     member = _require(team, membership_id)
     if member.ends_on is not None:

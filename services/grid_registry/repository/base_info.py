@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.grid_registry.documents.base_info import (
@@ -165,9 +165,6 @@ def _fill(doc: BaseInfoSnapshotDocument, snapshot: Snapshot) -> None:
 
 def _raw_to_domain(tenant_id: str, row: Mapping[str, Any]) -> Snapshot:
     recorded_at: datetime = row["recorded_at"]
-    # MongoDB hands back naive UTC datetimes.
-    if recorded_at.tzinfo is None:
-        recorded_at = recorded_at.replace(tzinfo=UTC)
     return Snapshot(
         snapshot_id=row["_id"],
         tenant_id=tenant_id,

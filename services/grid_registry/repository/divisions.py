@@ -7,7 +7,6 @@ speaks domain objects to the use cases.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC
 
 from services.grid_registry.documents.divisions import DivisionDocument
 from services.grid_registry.domain.divisions import Division
@@ -58,16 +57,12 @@ class DivisionRepository(TenantRepository[DivisionDocument]):
 
 
 def _to_domain(doc: DivisionDocument) -> Division:
-    created_at = doc.created_at
-    # MongoDB hands back naive UTC datetimes.
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=UTC)
     return Division(
         division_id=doc.division_id,
         tenant_id=doc.tenant_id,
         code=doc.code,
         name=doc.name,
         kind=doc.kind,
-        created_at=created_at,
+        created_at=doc.created_at,
         created_by=doc.created_by,
     )

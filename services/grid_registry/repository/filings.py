@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
 from services.grid_registry.documents.filings import (
     ACTIVE_SLOT,
@@ -101,18 +101,13 @@ class FilingRepository(TenantRepository[FilingDocument]):
         return [_filing(doc) for doc in query.exclude("outbox")]
 
 
-def _aware(value: datetime) -> datetime:
-    # MongoDB hands back naive UTC datetimes.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _item(doc: FilingItemDocument) -> FilingItem:
     return FilingItem(
         code=doc.code,
         title=doc.title,
         due_on=date.fromisoformat(doc.due_on),
         required=doc.required,
-        created_at=_aware(doc.created_at),
+        created_at=doc.created_at,
         created_by=doc.created_by,
         retired_on=date.fromisoformat(doc.retired_on) if doc.retired_on else None,
     )
@@ -125,7 +120,7 @@ def _filing(doc: FilingDocument) -> Filing:
             withdrawn_on=date.fromisoformat(doc.withdrawal.withdrawn_on),
             reason=doc.withdrawal.reason,
             withdrawn_by=doc.withdrawal.withdrawn_by,
-            withdrawn_at=_aware(doc.withdrawal.withdrawn_at),
+            withdrawn_at=doc.withdrawal.withdrawn_at,
         )
     return Filing(
         filing_id=doc.filing_id,
@@ -139,6 +134,6 @@ def _filing(doc: FilingDocument) -> Filing:
             reference=doc.evidence.reference,
         ),
         filed_by=doc.filed_by,
-        recorded_at=_aware(doc.recorded_at),
+        recorded_at=doc.recorded_at,
         withdrawal=withdrawal,
     )

@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from mongoengine.queryset.visitor import Q
@@ -160,11 +160,6 @@ def _with_revision(grid: Grid, revision: int) -> Grid:
     return replace(grid, revision=revision)
 
 
-def _aware(value: datetime) -> datetime:
-    # MongoDB hands back naive UTC datetimes.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _day(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
@@ -249,7 +244,7 @@ def _to_domain(doc: GridDocument) -> Grid:
                 valid_from=date.fromisoformat(revision.valid_from),
                 valid_to=date.fromisoformat(revision.valid_to),
                 changed_by=revision.changed_by,
-                changed_at=_aware(revision.changed_at),
+                changed_at=revision.changed_at,
             )
             for revision in doc.boundary_history
         ),
@@ -259,9 +254,9 @@ def _to_domain(doc: GridDocument) -> Grid:
         retired_reason=doc.retired_reason,
         created_by_operation=doc.created_by_operation,
         retired_by_operation=doc.retired_by_operation,
-        created_at=_aware(doc.created_at),
+        created_at=doc.created_at,
         created_by=doc.created_by,
-        updated_at=_aware(doc.updated_at),
+        updated_at=doc.updated_at,
         updated_by=doc.updated_by,
         revision=doc.revision,
     )

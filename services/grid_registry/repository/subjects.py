@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -75,11 +74,6 @@ class SubjectRepository(TenantRepository[SubjectDocument]):
         return page.map(_to_domain)
 
 
-def _aware(value: datetime) -> datetime:
-    # MongoDB hands back naive UTC datetimes.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _to_document(subject: Subject) -> SubjectDocument:
     return SubjectDocument(
         subject_id=subject.subject_id,
@@ -142,20 +136,20 @@ def _to_domain(doc: SubjectDocument) -> Subject:
         contact_person=doc.contact_person,
         contact_phone=doc.contact_phone,
         archived_reason=doc.archived_reason,
-        archived_at=None if doc.archived_at is None else _aware(doc.archived_at),
+        archived_at=doc.archived_at,
         archived_by=doc.archived_by,
         moves=tuple(
             GridMove(
                 from_grid_id=m.from_grid_id,
                 to_grid_id=m.to_grid_id,
-                moved_at=_aware(m.moved_at),
+                moved_at=m.moved_at,
                 moved_by=m.moved_by,
             )
             for m in doc.moves
         ),
-        created_at=_aware(doc.created_at),
+        created_at=doc.created_at,
         created_by=doc.created_by,
-        updated_at=_aware(doc.updated_at),
+        updated_at=doc.updated_at,
         updated_by=doc.updated_by,
         revision=doc.revision,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from services.grid_registry.documents.teams import GridTeamDocument, MembershipDocument
 from services.grid_registry.domain.teams import GridTeam, Membership, TeamModel, TeamRole
@@ -42,11 +42,6 @@ class TeamRepository(TenantRepository[GridTeamDocument]):
         doc.revision = team.revision
         self.save(doc, events)
         return replace(team, revision=team.revision + 1)
-
-
-def _aware(value: datetime) -> datetime:
-    # MongoDB hands back naive UTC datetimes.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _to_document(team: GridTeam) -> GridTeamDocument:
@@ -90,9 +85,9 @@ def _to_domain(doc: GridTeamDocument) -> GridTeam:
                 phone=m.phone,
                 starts_on=date.fromisoformat(m.starts_on),
                 ends_on=None if m.ends_on is None else date.fromisoformat(m.ends_on),
-                created_at=_aware(m.created_at),
+                created_at=m.created_at,
                 created_by=m.created_by,
-                updated_at=_aware(m.updated_at),
+                updated_at=m.updated_at,
                 updated_by=m.updated_by,
             )
             for m in doc.memberships

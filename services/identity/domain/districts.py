@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput
 
 DISTRICT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
@@ -22,8 +23,7 @@ class District:
 
 def register_district(*, district_id: str, name: str, actor: str, now: datetime) -> District:
     """A new district; raises ``InvalidInput`` naming every bad field."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    require_aware(now)
     district_id, name = district_id.strip(), name.strip()
     problems: list[tuple[str, str]] = []
     if not DISTRICT_ID_PATTERN.match(district_id):

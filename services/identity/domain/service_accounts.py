@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
+from shared.clock import require_aware
 from shared.errors import InvalidInput, StateConflict
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,29}$")
@@ -83,12 +84,6 @@ class ServiceAccountDisabled:
     version = 1
 
 
-def _aware(now: datetime) -> datetime:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return now
-
-
 def validate_request(*, name: str, scope: str) -> tuple[str, Scope]:
     """The normalized name and the scope; ``InvalidInput`` naming the bad field."""
     name = name.strip()
@@ -111,7 +106,7 @@ def create(
     now: datetime,
 ) -> tuple[ServiceAccount, ServiceAccountCreated]:
     """The directory entry of a client just created in Keycloak, and its event."""
-    now = _aware(now)
+    now = require_aware(now)
     account = ServiceAccount(
         service_account_id=service_account_id,
         tenant_id=tenant_id,
@@ -142,7 +137,7 @@ def secret_rotated(account: ServiceAccount, *, now: datetime) -> ServiceAccount:
     """The secret was replaced (only an enabled account gets a new one)."""
     if not account.enabled:
         raise StateConflict("enable the service account before rotating its secret")
-    now = _aware(now)
+    now = require_aware(now)
     return replace(account, secret_rotated_at=now, updated_at=now)
 
 
@@ -150,7 +145,7 @@ def disable(
     account: ServiceAccount, *, actor: str, now: datetime
 ) -> tuple[ServiceAccount, ServiceAccountDisabled | None]:
     """Disabled (idempotent: disabling a disabled account records nothing)."""
-    now = _aware(now)
+    now = require_aware(now)
     if not account.enabled:
         return account, None
     event = ServiceAccountDisabled(
@@ -166,4 +161,4 @@ def enable(account: ServiceAccount, *, now: datetime) -> ServiceAccount:
     """Enabled again (idempotent)."""
     if account.enabled:
         return account
-    return replace(account, enabled=True, updated_at=_aware(now))
+    return replace(account, enabled=True, updated_at=require_aware(now))

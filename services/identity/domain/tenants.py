@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
@@ -128,12 +129,6 @@ class TenantReactivated:
     version = 1
 
 
-def _aware(now: datetime) -> datetime:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return now
-
-
 def _valid_timezone(name: str) -> bool:
     if not name or name != name.strip() or ("/" not in name and name != "UTC"):
         return False
@@ -163,7 +158,7 @@ def start_onboarding(
     ``scheme_templates`` are the ids a tenant may start from (the caller knows the catalogue);
     whether ``district_id`` exists is the caller's check too.
     """
-    now = _aware(now)
+    now = require_aware(now)
     code, name = code.strip(), name.strip()
     timezone = (timezone or DEFAULT_TIMEZONE).strip()
     calendar = (calendar or DEFAULT_CALENDAR).strip()
@@ -211,7 +206,7 @@ def organization_ready(tenant: Tenant, organization_id: str, *, now: datetime) -
     """Step 1 done: the tenant's Keycloak organization exists."""
     _require_onboarding(tenant)
     return replace(
-        tenant, organization_id=organization_id, failed_step=None, updated_at=_aware(now)
+        tenant, organization_id=organization_id, failed_step=None, updated_at=require_aware(now)
     )
 
 
@@ -220,13 +215,15 @@ def admin_ready(tenant: Tenant, admin_user_id: str, *, now: datetime) -> Tenant:
     _require_onboarding(tenant)
     if tenant.organization_id is None:
         raise StateConflict("the organization must exist before the admin")
-    return replace(tenant, admin_user_id=admin_user_id, failed_step=None, updated_at=_aware(now))
+    return replace(
+        tenant, admin_user_id=admin_user_id, failed_step=None, updated_at=require_aware(now)
+    )
 
 
 def step_failed(tenant: Tenant, step: OnboardingStep, *, now: datetime) -> Tenant:
     """Remember which step failed, for the operator and the retry."""
     _require_onboarding(tenant)
-    return replace(tenant, failed_step=step, updated_at=_aware(now))
+    return replace(tenant, failed_step=step, updated_at=require_aware(now))
 
 
 def activate(tenant: Tenant, *, actor: str, now: datetime) -> tuple[Tenant, TenantOnboarded]:
@@ -234,7 +231,7 @@ def activate(tenant: Tenant, *, actor: str, now: datetime) -> tuple[Tenant, Tena
     _require_onboarding(tenant)
     if tenant.organization_id is None or tenant.admin_user_id is None:
         raise StateConflict("the organization and the admin must exist before activation")
-    now = _aware(now)
+    now = require_aware(now)
     active = replace(
         tenant, status=TenantStatus.ACTIVE, failed_step=None, onboarded_at=now, updated_at=now
     )
@@ -261,7 +258,7 @@ def offboard(
         raise InvalidInput.of("reason", f"must be 1-{REASON_MAX} characters")
     if tenant.status is not TenantStatus.ACTIVE:
         raise StateConflict(f"tenant {tenant.tenant_id} is {tenant.status.value}, not active")
-    now = _aware(now)
+    now = require_aware(now)
     stopped = replace(
         tenant,
         status=TenantStatus.OFFBOARDED,
@@ -283,7 +280,7 @@ def reactivate(tenant: Tenant, *, actor: str, now: datetime) -> tuple[Tenant, Te
     """An offboarded tenant is active again."""
     if tenant.status is not TenantStatus.OFFBOARDED:
         raise StateConflict(f"tenant {tenant.tenant_id} is {tenant.status.value}, not offboarded")
-    now = _aware(now)
+    now = require_aware(now)
     active = replace(
         tenant,
         status=TenantStatus.ACTIVE,

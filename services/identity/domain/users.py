@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import ClassVar, TypeVar
 
 from shared.auth.principal import Role
+from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -416,7 +417,7 @@ def invite(
     now: datetime,
 ) -> tuple[User, UserInvited]:
     """A new directory entry for a person whose Keycloak account exists (validated inputs)."""
-    _aware(now)
+    require_aware(now)
     user = User(
         user_id=user_id,
         tenant_id=tenant_id,
@@ -449,7 +450,7 @@ def adopt(
     now: datetime,
 ) -> tuple[User, UserInvited]:
     """A directory entry for a Keycloak user of the tenant the directory lacked (reconciler)."""
-    _aware(now)
+    require_aware(now)
     user = User(
         user_id=user_id,
         tenant_id=tenant_id,
@@ -474,7 +475,7 @@ def update_profile(
     user: User, profile: Profile, *, actor: str, now: datetime
 ) -> tuple[User, UserUpdated | None]:
     """The user with new personal fields; no event when nothing changed."""
-    _aware(now)
+    require_aware(now)
     if (user.display_name, user.email, user.phone) == (
         profile.display_name,
         profile.email,
@@ -501,7 +502,7 @@ def change_roles(
     A tenant admin cannot take the tenant-admin role away from themself: the tenant would be
     one step from having no administrator, and only the platform could repair that.
     """
-    _aware(now)
+    require_aware(now)
     if roles == user.roles:
         return user, None
     if user.user_id == actor and Role.TENANT_ADMIN.value not in roles:
@@ -513,7 +514,7 @@ def change_roles(
 
 def disable(user: User, *, actor: str, now: datetime) -> tuple[User, UserDisabled]:
     """The user, disabled; ``StateConflict`` when already disabled or disabling oneself."""
-    _aware(now)
+    require_aware(now)
     if not user.enabled:
         raise StateConflict(f"user {user.username} is already disabled")
     if user.user_id == actor:
@@ -525,7 +526,7 @@ def disable(user: User, *, actor: str, now: datetime) -> tuple[User, UserDisable
 
 def enable(user: User, *, actor: str, now: datetime) -> tuple[User, UserEnabled]:
     """The user, enabled again; ``StateConflict`` when already enabled."""
-    _aware(now)
+    require_aware(now)
     if user.enabled:
         raise StateConflict(f"user {user.username} is already enabled")
     changed = replace(user, enabled=True, updated_at=now, updated_by=actor)
@@ -542,8 +543,3 @@ def _record(kind: type[E], user: User, actor: str, now: datetime) -> E:
         actor=actor,
         occurred_at=now,
     )
-
-
-def _aware(now: datetime) -> None:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from pymongo.errors import DuplicateKeyError
 
 from services.identity.documents.districts import DistrictDocument
@@ -40,15 +38,10 @@ class DistrictRepository:
         return Page(items=items, total=total, offset=offset, limit=limit)
 
 
-def _aware(value: datetime) -> datetime:
-    # MongoDB hands back naive UTC datetimes.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _to_domain(doc: DistrictDocument) -> District:
     return District(
         district_id=doc.district_id,
         name=doc.name,
-        created_at=_aware(doc.created_at),
+        created_at=doc.created_at,
         created_by=doc.created_by,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from services.identity.documents.service_accounts import ServiceAccountDocument
 from services.identity.domain.service_accounts import ServiceAccount
@@ -61,13 +60,6 @@ def _fill(doc: ServiceAccountDocument, account: ServiceAccount) -> None:
     doc.secret_rotated_at = account.secret_rotated_at
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # MongoDB hands back naive UTC datetimes.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _to_domain(doc: ServiceAccountDocument) -> ServiceAccount:
     return ServiceAccount(
         service_account_id=doc.service_account_id,
@@ -78,9 +70,9 @@ def _to_domain(doc: ServiceAccountDocument) -> ServiceAccount:
         client_id=doc.client_id,
         client_uuid=doc.client_uuid,
         enabled=doc.enabled,
-        created_at=_aware(doc.created_at) or doc.created_at,
+        created_at=doc.created_at,
         created_by=doc.created_by,
-        updated_at=_aware(doc.updated_at) or doc.updated_at,
-        secret_rotated_at=_aware(doc.secret_rotated_at),
+        updated_at=doc.updated_at,
+        secret_rotated_at=doc.secret_rotated_at,
         revision=doc.revision,
     )

@@ -9,7 +9,7 @@ grep) sees it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from services.identity.documents.tenants import TenantRecordDocument
@@ -85,13 +85,6 @@ def _fill(doc: TenantRecordDocument, tenant: Tenant) -> None:
     doc.offboard_reason = tenant.offboard_reason
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # MongoDB hands back naive UTC datetimes.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _to_domain(doc: TenantRecordDocument) -> Tenant:
     created_at = doc.created_at.replace(tzinfo=doc.created_at.tzinfo or UTC)
     updated_at = doc.updated_at.replace(tzinfo=doc.updated_at.tzinfo or UTC)
@@ -116,8 +109,8 @@ def _to_domain(doc: TenantRecordDocument) -> Tenant:
         organization_id=doc.organization_id,
         admin_user_id=doc.admin_user_id,
         failed_step=doc.failed_step,
-        onboarded_at=_aware(doc.onboarded_at),
-        offboarded_at=_aware(doc.offboarded_at),
+        onboarded_at=doc.onboarded_at,
+        offboarded_at=doc.offboarded_at,
         offboard_reason=doc.offboard_reason,
         revision=doc.revision,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from services.identity.documents.users import UserDocument
@@ -96,11 +95,6 @@ def _fill(doc: UserDocument, user: User) -> None:
     doc.last_synced_at = user.last_synced_at
 
 
-def _aware(moment: datetime) -> datetime:
-    # MongoDB hands back naive UTC datetimes unless the connection is tz-aware.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _to_domain(doc: UserDocument) -> User:
     return User(
         user_id=doc.user_id,
@@ -111,10 +105,10 @@ def _to_domain(doc: UserDocument) -> User:
         phone=doc.phone,
         roles=tuple(doc.roles),
         enabled=doc.enabled,
-        invited_at=_aware(doc.invited_at),
+        invited_at=doc.invited_at,
         invited_by=doc.invited_by,
-        updated_at=_aware(doc.updated_at),
+        updated_at=doc.updated_at,
         updated_by=doc.updated_by,
-        last_synced_at=None if doc.last_synced_at is None else _aware(doc.last_synced_at),
+        last_synced_at=doc.last_synced_at,
         revision=doc.revision,
     )

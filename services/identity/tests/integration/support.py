@@ -23,10 +23,10 @@ OVERSEER = {
 
 
 @pytest.fixture
-def identity_db(mongo_db: str) -> Iterator[str]:
-    """`mongo_db`, with the plain (non-tenant) district collection pointed at it too."""
+def identity_db(fresh_db: str) -> Iterator[str]:
+    """`fresh_db`, with the plain (non-tenant) district collection pointed at it too."""
     DistrictDocument._collection = None
-    yield mongo_db
+    yield fresh_db
     DistrictDocument._collection = None
 
 

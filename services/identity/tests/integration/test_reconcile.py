@@ -87,7 +87,7 @@ def run(provider, **kwargs):
     return reconcile.reconcile_tenant(repo=UserRepository(TENANT), provider=provider, **kwargs)
 
 
-def test_a_report_changes_nothing(mongo_db, provider):
+def test_a_report_changes_nothing(fresh_db, provider):
     drift(provider)
     calls_before = len(provider.calls)
 
@@ -112,7 +112,7 @@ def test_a_report_changes_nothing(mongo_db, provider):
     assert run(provider, repair=False).outcomes == result.outcomes
 
 
-def test_a_repair_removes_every_drift(mongo_db, provider):
+def test_a_repair_removes_every_drift(fresh_db, provider):
     ids = drift(provider)
 
     result = run(provider, repair=True, correlation_id="req-r")
@@ -143,7 +143,7 @@ def test_a_repair_removes_every_drift(mongo_db, provider):
     assert [e.type for e in events[ids["roles"]]] == ["user.invited"]
 
 
-def test_a_failing_repair_is_reported_and_the_others_still_run(mongo_db, provider):
+def test_a_failing_repair_is_reported_and_the_others_still_run(fresh_db, provider):
     ids = drift(provider)
     provider.fail_after = 3  # the three reads, then Keycloak is down for every repair
 
@@ -156,7 +156,7 @@ def test_a_failing_repair_is_reported_and_the_others_still_run(mongo_db, provide
     assert UserRepository(TENANT).find_user(ids["outsider"]) is not None
 
 
-def test_the_command_line_exit_codes_table_and_json(mongo_db, provider):
+def test_the_command_line_exit_codes_table_and_json(fresh_db, provider):
     invite(provider, "first.user", "13900139000")
     out = io.StringIO()
     assert reconcile.run(["--tenant", TENANT], provider=provider, out=out) == 0
@@ -181,7 +181,7 @@ def test_the_command_line_exit_codes_table_and_json(mongo_db, provider):
 
 
 def test_the_command_line_defaults_to_every_tenant_and_flags_a_missing_organization(
-    mongo_db, provider
+    fresh_db, provider
 ):
     out = io.StringIO()
     code = reconcile.run(
@@ -235,7 +235,7 @@ def keycloak():
     provider.delete_organization(org_id)
 
 
-def test_drift_made_in_keycloak_is_found_and_repaired(mongo_db, keycloak):
+def test_drift_made_in_keycloak_is_found_and_repaired(fresh_db, keycloak):
     provider, admin, tenant, org_id = keycloak
     repo = UserRepository(tenant)
 
@@ -292,7 +292,7 @@ def test_drift_made_in_keycloak_is_found_and_repaired(mongo_db, keycloak):
     assert reconcile.reconcile_tenant(repo=repo, provider=provider, repair=False).outcomes == ()
 
 
-def test_invites_adopt_leftovers_and_refuse_other_tenants_names_in_keycloak(mongo_db, keycloak):
+def test_invites_adopt_leftovers_and_refuse_other_tenants_names_in_keycloak(fresh_db, keycloak):
     provider, _admin, tenant, org_id = keycloak
     other = f"t-{uuid.uuid4().hex[:8]}"
     leftover_name, foreign_name = f"t-{uuid.uuid4().hex[:8]}", f"t-{uuid.uuid4().hex[:8]}"
@@ -369,7 +369,7 @@ def offboarded_tenant(provider) -> dict[str, str]:
     return {"admin": admin, "worker": worker}
 
 
-def test_a_repair_never_re_enables_the_logins_of_an_offboarded_tenant(mongo_db, provider):
+def test_a_repair_never_re_enables_the_logins_of_an_offboarded_tenant(fresh_db, provider):
     ids = offboarded_tenant(provider)
     assert UserRepository(TENANT).find_user(ids["worker"]).enabled  # the directory is kept
 
@@ -392,7 +392,7 @@ def test_a_repair_never_re_enables_the_logins_of_an_offboarded_tenant(mongo_db, 
     assert all(u.enabled for u in UserRepository(TENANT).all_users())
 
 
-def test_the_command_line_reports_an_offboarded_tenant_as_skipped_and_clean(mongo_db, provider):
+def test_the_command_line_reports_an_offboarded_tenant_as_skipped_and_clean(fresh_db, provider):
     offboarded_tenant(provider)
     out = io.StringIO()
 

@@ -18,7 +18,7 @@ def example():
     return contract_for("division.created", 1).load_example()
 
 
-def test_the_same_message_twice_gives_the_same_state(mongo_db):
+def test_the_same_message_twice_gives_the_same_state(fresh_db):
     envelope = example()
 
     handlers.division_created(envelope)
@@ -30,7 +30,7 @@ def test_the_same_message_twice_gives_the_same_state(mongo_db):
     assert page.items[0].subject_id == envelope.payload["division_id"]
 
 
-def test_the_route_table_records_divisions_and_skips_other_types(mongo_db):
+def test_the_route_table_records_divisions_and_skips_other_types(fresh_db):
     route = next(r for r in consumers.ROUTES if r.topic == Topic.REGISTRY_DIVISIONS)
     envelope = example()
     other = dataclasses.replace(envelope, event_id="other-1", type="division.renamed")

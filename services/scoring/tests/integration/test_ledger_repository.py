@@ -21,7 +21,7 @@ PAYLOAD = {
 }
 
 
-def test_the_same_event_twice_gives_the_same_ledger(mongo_db):
+def test_the_same_event_twice_gives_the_same_ledger(fresh_db):
     repo = LedgerRepository("tenant-a")
 
     first = use_cases.record_division_created(
@@ -39,7 +39,7 @@ def test_the_same_event_twice_gives_the_same_ledger(mongo_db):
     assert page.items[0].occurred_at == WHEN
 
 
-def test_facts_are_filtered_by_subject_and_walled_by_tenant(mongo_db):
+def test_facts_are_filtered_by_subject_and_walled_by_tenant(fresh_db):
     use_cases.record_division_created(
         repo=LedgerRepository("tenant-a"), event_id="e-1", occurred_at=WHEN, payload=PAYLOAD
     )

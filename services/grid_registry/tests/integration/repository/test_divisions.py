@@ -21,7 +21,7 @@ def create(
     )
 
 
-def test_the_division_and_its_event_are_one_write(mongo_db):
+def test_the_division_and_its_event_are_one_write(fresh_db):
     repo = DivisionRepository("tenant-a")
 
     division = create(repo)
@@ -36,7 +36,7 @@ def test_the_division_and_its_event_are_one_write(mongo_db):
     assert stored.outbox[0].key == f"tenant-a:{division.division_id}"
 
 
-def test_codes_are_unique_per_tenant_only(mongo_db):
+def test_codes_are_unique_per_tenant_only(fresh_db):
     create(DivisionRepository("tenant-a"))
     with pytest.raises(Conflict):
         create(DivisionRepository("tenant-a"), name="另一个")
@@ -44,7 +44,7 @@ def test_codes_are_unique_per_tenant_only(mongo_db):
     assert DivisionDocument.objects(tenant_id="tenant-a").count() == 1
 
 
-def test_another_tenants_division_is_not_found_and_not_listed(mongo_db):
+def test_another_tenants_division_is_not_found_and_not_listed(fresh_db):
     division = create(DivisionRepository("tenant-a"))
     other = DivisionRepository("tenant-b")
 
@@ -53,7 +53,7 @@ def test_another_tenants_division_is_not_found_and_not_listed(mongo_db):
     assert use_cases.list_divisions(repo=other, offset=0, limit=50).total == 0
 
 
-def test_listing_pages_by_code(mongo_db):
+def test_listing_pages_by_code(fresh_db):
     repo = DivisionRepository("tenant-a")
     for code in ["C", "A", "B"]:
         create(repo, code=code)

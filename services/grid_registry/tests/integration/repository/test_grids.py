@@ -38,7 +38,7 @@ def add(repo, code, west, division_id="d-1", now=NOW):
     return repo.add_grid(grid, [])
 
 
-def test_finders_return_domain_objects_of_this_tenant_only(mongo_db):
+def test_finders_return_domain_objects_of_this_tenant_only(fresh_db):
     repo = GridRepository("tenant-a")
     stored = add(repo, "G1", 120.10)
     add(GridRepository("tenant-b"), "G1", 120.10)
@@ -54,7 +54,7 @@ def test_finders_return_domain_objects_of_this_tenant_only(mongo_db):
         add(repo, "G1", 120.2)
 
 
-def test_grids_valid_on_a_day_and_the_as_of_list(mongo_db):
+def test_grids_valid_on_a_day_and_the_as_of_list(fresh_db):
     repo = GridRepository("tenant-a")
     old = add(repo, "OLD", 120.10)
     add(repo, "NEW", 120.11, division_id="d-2", now=datetime(2026, 4, 1, 2, 0, tzinfo=UTC))
@@ -76,7 +76,7 @@ def test_grids_valid_on_a_day_and_the_as_of_list(mongo_db):
     assert [g.code for g in repo.active_grids()] == ["NEW"]
 
 
-def test_a_stale_write_is_a_concurrent_update(mongo_db):
+def test_a_stale_write_is_a_concurrent_update(fresh_db):
     repo = GridRepository("tenant-a")
     grid = add(repo, "G1", 120.10)
     first, _ = domain.update_grid(grid, name="甲", type=None, actor="u", now=NOW)
@@ -89,7 +89,7 @@ def test_a_stale_write_is_a_concurrent_update(mongo_db):
     assert GridDocument.objects(tenant_id="tenant-a").get().revision == 2
 
 
-def test_the_grid_set_version_is_per_tenant_and_only_grows(mongo_db):
+def test_the_grid_set_version_is_per_tenant_and_only_grows(fresh_db):
     versions = GridSetVersionRepository("tenant-a")
     assert versions.current() is None
 
@@ -101,7 +101,7 @@ def test_the_grid_set_version_is_per_tenant_and_only_grows(mongo_db):
     assert GridSetVersionRepository("tenant-b").current() is None
 
 
-def test_overlap_candidates_are_the_active_neighbours_by_bounding_box(mongo_db):
+def test_overlap_candidates_are_the_active_neighbours_by_bounding_box(fresh_db):
     repo = GridRepository("tenant-a")
     near = add(repo, "G1", 120.10)
     add(repo, "G2", 120.50)  # far to the east

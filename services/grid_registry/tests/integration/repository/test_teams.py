@@ -42,7 +42,7 @@ def assigned(team, grid, mid, role, user):
     return team
 
 
-def test_a_team_round_trips_and_a_stale_write_is_refused(mongo_db):
+def test_a_team_round_trips_and_a_stale_write_is_refused(fresh_db):
     repo = TeamRepository("tenant-a")
     grid = StandInGrid("g-1")
     team = assigned(
@@ -63,7 +63,7 @@ def test_a_team_round_trips_and_a_stale_write_is_refused(mongo_db):
     assert TeamRepository("tenant-b").find_team("g-1") is None
 
 
-def test_teams_with_a_user_are_found_by_the_user_id_list(mongo_db):
+def test_teams_with_a_user_are_found_by_the_user_id_list(fresh_db):
     repo = TeamRepository("tenant-a")
     for grid_id, user in (("g-1", "u-1"), ("g-2", "u-2"), ("g-3", "u-1")):
         grid = StandInGrid(grid_id)

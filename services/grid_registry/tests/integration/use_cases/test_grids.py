@@ -34,7 +34,7 @@ def box(west, east):
 
 
 @pytest.fixture
-def tenant(mongo_db):
+def tenant(fresh_db):
     division = division_cases.create_division(
         repo=DivisionRepository("tenant-a"), actor="u-1", code="HP", name="和平村", kind="village"
     )

@@ -46,7 +46,7 @@ def make_division(code: str, tenant: str = "tenant-a") -> str:
 
 
 @pytest.fixture
-def territory(mongo_db):
+def territory(fresh_db):
     d1, d2 = make_division("D1"), make_division("D2")
     return {
         "d1": d1,

@@ -28,7 +28,7 @@ def tenant(code: str, district_id: str) -> domain.Tenant:
     )
 
 
-def test_the_catalogue_lists_across_tenants_by_district_in_code_order(mongo_db):
+def test_the_catalogue_lists_across_tenants_by_district_in_code_order(fresh_db):
     for code, district in [("town-c", "east"), ("town-a", "east"), ("town-b", "west")]:
         TenantRecordRepository(code).add_tenant(tenant(code, district))
     catalog = TenantCatalog()
@@ -39,7 +39,7 @@ def test_the_catalogue_lists_across_tenants_by_district_in_code_order(mongo_db):
     assert catalog.list_tenants(offset=0, limit=50, district_id="north").items == []
 
 
-def test_a_tenant_round_trips_and_a_stale_write_is_refused(mongo_db):
+def test_a_tenant_round_trips_and_a_stale_write_is_refused(fresh_db):
     repo = TenantRecordRepository("town-a")
     stored = repo.add_tenant(tenant("town-a", "east"))
     assert stored == replace(tenant("town-a", "east"), revision=1)

@@ -63,7 +63,7 @@ def all_events() -> list[str]:
     ]
 
 
-def test_a_new_roster_creates_everyone_with_passwords_and_events(mongo_db, provider):
+def test_a_new_roster_creates_everyone_with_passwords_and_events(fresh_db, provider):
     data = workbook(
         person("zhang.wei", "13800138000", email="zw@example.cn"),
         person("li.na", 13900139000, name="李娜", roles="网格长、网格员"),
@@ -81,7 +81,7 @@ def test_a_new_roster_creates_everyone_with_passwords_and_events(mongo_db, provi
     assert all_events() == ["user.invited", "user.invited"]
 
 
-def test_a_rerun_changes_nothing_and_calls_no_keycloak_write(mongo_db, provider):
+def test_a_rerun_changes_nothing_and_calls_no_keycloak_write(fresh_db, provider):
     data = workbook(person("zhang.wei", "13800138000"), person("li.na", "13900139000"))
     run(provider, data)
     provider.calls.clear()
@@ -94,7 +94,7 @@ def test_a_rerun_changes_nothing_and_calls_no_keycloak_write(mongo_db, provider)
     assert all_events() == ["user.invited", "user.invited"]
 
 
-def test_changed_rows_are_updated_in_keycloak_and_the_directory(mongo_db, provider):
+def test_changed_rows_are_updated_in_keycloak_and_the_directory(fresh_db, provider):
     run(provider, workbook(person("zhang.wei", "13800138000")))
 
     result = run(
@@ -113,7 +113,7 @@ def test_changed_rows_are_updated_in_keycloak_and_the_directory(mongo_db, provid
     assert all_events() == ["user.invited", "user.updated", "user.roles_changed"]
 
 
-def test_bad_rows_are_rejected_per_column_and_good_rows_land(mongo_db, provider):
+def test_bad_rows_are_rejected_per_column_and_good_rows_land(fresh_db, provider):
     data = workbook(
         person("zhang.wei", "12345"),
         person("li.na", "13900139000", roles="村长"),
@@ -137,7 +137,7 @@ def test_bad_rows_are_rejected_per_column_and_good_rows_land(mongo_db, provider)
     assert [u.username for u in UserRepository(TENANT).all_users()] == ["ok.person"]
 
 
-def test_duplicates_inside_the_workbook_reject_both_rows(mongo_db, provider):
+def test_duplicates_inside_the_workbook_reject_both_rows(fresh_db, provider):
     data = workbook(
         person("zhang.wei", "13800138000"),
         person("Zhang.Wei", "13900139000"),
@@ -159,14 +159,14 @@ def test_duplicates_inside_the_workbook_reject_both_rows(mongo_db, provider):
     assert result.report.rows[2].problems[0].column == "手机号"
 
 
-def test_a_phone_of_another_person_is_rejected(mongo_db, provider):
+def test_a_phone_of_another_person_is_rejected(fresh_db, provider):
     run(provider, workbook(person("zhang.wei", "13800138000")))
     result = run(provider, workbook(person("li.na", "13800138000")))
     assert result.report.rows[0].outcome.value == "rejected"
     assert result.report.rows[0].problems[0].column == "手机号"
 
 
-def test_another_tenants_username_is_rejected_without_naming_it(mongo_db, provider):
+def test_another_tenants_username_is_rejected_without_naming_it(fresh_db, provider):
     provider.create_user(
         username="zhang.wei",
         email=None,
@@ -185,7 +185,7 @@ def test_another_tenants_username_is_rejected_without_naming_it(mongo_db, provid
     assert "t-secret" not in str(result.report.as_dict())
 
 
-def test_the_tenants_own_leftover_account_is_adopted(mongo_db, provider):
+def test_the_tenants_own_leftover_account_is_adopted(fresh_db, provider):
     leftover = provider.create_user(
         username="zhang.wei",
         email=None,
@@ -201,7 +201,7 @@ def test_the_tenants_own_leftover_account_is_adopted(mongo_db, provider):
     assert provider.users[leftover].password == result.passwords[0].temporary_password
 
 
-def test_a_dry_run_answers_the_same_report_and_writes_nothing(mongo_db, provider):
+def test_a_dry_run_answers_the_same_report_and_writes_nothing(fresh_db, provider):
     use_cases.invite_user(
         repo=UserRepository(TENANT),
         provider=provider,
@@ -229,7 +229,7 @@ def test_a_dry_run_answers_the_same_report_and_writes_nothing(mongo_db, provider
     assert dry.report.as_dict() == {**wet.report.as_dict(), "dry_run": True}
 
 
-def test_keycloak_going_down_mid_import_keeps_the_passwords_of_landed_rows(mongo_db, provider):
+def test_keycloak_going_down_mid_import_keeps_the_passwords_of_landed_rows(fresh_db, provider):
     data = workbook(
         person("a.user", "13800138000"),
         person("b.user", "13800138001"),
@@ -247,7 +247,7 @@ def test_keycloak_going_down_mid_import_keeps_the_passwords_of_landed_rows(mongo
     assert [row.outcome.value for row in again.report.rows] == ["unchanged", "created", "created"]
 
 
-def test_a_file_that_is_not_a_workbook_is_422_on_file(mongo_db, provider):
+def test_a_file_that_is_not_a_workbook_is_422_on_file(fresh_db, provider):
     with pytest.raises(InvalidInput) as exc:
         run(provider, b"name,phone\n")
     assert exc.value.field == "file"

@@ -45,7 +45,7 @@ def outbox_types(user_id: str) -> list[str]:
     return [Envelope.parse(entry.envelope).type for entry in doc.outbox]
 
 
-def test_invite_creates_the_account_then_the_entry_with_one_event(mongo_db, provider):
+def test_invite_creates_the_account_then_the_entry_with_one_event(fresh_db, provider):
     repo = UserRepository(TENANT)
 
     user, password = invite(repo, provider)
@@ -77,7 +77,7 @@ def test_invite_creates_the_account_then_the_entry_with_one_event(mongo_db, prov
     assert "张伟" not in entry.envelope
 
 
-def test_a_retried_invite_adopts_the_tenants_own_account(mongo_db, provider):
+def test_a_retried_invite_adopts_the_tenants_own_account(fresh_db, provider):
     provider.create_user(
         username="zhang.wei",
         email=None,
@@ -96,7 +96,7 @@ def test_a_retried_invite_adopts_the_tenants_own_account(mongo_db, provider):
     assert len(provider.users) == 1
 
 
-def test_another_tenants_username_is_409_without_naming_it(mongo_db, provider):
+def test_another_tenants_username_is_409_without_naming_it(fresh_db, provider):
     provider.create_user(
         username="zhang.wei",
         email=None,
@@ -112,7 +112,7 @@ def test_another_tenants_username_is_409_without_naming_it(mongo_db, provider):
     assert UserDocument.objects(tenant_id=TENANT).count() == 0
 
 
-def test_a_directory_duplicate_and_a_taken_phone_are_refused(mongo_db, provider):
+def test_a_directory_duplicate_and_a_taken_phone_are_refused(fresh_db, provider):
     repo = UserRepository(TENANT)
     invite(repo, provider)
     with pytest.raises(StateConflict):
@@ -122,21 +122,21 @@ def test_a_directory_duplicate_and_a_taken_phone_are_refused(mongo_db, provider)
     assert exc.value.field == "phone"
 
 
-def test_reserved_roles_are_422_on_roles_and_nothing_is_created(mongo_db, provider):
+def test_reserved_roles_are_422_on_roles_and_nothing_is_created(fresh_db, provider):
     with pytest.raises(InvalidInput) as exc:
         invite(UserRepository(TENANT), provider, roles=["platform-admin"])
     assert exc.value.field == "roles"
     assert provider.users == {}
 
 
-def test_keycloak_down_leaves_no_directory_entry(mongo_db, provider):
+def test_keycloak_down_leaves_no_directory_entry(fresh_db, provider):
     provider.unavailable = True
     with pytest.raises(ProviderUnavailable):
         invite(UserRepository(TENANT), provider)
     assert UserDocument.objects(tenant_id=TENANT).count() == 0
 
 
-def test_a_crash_after_keycloak_is_repaired_by_retrying(mongo_db, provider):
+def test_a_crash_after_keycloak_is_repaired_by_retrying(fresh_db, provider):
     repo = UserRepository(TENANT)
     # find_organization, find_user, create_user, add_to_organization succeed, then "crash"
     # before the directory write (the directory write needs no provider call, so fail the
@@ -154,7 +154,7 @@ def test_a_crash_after_keycloak_is_repaired_by_retrying(mongo_db, provider):
     assert outbox_types(user.user_id) == ["user.invited"]
 
 
-def test_update_disable_enable_roles_each_record_their_event(mongo_db, provider):
+def test_update_disable_enable_roles_each_record_their_event(fresh_db, provider):
     repo = UserRepository(TENANT)
     user, _ = invite(repo, provider)
     common = {"repo": repo, "provider": provider, "actor": "admin-1", "user_id": user.user_id}
@@ -183,7 +183,7 @@ def test_update_disable_enable_roles_each_record_their_event(mongo_db, provider)
     ]
 
 
-def test_password_reset_gives_a_new_temporary_password(mongo_db, provider):
+def test_password_reset_gives_a_new_temporary_password(fresh_db, provider):
     repo = UserRepository(TENANT)
     user, first = invite(repo, provider)
     _, second = use_cases.reset_password(repo=repo, provider=provider, user_id=user.user_id)
@@ -192,7 +192,7 @@ def test_password_reset_gives_a_new_temporary_password(mongo_db, provider):
     assert outbox_types(user.user_id) == ["user.invited"]
 
 
-def test_another_tenants_user_is_not_found_and_not_listed(mongo_db, provider):
+def test_another_tenants_user_is_not_found_and_not_listed(fresh_db, provider):
     user, _ = invite(UserRepository(TENANT), provider)
     other = UserRepository("t-b")
     with pytest.raises(NotFound):
@@ -203,7 +203,7 @@ def test_another_tenants_user_is_not_found_and_not_listed(mongo_db, provider):
     assert provider.users[user.user_id].user.enabled
 
 
-def test_lists_filter_by_role_enabled_and_text(mongo_db, provider):
+def test_lists_filter_by_role_enabled_and_text(fresh_db, provider):
     repo = UserRepository(TENANT)
     zhang, _ = invite(repo, provider)
     invite(
@@ -232,7 +232,7 @@ def test_lists_filter_by_role_enabled_and_text(mongo_db, provider):
         use_cases.users_with_role(repo=repo, role="mayor", offset=0, limit=50)
 
 
-def test_a_phone_change_needs_no_keycloak_call(mongo_db, provider):
+def test_a_phone_change_needs_no_keycloak_call(fresh_db, provider):
     repo = UserRepository(TENANT)
     user, _ = invite(repo, provider)
     provider.calls.clear()

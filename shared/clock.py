@@ -1,0 +1,17 @@
+"""Instants as the platform passes them around: always timezone-aware.
+
+Domain functions take `now` from their caller (a use case reads the clock once per request)
+and refuse a naive datetime: a naive instant is a bug in the caller, never the client's input.
+Reading needs no fix-up: `shared.mongo.connect` asks pymongo for aware datetimes (UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def require_aware(moment: datetime, name: str = "now") -> datetime:
+    """`moment` itself; `ValueError` when it carries no timezone."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return moment
