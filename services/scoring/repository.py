@@ -6,14 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from services.scoring.documents import LedgerEntryDocument
-from services.scoring.domain.ledger import Fact
+from services.scoring.domain.ledger import LedgerEntry
 from shared.mongo import Conflict, Page, TenantRepository
 
 
 class LedgerRepository(TenantRepository[LedgerEntryDocument]):
     document = LedgerEntryDocument
 
-    def record(self, fact: Fact, *, recorded_at: datetime) -> bool:
+    def record(self, fact: LedgerEntry, *, recorded_at: datetime) -> bool:
         """Store the fact once; False when this event was already recorded (a redelivery)."""
         try:
             self.add(
@@ -41,17 +41,17 @@ class LedgerRepository(TenantRepository[LedgerEntryDocument]):
         limit: int,
         subject_id: str | None = None,
         metric: str | None = None,
-    ) -> Page[Fact]:
+    ) -> Page[LedgerEntry]:
         filters = {k: v for k, v in {"subject_id": subject_id, "metric": metric}.items() if v}
         page = self.list(
             offset=offset, limit=limit, order_by=("occurred_at", "event_id"), **filters
         )
-        return page.map(_to_fact)
+        return page.map(_to_entry)
 
 
-def _to_fact(doc: LedgerEntryDocument) -> Fact:
+def _to_entry(doc: LedgerEntryDocument) -> LedgerEntry:
     occurred_at = doc.occurred_at
-    return Fact(
+    return LedgerEntry(
         event_id=doc.event_id,
         tenant_id=doc.tenant_id,
         event_type=doc.event_type,

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from shared.http import BaseSchema, FilteredPageQuerySchema
 
 
-class FactSchema(BaseSchema):
+class LedgerEntrySchema(BaseSchema):
     event_id = fields.String(required=True)
     event_type = fields.String(required=True)
     subject_kind = fields.String(required=True)

@@ -36,6 +36,6 @@ def list_facts(
     limit: int,
     subject_id: str | None = None,
     metric: str | None = None,
-) -> Page[ledger.Fact]:
+) -> Page[ledger.LedgerEntry]:
     """One page of the tenant's ledger, oldest first."""
     return repo.facts(offset=offset, limit=limit, subject_id=subject_id, metric=metric)

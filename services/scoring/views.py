@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.scoring import use_cases
-from services.scoring.domain.ledger import Fact
+from services.scoring.domain.ledger import LedgerEntry
 from services.scoring.repository import LedgerRepository
-from services.scoring.schemas import FactSchema, LedgerQuerySchema
+from services.scoring.schemas import LedgerEntrySchema, LedgerQuerySchema
 from shared.auth import Role, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageRequest, page_schema
+from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("ledger", __name__, url_prefix="/ledger", description="指标台账 (metric ledger)")
 
@@ -17,11 +17,11 @@ blp = Blueprint("ledger", __name__, url_prefix="/ledger", description="指标台
 @blp.route("")
 class Ledger(MethodView):
     @blp.arguments(LedgerQuerySchema, location="query", as_kwargs=True)
-    @blp.response(200, page_schema(FactSchema))
+    @blp.response(200, page_schema(LedgerEntrySchema))
     @require_roles(Role.TENANT_ADMIN, Role.CENTER_STAFF)
     def get(
         self, paging: PageRequest, subject_id: str | None = None, metric: str | None = None
-    ) -> Page[Fact]:
+    ) -> PageResponse[LedgerEntry]:
         """The facts scoring has learned for the tenant, oldest first."""
         found = use_cases.list_facts(
             repo=LedgerRepository(current_tenant_id()),

@@ -13,9 +13,9 @@ from shared.http.pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     FilteredPageQuerySchema,
-    Page,
     PageQuerySchema,
     PageRequest,
+    PageResponse,
     page_schema,
 )
 from shared.http.problems import (
@@ -54,9 +54,9 @@ __all__ = [
     "InternalServerError",
     "MethodNotAllowed",
     "NotFound",
-    "Page",
     "PageQuerySchema",
     "PageRequest",
+    "PageResponse",
     "PayloadTooLarge",
     "PreconditionFailed",
     "Problem",

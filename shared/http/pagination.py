@@ -12,7 +12,7 @@ View usage::
         @blp.arguments(PageQuerySchema, location="query")
         @blp.response(200, page_schema(DivisionSchema))
         @require_roles(Role.TENANT_ADMIN, Role.CENTER_STAFF)
-        def get(self, paging: PageRequest) -> Page[Division]:
+        def get(self, paging: PageRequest) -> PageResponse[Division]:
             items, total = repo.list(offset=paging.offset, limit=paging.limit)
             return paging.page_of(items, total)
 """
@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
+class PageResponse(Generic[T]):
     """One page of results and the total count across all pages."""
 
     items: Sequence[T]
@@ -62,9 +62,9 @@ class PageRequest:
         """Items to return at most."""
         return self.page_size
 
-    def page_of(self, items: Sequence[T], total: int) -> Page[T]:
+    def page_of(self, items: Sequence[T], total: int) -> PageResponse[T]:
         """Wrap this page's ``items`` and the overall ``total`` in the envelope."""
-        return Page(items=items, page=self.page, page_size=self.page_size, total=total)
+        return PageResponse(items=items, page=self.page, page_size=self.page_size, total=total)
 
 
 class PageQuerySchema(BaseSchema):
@@ -118,8 +118,8 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "FilteredPageQuerySchema",
-    "Page",
     "PageQuerySchema",
     "PageRequest",
+    "PageResponse",
     "page_schema",
 ]

@@ -30,7 +30,7 @@ from services.grid_registry.use_cases import base_info as use_cases
 from services.grid_registry.use_cases.subjects import viewer_for
 from services.grid_registry.views import READERS, WRITERS
 from shared.auth import Role, current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageRequest, page_schema
+from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("base_info", __name__, description="基础信息采集 (base-information figures)")
 
@@ -86,7 +86,7 @@ class Figures(MethodView):
         as_of: date | None = None,
         division_id: str | None = None,
         grid_id: str | None = None,
-    ) -> Page[use_cases.FiguresLine]:
+    ) -> PageResponse[use_cases.FiguresLine]:
         """Per grid and sub-category, the latest figures on or before ``as_of``, with rates."""
         found = use_cases.list_figures(
             repo=_snapshots(),
@@ -126,7 +126,7 @@ class SubCategories(MethodView):
     @blp.arguments(SubCategoryQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, page_schema(SubCategorySchema))
     @require_roles(*READERS)
-    def get(self, paging: PageRequest, category: str | None = None) -> Page[SubCategory]:
+    def get(self, paging: PageRequest, category: str | None = None) -> PageResponse[SubCategory]:
         """The default sub-categories and the tenant's own, per category."""
         subs = [
             sub

@@ -17,7 +17,7 @@ from services.grid_registry.schemas.divisions import (
 from services.grid_registry.use_cases import divisions as use_cases
 from services.grid_registry.views import READERS, WRITERS
 from shared.auth import current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageRequest, page_schema
+from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("divisions", __name__, url_prefix="/divisions", description="村/社区 (divisions)")
 
@@ -31,7 +31,7 @@ class Divisions(MethodView):
     @blp.arguments(DivisionQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, page_schema(DivisionSchema))
     @require_roles(*READERS)
-    def get(self, paging: PageRequest, kind: str | None = None) -> Page[Division]:
+    def get(self, paging: PageRequest, kind: str | None = None) -> PageResponse[Division]:
         """List the tenant's divisions, ordered by code."""
         found = use_cases.list_divisions(
             repo=_repo(), offset=paging.offset, limit=paging.limit, kind=kind

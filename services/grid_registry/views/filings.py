@@ -24,7 +24,7 @@ from services.grid_registry.schemas.filings import (
 from services.grid_registry.use_cases import filings as use_cases
 from services.grid_registry.views import READERS, WRITERS
 from shared.auth import current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageQuerySchema, PageRequest, page_schema
+from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("filings", __name__, description="制度备案 (filed management systems)")
 
@@ -46,7 +46,7 @@ class FilingItems(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(FilingItemSchema))
     @require_roles(*READERS)
-    def get(self, paging: PageRequest) -> Page[FilingItem]:
+    def get(self, paging: PageRequest) -> PageResponse[FilingItem]:
         """The tenant's checklist of items to file, retired ones included, by code."""
         items = use_cases.list_items(repo=_items())
         return paging.page_of(items[paging.offset : paging.offset + paging.limit], len(items))
@@ -77,7 +77,7 @@ class DivisionFilings(MethodView):
     @require_roles(*READERS)
     def get(
         self, division_id: str, paging: PageRequest, as_of: date | None = None
-    ) -> Page[ChecklistLine]:
+    ) -> PageResponse[ChecklistLine]:
         """The division's checklist as of a day: status per item and every filing made."""
         lines = use_cases.division_checklist(
             repo=_filings(),

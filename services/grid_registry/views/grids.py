@@ -29,7 +29,7 @@ from services.grid_registry.schemas.grids import (
 from services.grid_registry.use_cases import grids as use_cases
 from services.grid_registry.views import READERS, WRITERS
 from shared.auth import current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageRequest, page_schema
+from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("grids", __name__, url_prefix="/grids", description="网格 (grids)")
 
@@ -63,7 +63,7 @@ class Grids(MethodView):
         type: str | None = None,
         status: str | None = None,
         as_of: date | None = None,
-    ) -> Page[Grid]:
+    ) -> PageResponse[Grid]:
         """List grids by code: active ones by default, or those valid on `as_of`."""
         found = use_cases.list_grids(
             repo=_repo(),

@@ -22,7 +22,7 @@ from services.grid_registry.schemas.subjects import (
 from services.grid_registry.use_cases import subjects as use_cases
 from services.grid_registry.views import READERS
 from shared.auth import current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageRequest, page_schema
+from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("subjects", __name__, url_prefix="/subjects", description="重点对象 (key subjects)")
 
@@ -49,7 +49,7 @@ class Subjects(MethodView):
     @blp.arguments(SubjectQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, page_schema(SubjectSchema))
     @require_roles(*READERS)
-    def get(self, paging: PageRequest, **filters: str) -> Page[Subject]:
+    def get(self, paging: PageRequest, **filters: str) -> PageResponse[Subject]:
         """The subjects the caller may see (centre: all; a grid team: its grids; others: none)."""
         found = use_cases.list_subjects(
             repo=_repo(), viewer=_viewer(), offset=paging.offset, limit=paging.limit, **filters

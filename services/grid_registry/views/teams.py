@@ -28,7 +28,7 @@ from services.grid_registry.schemas.teams import (
 from services.grid_registry.use_cases import teams as use_cases
 from services.grid_registry.views import READERS, WRITERS
 from shared.auth import PermissionDenied, current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageRequest, page_schema
+from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("teams", __name__, description="网格队伍 (grid teams) and 专职网格员配备率")
 
@@ -71,7 +71,7 @@ class TeamMembers(MethodView):
     @blp.arguments(MembershipPageQuerySchema, location="query")
     @blp.response(200, page_schema(MembershipSchema))
     @require_roles(*READERS)
-    def get(self, paging: PageRequest, grid_id: str) -> Page[Membership]:
+    def get(self, paging: PageRequest, grid_id: str) -> PageResponse[Membership]:
         """Every membership the grid ever had (ended ones included), oldest first."""
         history = use_cases.membership_history(teams=_teams(), grids=_grids(), grid_id=grid_id)
         window = history[paging.offset : paging.offset + paging.limit]
@@ -153,7 +153,7 @@ class TenantStaffing(MethodView):
     @blp.arguments(StaffingPageQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, page_schema(StaffingSchema))
     @require_roles(*READERS)
-    def get(self, paging: PageRequest, day: date | None = None) -> Page[Staffing]:
+    def get(self, paging: PageRequest, day: date | None = None) -> PageResponse[Staffing]:
         """Every division's staffing rate on ``date``, ordered by division code."""
         found = use_cases.tenant_staffing(
             teams=_teams(),

@@ -11,7 +11,7 @@ from services.identity.repository.districts import DistrictRepository
 from services.identity.schemas.districts import DistrictCreateSchema, DistrictSchema
 from services.identity.use_cases import districts as use_cases
 from shared.auth import Role, current_principal, require_roles
-from shared.http import Blueprint, Page, PageQuerySchema, PageRequest, page_schema
+from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("districts", __name__, url_prefix="/districts", description="区 (districts)")
 
@@ -21,7 +21,7 @@ class Districts(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(DistrictSchema))
     @require_roles(Role.PLATFORM_ADMIN, tenant_scoped=False)
-    def get(self, paging: PageRequest) -> Page[District]:
+    def get(self, paging: PageRequest) -> PageResponse[District]:
         """List the districts, ordered by id."""
         found = use_cases.list_districts(
             repo=DistrictRepository(), offset=paging.offset, limit=paging.limit

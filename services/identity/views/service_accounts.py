@@ -17,7 +17,7 @@ from services.identity.schemas.service_accounts import (
 from services.identity.use_cases import service_accounts as use_cases
 from services.identity.views import identity_provider
 from shared.auth import Role, current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageQuerySchema, PageRequest, page_schema
+from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint(
     "service_accounts",
@@ -37,7 +37,7 @@ class ServiceAccounts(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(ServiceAccountSchema))
     @require_roles(Role.TENANT_ADMIN)
-    def get(self, paging: PageRequest) -> Page[ServiceAccount]:
+    def get(self, paging: PageRequest) -> PageResponse[ServiceAccount]:
         """The tenant's service accounts, ordered by name (never their secrets)."""
         found = use_cases.list_service_accounts(
             repo=_repo(), offset=paging.offset, limit=paging.limit

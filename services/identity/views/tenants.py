@@ -23,7 +23,7 @@ from services.identity.schemas.tenants import (
 from services.identity.use_cases import tenants as use_cases
 from services.identity.views import identity_provider
 from shared.auth import Role, current_principal, require_roles
-from shared.http import Blueprint, Page, PageQuerySchema, PageRequest, page_schema
+from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("tenants", __name__, url_prefix="/tenants", description="租户 (tenants)")
 
@@ -44,7 +44,7 @@ class Tenants(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(TenantSchema))
     @require_roles(tenant_scoped=False)
-    def get(self, paging: PageRequest) -> Page[Tenant]:
+    def get(self, paging: PageRequest) -> PageResponse[Tenant]:
         """Tenants the caller may see: all (platform), its district's, or its own."""
         found = use_cases.list_tenants(
             scope=_scope(), catalog=TenantCatalog(), offset=paging.offset, limit=paging.limit

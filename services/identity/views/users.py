@@ -27,7 +27,7 @@ from services.identity.use_cases import roster
 from services.identity.use_cases import users as use_cases
 from services.identity.views import identity_provider
 from shared.auth import Role, current_principal, current_tenant_id, require_roles
-from shared.http import Blueprint, Page, PageQuerySchema, PageRequest, accepts, page_schema
+from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, accepts, page_schema
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="人员 (people)")
 roles_blp = Blueprint("roles", __name__, url_prefix="/roles", description="角色 (roles)")
@@ -54,7 +54,7 @@ class Users(MethodView):
         role: str | None = None,
         enabled: bool | None = None,
         q: str | None = None,
-    ) -> Page[User]:
+    ) -> PageResponse[User]:
         """List the tenant's people by username; filter by role, enabled, name or username."""
         found = use_cases.list_users(
             repo=_repo(), offset=paging.offset, limit=paging.limit, role=role, enabled=enabled, q=q
@@ -195,7 +195,7 @@ class Roles(MethodView):
     @roles_blp.arguments(PageQuerySchema, location="query")
     @roles_blp.response(200, page_schema(RoleInfoSchema))
     @require_roles(tenant_scoped=False)
-    def get(self, paging: PageRequest) -> Page[RoleInfo]:
+    def get(self, paging: PageRequest) -> PageResponse[RoleInfo]:
         """Who can do what: every role with its label, description and capabilities."""
         matrix = use_cases.role_matrix()
         window = matrix[paging.offset : paging.offset + paging.limit]
@@ -207,7 +207,7 @@ class RoleUsers(MethodView):
     @roles_blp.arguments(PageQuerySchema, location="query")
     @roles_blp.response(200, page_schema(UserSchema))
     @require_roles(*ADMINS)
-    def get(self, paging: PageRequest, role: str) -> Page[User]:
+    def get(self, paging: PageRequest, role: str) -> PageResponse[User]:
         """The tenant's people holding ``role``; 404 for a role that does not exist."""
         found = use_cases.users_with_role(
             repo=_repo(), role=role, offset=paging.offset, limit=paging.limit

@@ -18,7 +18,7 @@ class UnusableFact(ValueError):
 
 
 @dataclass(frozen=True)
-class Fact:
+class LedgerEntry:
     """One line of the ledger: ``metric`` of ``subject`` changed by ``value`` at ``occurred_at``."""
 
     event_id: str
@@ -41,9 +41,9 @@ def _required(payload: Mapping[str, Any], field: str) -> str:
 
 def fact_from_division_created(
     *, event_id: str, tenant_id: str, occurred_at: datetime, payload: Mapping[str, Any]
-) -> Fact:
+) -> LedgerEntry:
     """A registered division counts once towards the tenant's ``registry.divisions`` metric."""
-    return Fact(
+    return LedgerEntry(
         event_id=event_id,
         tenant_id=tenant_id,
         event_type="division.created",

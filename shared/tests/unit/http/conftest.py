@@ -17,9 +17,9 @@ from shared.http import (
     Blueprint,
     Conflict,
     NotFound,
-    Page,
     PageQuerySchema,
     PageRequest,
+    PageResponse,
     TooManyRequests,
     accepts,
     create_app,
@@ -63,7 +63,7 @@ class Things(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(ThingOutSchema))
     @require_roles("grid-worker", "tenant-admin")
-    def get(self, paging: PageRequest) -> Page[dict[str, str]]:
+    def get(self, paging: PageRequest) -> PageResponse[dict[str, str]]:
         return paging.page_of(THINGS[paging.offset : paging.offset + paging.limit], len(THINGS))
 
     @blp.arguments(ThingInSchema)
