@@ -89,7 +89,8 @@ class PendingEvent:
         )
 
 
-def _index_fields(spec: Any) -> list[str]:
+def index_fields(spec: Any) -> list[str]:
+    """The field names of one `meta["indexes"]` entry, direction prefixes included."""
     if isinstance(spec, str):
         return [spec]
     if isinstance(spec, (tuple, list)):
@@ -103,7 +104,7 @@ def index_problems(cls: type[me.Document]) -> list[str]:
     """Why `cls`'s declared indexes break the tenant rules (empty list when they do not)."""
     problems: list[str] = []
     for spec in cls._meta.get("indexes", []):
-        names = _index_fields(spec)
+        names = index_fields(spec)
         if not names or names[0].lstrip("+-") != "tenant_id":
             problems.append(f"index {spec!r} must start with tenant_id")
         if any(name.startswith(_UNSUPPORTED_PREFIXES) for name in names):

@@ -34,7 +34,7 @@ from psycopg import sql
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, PyMongoError
 
-from shared.mongo.documents import TenantDocument
+from shared.mongo.documents import TenantDocument, index_fields
 from shared.mongo.leases import LEASES_COLLECTION
 
 log = logging.getLogger(__name__)
@@ -79,18 +79,10 @@ def gin_plan(documents: Iterable[type[TenantDocument]]) -> list[GinIndex]:
         add(collection, ("_id",))
         add(collection, ("outbox_pending",))
         for spec in document._meta.get("indexes", []):
-            names = _spec_fields(spec)
+            names = index_fields(spec)
             add(collection, [_db_field(document, name) for name in names])
     add(LEASES_COLLECTION, ("_id",))
     return list(plan.values())
-
-
-def _spec_fields(spec: Any) -> list[str]:
-    if isinstance(spec, str):
-        return [spec]
-    if isinstance(spec, (tuple, list)):
-        return [str(part) for part in spec]
-    return [str(part) for part in spec.get("fields", [])]
 
 
 def ensure_gin_indexes(

@@ -241,10 +241,10 @@ class TenantRepository(Generic[T]):
         `revision` when given), under the document's write lease; a unique-index violation
         raises `Conflict` whichever way the server reports it.
 
-        Returns None, without writing, when the stored revision is no longer `revision`:
-        under the lease a read of the revision is exact and costs less than an update that
-        would match nothing, and a writer that had to wait for the lease checks it while
-        waiting, so the losers of a race for a hot document give up without taking turns.
+        Returns None, without writing, when a writer that had to wait for the lease saw the
+        stored revision move past `revision` while waiting: the losers of a race for a hot
+        document give up without taking turns. A writer that got the lease at once just
+        updates; the revision in the filter makes a stale write match nothing.
         """
         query: dict[str, Any] = {"_id": doc_id, "tenant_id": self.tenant_id}
         if revision is not None:
@@ -261,8 +261,7 @@ class TenantRepository(Generic[T]):
         check = None if revision is None else unchanged
         try:
             with leases.hold(collection, doc_id, still_wanted=check):
-                if check is not None and leases.enabled_for(collection.database) and not check():
-                    return None
+                # Under the lease the revision in the filter is exact: no read first.
                 return collection.update_one(query, update, upsert=upsert)
         except Superseded:
             return None

@@ -3,32 +3,29 @@
 # indexes; the SQLite backend reads every document of a collection).
 # shellcheck shell=bash
 
-PG_HOME=""
-
 postgres_home() {
   # Where the cluster lives: .infra/postgres, unless we are root and the `postgres` user, which
   # runs the server, cannot get there (the clone sits below a folder closed to others, like
   # /root or a `mktemp -d` folder). Then it lives in a folder of that user's own, named by a
   # random id kept in .infra/postgres/cluster-id, so deleting .infra still means a new cluster.
-  if [ -n "$PG_HOME" ]; then echo "$PG_HOME"; return 0; fi
+  # Only `postgres_home create` (at start) makes that folder; status and stop just read.
   local inside="$INFRA/postgres" id
-  mkdir -p "$inside"
-  if [ "$(id -u)" != 0 ] || ! id -u postgres >/dev/null 2>&1 \
-    || (cd / && runuser -u postgres -- test -x "$inside") 2>/dev/null; then
-    PG_HOME="$inside"
-  else
-    id="$(cat "$inside/cluster-id" 2>/dev/null || true)"
-    if [ -z "$id" ]; then
-      postgres_sweep_orphans
-      id="$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
-      echo "$id" >"$inside/cluster-id"
-    fi
-    PG_HOME="/var/lib/gridgov-postgres/$id"
-    mkdir -p "$PG_HOME"
-    chown postgres: /var/lib/gridgov-postgres "$PG_HOME"
-    echo "$INFRA" >"$PG_HOME/owner"
+  id="$(cat "$inside/cluster-id" 2>/dev/null || true)"
+  if [ -n "$id" ]; then echo "/var/lib/gridgov-postgres/$id"; return 0; fi
+  if [ "${1:-}" != create ] || [ "$(id -u)" != 0 ] || ! id -u postgres >/dev/null 2>&1; then
+    echo "$inside"; return 0
   fi
-  echo "$PG_HOME"
+  mkdir -p "$inside"
+  if (cd / && runuser -u postgres -- test -x "$inside") 2>/dev/null; then
+    echo "$inside"; return 0
+  fi
+  postgres_sweep_orphans
+  id="$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
+  mkdir -p "/var/lib/gridgov-postgres/$id"
+  chown postgres: /var/lib/gridgov-postgres "/var/lib/gridgov-postgres/$id"
+  echo "$INFRA" >"/var/lib/gridgov-postgres/$id/owner"
+  echo "$id" >"$inside/cluster-id"
+  echo "/var/lib/gridgov-postgres/$id"
 }
 
 postgres_sweep_orphans() {
@@ -216,6 +213,7 @@ SQL
 
 postgres_start() {
   postgres_install
+  postgres_home create >/dev/null
   if postgres_running && postgres_health; then postgres_setup_db; return 0; fi
   postgres_running || ! postgres_health \
     || die "postgres: something else answers on 127.0.0.1:$POSTGRES_PORT: set POSTGRES_PORT in .env"
