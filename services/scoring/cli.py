@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from services.scoring.domain.compare import compare
-from services.scoring.domain.engine import Evaluation, evaluate, shown
+from services.scoring.domain.engine import evaluate
 from services.scoring.domain.numbers import fmt, money
 from services.scoring.domain.problems import DocumentError
+from services.scoring.domain.results import Evaluation, shown
 from services.scoring.domain.scheme import Scheme, load_scheme, validate
 
 PROGRESS_FROM = 500  # subjects; smaller runs finish before a progress line would help

@@ -5,7 +5,8 @@ submodules; this package file stays light on purpose)::
 
     from services.scoring.domain.scheme import load_scheme, validate     # Scheme, Problem
     from services.scoring.domain.facts import load_facts                 # Facts
-    from services.scoring.domain.engine import evaluate                  # Evaluation
+    from services.scoring.domain.engine import evaluate
+    from services.scoring.domain.results import Evaluation, ScoreSheet
     from services.scoring.domain.compare import compare, compare_evaluations
 
     scheme = load_scheme(yaml_or_json_text_or_mapping)      # raises SchemeError(problems)

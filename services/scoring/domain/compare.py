@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .engine import Evaluation, ScoreSheet, evaluate
+from .engine import evaluate
 from .facts import Facts
 from .numbers import ZERO, fmt, money
+from .results import Evaluation, ScoreSheet
 from .scheme import Scheme
 
 

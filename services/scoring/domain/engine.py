@@ -10,6 +10,8 @@ and history give byte-identical :meth:`Evaluation.to_json`. The steps, in order:
 4. groups are combined (weights, bonus and deduction sections, caps), rounded once;
 5. subjects are ranked, graded (quotas included), paid (money rules) and flagged (streaks
    over ``history``, the earlier periods' evaluations, oldest first).
+
+What it gives is in :mod:`.results`; how one subject's values are resolved, in :mod:`.scope`.
 """
 
 from __future__ import annotations
@@ -17,314 +19,25 @@ from __future__ import annotations
 import calendar as gregorian
 import decimal
 import gc
-import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from .facts import Facts, load_facts
 from .formula import Evaluator, FormulaError
-from .model import BadFactError, Condition, MissingFactError, Outcome, ValueRef
+from .model import BadFactError, MissingFactError, Outcome
 from .money import MoneyLine, Payee
-from .numbers import CONTEXT, ZERO, fmt, money, round_to
+from .numbers import CONTEXT, ZERO, round_to
 from .problems import FactsError, Problem, Text
+from .results import Evaluation, Flag, Line, MissingFactReport, ScoreSheet, shown
 from .rules import CohortRule, Key, LocalRule, show
 from .scheme import COERCERS, Indicator, InputDef, Rounding, Scheme, Streak
+from .scope import SubjectScope
 from .workdays import Period, WorkCalendar, parse_period
 
-_MISSING = object()
 
-
-# -- results ------------------------------------------------------------------------------------
-class Line(NamedTuple):
-    """One indicator of one subject: signed points (negative for deductions) and why.
-
-    A named tuple rather than a frozen dataclass: an evaluation builds one per subject and
-    indicator, and tuples are several times cheaper to create."""
-
-    indicator_id: str
-    name: Text
-    group: str
-    section: str
-    points: Decimal
-    max_points: Decimal | None
-    rule: str
-    inputs: tuple[tuple[str, object], ...]
-    rule_text: str
-    zh: str
-    en: str
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A flag raised by a streak (notice, interview, yellow card...)."""
-
-    id: str
-    name: Text
-    periods: int
-
-
-@dataclass(frozen=True)
-class MissingFactReport:
-    """A fact a subject lacks (or cannot use) and what the engine did about it."""
-
-    subject_id: str
-    input_id: str
-    resolution: str  # "not_assessable" | "default" | "money_line_skipped"
-    reason: str
-
-
-@dataclass(frozen=True)
-class ScoreSheet:
-    """Everything one subject got in the period."""
-
-    subject_id: str
-    subject_name: str
-    assessable: bool
-    lines: tuple[Line, ...]
-    groups: tuple[tuple[str, Decimal], ...]
-    total: Decimal | None
-    rank: int | None
-    grade: str | None
-    grade_name: Text | None
-    grade_note: Text | None
-    flags: tuple[Flag, ...]
-    money: tuple[MoneyLine, ...]
-    money_total: Decimal
-    missing: tuple[MissingFactReport, ...]
-    streak_hits: tuple[str, ...]
-
-    def line(self, indicator_id: str) -> Line:
-        return next(line for line in self.lines if line.indicator_id == indicator_id)
-
-    def money_line(self, rule_id: str) -> MoneyLine:
-        return next(line for line in self.money if line.rule_id == rule_id)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "subject_id": self.subject_id,
-            "subject_name": self.subject_name,
-            "assessable": self.assessable,
-            "lines": [
-                {
-                    "indicator_id": ln.indicator_id,
-                    "name": {"zh": ln.name.zh, "en": ln.name.en},
-                    "group": ln.group,
-                    "section": ln.section,
-                    "points": fmt(ln.points),
-                    "max": fmt(ln.max_points) if ln.max_points is not None else None,
-                    "rule": ln.rule,
-                    "inputs": {name: shown(value) for name, value in ln.inputs},
-                    "explain": {"zh": ln.zh, "en": ln.en},
-                }
-                for ln in self.lines
-            ],
-            "groups": {g: fmt(p) for g, p in self.groups},
-            "total": fmt(self.total) if self.total is not None else None,
-            "rank": self.rank,
-            "grade": self.grade,
-            "grade_name": _text(self.grade_name),
-            "grade_note": _text(self.grade_note),
-            "flags": [
-                {"id": f.id, "name": _text(f.name), "periods": f.periods} for f in self.flags
-            ],
-            "money": [
-                {
-                    "rule_id": m.rule_id,
-                    "name": _text(m.name),
-                    "amount": money(m.amount),
-                    "forfeited": m.forfeited,
-                    "explain": {"zh": m.zh, "en": m.en},
-                }
-                for m in self.money
-            ],
-            "money_total": money(self.money_total),
-            "missing": [
-                {"input_id": m.input_id, "resolution": m.resolution, "reason": m.reason}
-                for m in self.missing
-            ],
-            "streak_hits": list(self.streak_hits),
-        }
-
-
-def _text(text: Text | None) -> dict[str, str] | None:
-    return {"zh": text.zh, "en": text.en} if text is not None else None
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A scheme evaluated over one period: sheets ranked first, then not assessable ones."""
-
-    scheme_id: str
-    scheme_version: int
-    period: str
-    sheets: tuple[ScoreSheet, ...]
-    mean_total: Decimal | None
-    missing: tuple[MissingFactReport, ...] = field(default=())
-
-    def sheet(self, subject_id: str) -> ScoreSheet:
-        return next(s for s in self.sheets if s.subject_id == subject_id)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "scheme": {"id": self.scheme_id, "version": self.scheme_version},
-            "period": self.period,
-            # each indicator's rule as written, once rather than on every subject's line
-            "rules": {
-                ln.indicator_id: ln.rule_text
-                for ln in next((s.lines for s in self.sheets if s.lines), ())
-            },
-            "mean_total": fmt(self.mean_total) if self.mean_total is not None else None,
-            "sheets": [s.to_dict() for s in self.sheets],
-            "missing": [
-                {
-                    "subject_id": m.subject_id,
-                    "input_id": m.input_id,
-                    "resolution": m.resolution,
-                    "reason": m.reason,
-                }
-                for m in self.missing
-            ],
-        }
-
-    def to_json(self) -> str:
-        """Canonical JSON: sorted keys, no spaces, UTF-8 text kept as is."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-# -- the scope of one subject -------------------------------------------------------------------
-class SubjectScope:
-    """Values of one subject, resolved lazily and remembered; records what each line used."""
-
-    def __init__(
-        self,
-        engine: _Run,
-        subject_id: str,
-        values: Mapping[str, object],
-    ) -> None:
-        self.engine = engine
-        self.subject_id = subject_id
-        self.values = values
-        # Given facts are known values from the start; only defaults, derived values and
-        # built-ins are resolved (and remembered) on first use.
-        self.cache: dict[str, object] = {**engine.shared, **values}
-        self.used: dict[str, object] = {}
-        self.defaults: set[str] = set()
-        self.results: dict[str, object] = {}
-        self._resolving: set[str] = set()
-
-    def value(self, name: str) -> object:
-        cache = self.cache
-        if name in cache:
-            value = cache[name]
-            self.used[name] = value
-            return value
-        if name in self.results:
-            return self.results[name]
-        value = self._resolve(name)
-        cache[name] = value
-        self.used[name] = value
-        return value
-
-    def _resolve(self, name: str) -> object:
-        run = self.engine
-        spec = run.inputs.get(name)
-        if spec is not None:
-            source = run.shared if spec.scope == "shared" else self.values
-            value = source.get(name, _MISSING)
-            if value is _MISSING:
-                if not spec.has_default:
-                    raise MissingFactError(name)
-                self.defaults.add(name)
-                return spec.default
-            return value
-        derived = run.derived.get(name)
-        if derived is not None:
-            if name in self._resolving:
-                raise BadFactError(name, "depends on itself")
-            self._resolving.add(name)
-            try:
-                return run.evaluator.number(derived.formula, self.value)
-            except FormulaError as error:
-                raise BadFactError(name, str(error)) from error
-            finally:
-                self._resolving.discard(name)
-        if name in run.builtins:
-            return run.builtins[name]
-        raise BadFactError(name, "is not declared")
-
-    def number(self, ref: ValueRef) -> Decimal:
-        if ref.name is not None:
-            value = self.value(ref.name)
-            if ref.key is not None:
-                if not isinstance(value, dict):
-                    raise BadFactError(ref.name, "must be counts by level")
-                count: Decimal = value.get(ref.key, ZERO)
-                return count
-            if not isinstance(value, Decimal):
-                raise BadFactError(ref.name, "must be a number here")
-            return value
-        if ref.constant is not None:
-            return ref.constant
-        if ref.mean_of is not None:
-            mean = self.engine.mean_of(ref.mean_of)
-            self.used[f"mean_of({ref.mean_of})"] = mean
-            return mean
-        assert ref.formula is not None
-        try:
-            return self.engine.evaluator.number(ref.formula, self.value)
-        except FormulaError as error:
-            raise BadFactError(ref.formula.source, str(error)) from error
-
-    def holds(self, condition: Condition) -> bool:
-        try:
-            return self.engine.evaluator.condition(condition.formula, self.value)
-        except FormulaError as error:
-            raise BadFactError(condition.formula.source, str(error)) from error
-
-    def label(self, name: str) -> Text:
-        spec = self.engine.inputs.get(name)
-        if spec is not None:
-            return spec.name
-        derived = self.engine.derived.get(name)
-        if derived is not None:
-            return derived.name
-        return Text(name, name)
-
-    def _words(self, name: str, key: str | None) -> tuple[str, str, str, str]:
-        """Label and unit around a value, in Chinese and English (cached per run)."""
-        label, unit = self.label(name), self.unit(name)
-        if key is not None:
-            label = Text(f"{label.zh}（{key}）", f"{label.en} ({key})")
-        en_unit = unit.en if unit.en in ("%", "") else f" {unit.en}"
-        return label.zh, unit.zh, f"{label.en} ", en_unit
-
-    def unit(self, name: str) -> Text:
-        spec = self.engine.inputs.get(name)
-        if spec is not None:
-            return spec.unit
-        derived = self.engine.derived.get(name)
-        return derived.unit if derived is not None else Text("", "")
-
-    def describe(self, ref: ValueRef, value: Decimal) -> tuple[str, str]:
-        if ref.name is not None:
-            words = self.engine.words.get((ref.name, ref.key))
-            if words is None:
-                words = self.engine.words[(ref.name, ref.key)] = self._words(ref.name, ref.key)
-            number = show(value)
-            return f"{words[0]}{number}{words[1]}", f"{words[2]}{number}{words[3]}"
-        if ref.mean_of is not None:
-            label, unit = self.label(ref.mean_of), self.unit(ref.mean_of)
-            return (
-                f"全体平均{label.zh}{show(value)}{unit.zh}",
-                f"mean {label.en} {show(value)}{unit.en}",
-            )
-        return show(value), show(value)
-
-
-# -- evaluation -------------------------------------------------------------------------------
 def evaluate(
     scheme: Scheme,
     facts: Facts | Mapping[str, Any] | str,
@@ -358,7 +71,8 @@ def evaluate(
 
 
 class _Run:
-    """One evaluation; holds the period, the cohort caches and the subject scopes."""
+    """One evaluation; holds the period, the cohort caches and the subject scopes (it is
+    the :class:`~.scope.EvaluationContext` they read)."""
 
     def __init__(
         self,
@@ -836,19 +550,6 @@ def _used(scope: SubjectScope) -> tuple[tuple[str, object], ...]:
 
 def _first(item: tuple[str, object]) -> str:
     return item[0]
-
-
-def shown(value: object) -> str:
-    """A fact value as text: decimals plain, booleans true/false, lists comma separated."""
-    if isinstance(value, Decimal):
-        return fmt(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return ",".join(f"{k}:{shown(v)}" for k, v in sorted(value.items())) or "{}"
-    if isinstance(value, list):
-        return ",".join(v.isoformat() if isinstance(v, date) else shown(v) for v in value)
-    return str(value)
 
 
 def _builtins(period: Period, calendar: WorkCalendar) -> dict[str, object]:

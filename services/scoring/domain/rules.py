@@ -7,6 +7,9 @@ magnitude (never negative) that the engine adds or subtracts and caps.
 
 Local rules see one subject (:meth:`LocalRule.score`); cohort rules (``rank_based``,
 ``top_n``) need every assessable subject's value first (:meth:`CohortRule.score_all`).
+
+A rule type is registered once, by decorating its parser with :func:`parses`; the entry in
+:data:`CATALOGUE` gives its name, its class and its parser.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, TypeVar, cast
 
 from .model import BadFactError, Condition, MissingFactError, Outcome, Scope, ValueRef
 from .numbers import CONTEXT, HUNDRED, ONE, ZERO, fmt
@@ -127,6 +130,40 @@ class CohortRule(ABC):
 
 
 Rule = LocalRule | CohortRule
+_R = TypeVar("_R", bound=Rule)
+Parser = Callable[[Reader, ParseContext], _R | None]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """One rule type of the catalogue: its name in a scheme (``rule.type``), the class that
+    scores it (and says which group sections it may be used in), and its parser."""
+
+    name: str
+    rule_class: type[Rule]
+    parse: Parser[Rule]
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return self.rule_class.sections
+
+
+CATALOGUE: dict[str, RuleKind] = {}
+"""Every rule type by name, in the order the parsers are defined (the order of the choices
+a scheme is told about)."""
+
+
+def parses(rule: type[_R]) -> Callable[[Parser[_R]], Parser[_R]]:
+    """Register the decorated parser as the one that builds ``rule`` (under its ``kind``)."""
+
+    def register(parse: Parser[_R]) -> Parser[_R]:
+        if rule.kind in CATALOGUE:
+            raise ValueError(f"rule type {rule.kind} is registered twice")
+        # _R is bound to Rule, but mypy does not widen type[_R] to type[Rule] by itself
+        CATALOGUE[rule.kind] = RuleKind(rule.kind, cast("type[Rule]", rule), parse)
+        return parse
+
+    return register
 
 
 # -- per percentage point below a target ---------------------------------------------------
@@ -180,6 +217,7 @@ class PerPointBelow(LocalRule):
         return _from_max(slot.max_points, counted * self.per_point, zh, en)
 
 
+@parses(PerPointBelow)
 def _parse_per_point_below(r: Reader, ctx: ParseContext) -> PerPointBelow | None:
     r.only(("type", "actual", "target", "per_point", "zero_below", "whole_points", "direction"))
     actual = ctx.value(r, "actual")
@@ -295,6 +333,7 @@ def _parse_kind(r: Reader, ctx: ParseContext) -> Kind | None:
     return Kind(count, Text(zh, en), points, multiplier)
 
 
+@parses(PerOccurrence)
 def _parse_per_occurrence(r: Reader, ctx: ParseContext) -> PerOccurrence | None:
     r.only(("type", "kinds", "cap"))
     kinds = [_parse_kind(k, ctx) for k in r.items("kinds")]
@@ -337,6 +376,7 @@ class Shortfall(LocalRule):
         return _from_max(slot.max_points, counted * self.per_unit, zh, en)
 
 
+@parses(Shortfall)
 def _parse_shortfall(r: Reader, ctx: ParseContext) -> Shortfall | None:
     r.only(("type", "actual", "quota", "per_unit", "whole_units"))
     actual = ctx.value(r, "actual")
@@ -403,6 +443,7 @@ def _parse_part(r: Reader, ctx: ParseContext) -> Part | None:
     return Part(actual, target, weight)
 
 
+@parses(Proportional)
 def _parse_proportional(r: Reader, ctx: ParseContext) -> Proportional | None:
     if r.has("parts"):
         r.only(("type", "parts"))
@@ -477,6 +518,7 @@ class CategoryShare(LocalRule):
         return _from_max(slot.max_points, per * misses, zh, en)
 
 
+@parses(CategoryShare)
 def _parse_category_share(r: Reader, ctx: ParseContext) -> CategoryShare | None:
     r.only(
         (
@@ -543,6 +585,7 @@ class Checklist(LocalRule):
         return _from_max(slot.max_points, lost, ["；".join(zh)], ["; ".join(en)])
 
 
+@parses(Checklist)
 def _parse_checklist(r: Reader, ctx: ParseContext) -> Checklist | None:
     r.only(("type", "items"))
     items: list[ChecklistItem | None] = []
@@ -599,6 +642,7 @@ class HighestLevel(LocalRule):
         return _magnitude(slot, best.points, None, zh, en)
 
 
+@parses(HighestLevel)
 def _parse_highest_level(r: Reader, ctx: ParseContext) -> HighestLevel | None:
     r.only(("type", "input", "levels"))
     name = r.identifier("input")
@@ -664,6 +708,7 @@ class FormulaRule(LocalRule):
         return _magnitude(slot, clamped, self.cap, zh, en)
 
 
+@parses(FormulaRule)
 def _parse_formula(r: Reader, ctx: ParseContext) -> FormulaRule | None:
     r.only(("type", "expression", "zh", "en", "cap"))
     formula = ctx.formula(r, "expression")
@@ -705,6 +750,7 @@ class Conditional(LocalRule):
         return Outcome(inner.points, f"其他情况：{inner.zh}", f"otherwise: {inner.en}")
 
 
+@parses(Conditional)
 def _parse_conditional(r: Reader, ctx: ParseContext) -> Conditional | None:
     r.only(("type", "cases", "otherwise"))
     cases: list[Case | None] = []
@@ -825,6 +871,7 @@ class RankBased(CohortRule):
         return outcomes
 
 
+@parses(RankBased)
 def _parse_rank_based(r: Reader, ctx: ParseContext) -> RankBased | None:
     r.only(("type", "actual", "target", "step_percent", "compounding", "higher_is_better", "ties"))
     actual = ctx.value(r, "actual")
@@ -900,6 +947,7 @@ class TopN(CohortRule):
         return outcomes
 
 
+@parses(TopN)
 def _parse_top_n(r: Reader, ctx: ParseContext) -> TopN | None:
     r.only(("type", "count", "points", "ties", "min_count"))
     count = ctx.value(r, "count")
@@ -911,37 +959,7 @@ def _parse_top_n(r: Reader, ctx: ParseContext) -> TopN | None:
     return TopN(count, tuple(points), ties, min_count)
 
 
-_PARSERS: dict[str, Callable[[Reader, ParseContext], Rule | None]] = {
-    "per_point_below": _parse_per_point_below,
-    "per_occurrence": _parse_per_occurrence,
-    "shortfall": _parse_shortfall,
-    "proportional": _parse_proportional,
-    "category_share": _parse_category_share,
-    "checklist": _parse_checklist,
-    "highest_level": _parse_highest_level,
-    "formula": _parse_formula,
-    "conditional": _parse_conditional,
-    "rank_based": _parse_rank_based,
-    "top_n": _parse_top_n,
-}
-
-RULE_TYPES: tuple[str, ...] = tuple(_PARSERS)
-_CLASSES: dict[str, type[LocalRule] | type[CohortRule]] = {
-    cls.kind: cls
-    for cls in (
-        PerPointBelow,
-        PerOccurrence,
-        Shortfall,
-        Proportional,
-        CategoryShare,
-        Checklist,
-        HighestLevel,
-        FormulaRule,
-        Conditional,
-        RankBased,
-        TopN,
-    )
-}
+RULE_TYPES: tuple[str, ...] = tuple(CATALOGUE)
 
 
 def parse_rule(r: Reader, ctx: ParseContext) -> Rule | None:
@@ -949,9 +967,9 @@ def parse_rule(r: Reader, ctx: ParseContext) -> Rule | None:
     kind = r.string("type", choices=RULE_TYPES)
     if kind is None:
         return None
-    return _PARSERS[kind](r, ctx)
+    return CATALOGUE[kind].parse(r, ctx)
 
 
 def sections_for(kind: str) -> tuple[str, ...]:
     """The group sections a rule type may be used in."""
-    return _CLASSES[kind].sections
+    return CATALOGUE[kind].sections

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from services.scoring.domain.engine import Evaluation, evaluate
+from services.scoring.domain.engine import evaluate
+from services.scoring.domain.results import Evaluation
 from services.scoring.domain.scheme import Scheme, load_scheme
 
 BASE: dict[str, Any] = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.scoring.domain.engine import Evaluation, evaluate
+from services.scoring.domain.engine import evaluate
+from services.scoring.domain.results import Evaluation
 from services.scoring.domain.scheme import Scheme
 from services.scoring.templates import load_template
 

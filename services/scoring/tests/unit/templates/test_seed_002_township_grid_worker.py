@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.scoring.domain.engine import Evaluation
+from services.scoring.domain.results import Evaluation
 
 from .support import run, template
 
