@@ -1,4 +1,6 @@
-"""Fixtures for cross-service tests: the running services' URLs and an HTTP client per login."""
+"""Fixtures for cross-service tests: the running services' URLs, an HTTP client per login, and
+tenants of the tests' own (tests never write into the seeded demo tenants: see tests/tenants.py
+and tests/e2e/test_demo_stays_the_demo.py, which runs last)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from deploy.local.seed.identity import TENANTS, keycloak_admin
+from shared.testing.keycloak_login import PasswordTokens
 from tests.kafka_tail import TopicTail
+from tests.tenants import TestTenant, ensure_test_district, onboard_tenant
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = {
@@ -49,14 +54,74 @@ class Api:
         return self.request("POST", path, **kwargs)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "last: runs after every other test of the session (the demo check)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``last`` go to the end, so they see what all the others left behind."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
 @pytest.fixture(scope="session")
-def api(keycloak_tokens: Mapping[str, str]) -> Callable[[str, str | None], Api]:
-    """``api("grid_registry", "admin.a")``: a client for that service as that demo user."""
+def test_logins(keycloak_url: str) -> PasswordTokens:
+    """Tokens of the logins the tests create for themselves (filled by the fixtures below)."""
+    return PasswordTokens(base_url=keycloak_url)
+
+
+@pytest.fixture(scope="session")
+def api(
+    keycloak_tokens: Mapping[str, str], test_logins: PasswordTokens
+) -> Callable[[str, str | None], Api]:
+    """``api("grid_registry", tenant_a.admin)``: a client for that service as that login (a
+    test tenant's, ``"platform.admin"``, or a demo user's for tests that only read the demo)."""
 
     def make(service: str, username: str | None) -> Api:
-        return Api(service, keycloak_tokens[username] if username else None)
+        if username is None:
+            return Api(service, None)
+        tokens = test_logins if username in test_logins else keycloak_tokens
+        return Api(service, tokens[username])
 
     return make
+
+
+@pytest.fixture(scope="session")
+def test_district(keycloak_tokens: Mapping[str, str], test_logins: PasswordTokens) -> str:
+    """The district of the test tenants; its overseer logs in as ``tests.tenants.TEST_OVERSEER``."""
+    return ensure_test_district(
+        service_url("identity"), keycloak_tokens["platform.admin"], keycloak_admin(), test_logins
+    )
+
+
+def _onboarded(
+    like: str, keycloak_tokens: Mapping[str, str], logins: PasswordTokens, district: str
+) -> TestTenant:
+    demo = next(tenant for tenant in TENANTS if tenant.code == like)
+    return onboard_tenant(
+        service_url("identity"),
+        keycloak_tokens["platform.admin"],
+        like=demo,
+        district_id=district,
+        tokens=logins,
+    )
+
+
+@pytest.fixture(scope="session")
+def tenant_a(
+    keycloak_tokens: Mapping[str, str], test_logins: PasswordTokens, test_district: str
+) -> TestTenant:
+    """A township of this session's own (shaped like demo-town-a): write into this one."""
+    return _onboarded("demo-town-a", keycloak_tokens, test_logins, test_district)
+
+
+@pytest.fixture(scope="session")
+def tenant_b(
+    keycloak_tokens: Mapping[str, str], test_logins: PasswordTokens, test_district: str
+) -> TestTenant:
+    """A second tenant of this session's own (a street, like demo-town-b), for tenant walls."""
+    return _onboarded("demo-town-b", keycloak_tokens, test_logins, test_district)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ A user created with a temporary password must change it in Keycloak's login page
 such an account ("Account is not fully set up"). ``first_login`` walks the real pages the way a
 browser does, through the authorization-code flow with PKCE of the public app client: it
 parses each form's ``action`` URL from the HTML, posts the credentials, then the
-update-password form, and exchanges the code for tokens. For e2e tests only.
+update-password form, and exchanges the code for tokens. ``PasswordTokens`` then keeps such
+logins' access tokens valid for a whole session. For e2e tests only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Final
@@ -21,7 +23,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from shared.testing.pytest_plugin import PUBLIC_CLIENT_ID, REALM, keycloak_base_url
+from shared.testing.pytest_plugin import (
+    PUBLIC_CLIENT_ID,
+    REALM,
+    keycloak_base_url,
+    token_expires_at,
+)
 
 # The phone app's registered redirect URI (Keycloak matches wildcards only at the end, so the
 # realm's "http://127.0.0.1:*/*" does not match a concrete port). Nothing needs to handle it:
@@ -199,4 +206,42 @@ def password_token(username: str, password: str, *, base_url: str | None = None)
     return str(response.json()["access_token"])
 
 
-__all__ = ["REDIRECT_URI", "KeycloakLoginError", "first_login", "password_token"]
+class PasswordTokens(Mapping[str, str]):
+    """Access tokens by username of logins whose password the test knows (e.g. after
+    ``first_login``); each lookup returns one valid for ``min_validity`` more seconds, fetched
+    again by password grant when needed, like ``DemoTokens`` for the demo logins."""
+
+    def __init__(self, *, base_url: str | None = None, min_validity: float = 60.0) -> None:
+        self._base_url = base_url
+        self._min_validity = min_validity
+        self._passwords: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
+
+    def add(self, username: str, password: str, token: str | None = None) -> None:
+        """Remember a login; ``token`` saves the first password grant when one is at hand."""
+        self._passwords[username] = password
+        self._tokens[username] = token or password_token(
+            username, password, base_url=self._base_url
+        )
+
+    def __getitem__(self, username: str) -> str:
+        token = self._tokens[username]
+        if token_expires_at(token) - time.time() < self._min_validity:
+            token = password_token(username, self._passwords[username], base_url=self._base_url)
+            self._tokens[username] = token
+        return token
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tokens)
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+
+__all__ = [
+    "REDIRECT_URI",
+    "KeycloakLoginError",
+    "PasswordTokens",
+    "first_login",
+    "password_token",
+]

@@ -128,7 +128,7 @@ def fetch_demo_tokens(
     return tokens
 
 
-def _expires_at(token: str) -> float:
+def token_expires_at(token: str) -> float:
     """The unverified ``exp`` of a JWT (0 when unreadable, which forces a refetch)."""
     try:
         payload = token.split(".")[1]
@@ -159,7 +159,7 @@ class DemoTokens(Mapping[str, str]):
 
     def __getitem__(self, username: str) -> str:
         token = self._tokens[username]
-        if _expires_at(token) - time.time() < self._min_validity:
+        if token_expires_at(token) - time.time() < self._min_validity:
             fresh = fetch_demo_tokens(base_url=self._base_url, users=(self._users[username],))
             token = self._tokens[username] = fresh[username]
         return token
@@ -279,4 +279,5 @@ __all__ = [
     "keycloak_tokens",
     "keycloak_url",
     "token_endpoint",
+    "token_expires_at",
 ]

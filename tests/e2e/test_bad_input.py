@@ -1,5 +1,6 @@
 """Every invalid request gets a 4xx problem+json naming the field and the reason; nothing is
-half-written. Runs against the real grid_registry with a real token."""
+half-written. Runs against the real grid_registry with a real token, in a tenant of the tests'
+own (tenant_a)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def registry(api):
-    return api("grid_registry", "admin.a")
+def registry(api, tenant_a):
+    return api("grid_registry", tenant_a.admin)
 
 
 def assert_problem(response, status: int) -> dict:
@@ -25,8 +26,8 @@ def assert_problem(response, status: int) -> dict:
     return body
 
 
-def codes(api) -> set[str]:
-    listed = api("grid_registry", "admin.a").get("/divisions", params={"page_size": 200})
+def codes(registry) -> set[str]:
+    listed = registry.get("/divisions", params={"page_size": 200})
     return {d["code"] for d in listed.json()["items"]}
 
 
@@ -37,14 +38,14 @@ def test_malformed_json_is_400(registry):
     assert_problem(response, 400)
 
 
-def test_a_wrong_type_is_422_naming_the_field(registry, api, unique_code):
+def test_a_wrong_type_is_422_naming_the_field(registry, unique_code):
     response = registry.post(
         "/divisions", json={"code": unique_code, "name": 42, "kind": "village"}
     )
     body = assert_problem(response, 422)
     assert [e["field"] for e in body["errors"]] == ["name"]
     assert body["errors"][0]["reason"]
-    assert unique_code not in codes(api)
+    assert unique_code not in codes(registry)
 
 
 def test_an_unknown_field_is_422_naming_it(registry, unique_code):

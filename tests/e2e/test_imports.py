@@ -1,8 +1,9 @@
 """Workbooks as a township sends them, through the running services with real tokens.
 
-A roster (identity, real Keycloak) and a grid workbook (grid_registry) each with good and bad
-rows: the good rows land, the bad ones are reported with their column, a dry run changes
-nothing, a re-run changes nothing, and each created person appears once on the users topic.
+A roster (identity, real Keycloak) and a grid workbook (grid_registry), each with good and bad
+rows, into a tenant of the tests' own: the good rows land, the bad ones are reported with their
+column, a dry run changes nothing, a re-run changes nothing, and each created person appears
+once on the users topic.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def mobile() -> str:
     return f"13{_rng.randint(100000000, 999999999)}"
 
 
-def test_a_roster_with_bad_rows_lands_the_good_ones_once(api, topic_tail):
+def test_a_roster_with_bad_rows_lands_the_good_ones_once(api, tenant_a, tenant_b, topic_tail):
     tail = topic_tail(Topic.IDENTITY_USERS)
     tag = uuid.uuid4().hex[:8]
     roster = xlsx(
@@ -60,7 +61,7 @@ def test_a_roster_with_bad_rows_lands_the_good_ones_once(api, topic_tail):
         ("测试丙", f"e2e.{tag}.c", "12345", None, "网格员"),  # not a mainland mobile number
         ("测试丁", f"e2e.{tag}.d", mobile(), None, "区长"),  # no such role
     )
-    identity = api("identity", "admin.a")
+    identity = api("identity", tenant_a.admin)
 
     dry = upload(identity, "/users/import", roster, dry_run=True)
     assert outcomes(dry) == {2: "created", 3: "created", 4: "rejected", 5: "rejected"}
@@ -85,14 +86,14 @@ def test_a_roster_with_bad_rows_lands_the_good_ones_once(api, topic_tail):
     assert sorted(envelope.type for _, envelope in seen) == ["user.invited", "user.invited"]
     assert f"a.{tag}@example.com" not in json.dumps([e.payload for _, e in seen])
 
-    other = api("identity", "admin.b")
+    other = api("identity", tenant_b.admin)
     for user_id in user_ids:
         assert other.get(f"/users/{user_id}").status_code == 404
     assert other.get("/users", params={"q": f"e2e.{tag}"}).json()["total"] == 0
 
 
-def test_a_grid_workbook_with_bad_rows_lands_the_good_ones_once(api):
-    registry = api("grid_registry", "admin.a")
+def test_a_grid_workbook_with_bad_rows_lands_the_good_ones_once(api, tenant_a):
+    registry = api("grid_registry", tenant_a.admin)
     code = f"W{uuid.uuid4().hex[:8].upper()}"
     division = registry.post("/divisions", json={"code": code, "name": "导入村", "kind": "village"})
     assert division.status_code == 201, division.text

@@ -4,6 +4,7 @@ Runs against the running identity service and Keycloak (``make up``), with real 
 platform admin onboards a tenant with a unique code, the new admin changes the temporary
 password in Keycloak's login pages (UPDATE_PASSWORD), gets a token by password grant and sees
 itself and its tenant; the district overseer sees the tenant, another tenant's admin does not.
+The tenant goes into the tests' own district (tests/tenants.py), never the demo district.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import pytest
 
 from shared.testing.keycloak_login import KeycloakLoginError, first_login, password_token
 from tests.conftest import Api
+from tests.tenants import TEST_OVERSEER
 
 pytestmark = pytest.mark.e2e
 
 NEW_PASSWORD = "Gridgov-e2e-" + uuid.uuid4().hex[:8]
 
 
-def test_onboarded_tenant_admin_logs_in_and_sees_its_tenant(api):
+def test_onboarded_tenant_admin_logs_in_and_sees_its_tenant(api, test_district, tenant_b):
     code = f"e2e-{uuid.uuid4().hex[:10]}"
     username = f"admin.{code}"
     platform = api("identity", "platform.admin")
@@ -31,7 +33,7 @@ def test_onboarded_tenant_admin_logs_in_and_sees_its_tenant(api):
             "code": code,
             "name": f"测试镇 {code[-4:]}",
             "kind": "township",
-            "district_id": "demo-district",
+            "district_id": test_district,
             "scheme_template": "seed-002-township-grid-worker",
             "admin": {"username": username, "display_name": "测试管理员", "phone": "13800138000"},
         },
@@ -56,10 +58,10 @@ def test_onboarded_tenant_admin_logs_in_and_sees_its_tenant(api):
     assert own.status_code == 200, own.text
     assert own.json()["kind"] == "township"
 
-    overseen = api("identity", "overseer").get("/tenants", params={"page_size": 200})
+    overseen = api("identity", TEST_OVERSEER).get("/tenants", params={"page_size": 200})
     assert overseen.status_code == 200
     assert code in {t["code"] for t in overseen.json()["items"]}
-    assert api("identity", "admin.b").get(f"/tenants/{code}").status_code == 404
+    assert api("identity", tenant_b.admin).get(f"/tenants/{code}").status_code == 404
     assert code not in {
-        t["code"] for t in api("identity", "admin.b").get("/tenants").json()["items"]
+        t["code"] for t in api("identity", tenant_b.admin).get("/tenants").json()["items"]
     }

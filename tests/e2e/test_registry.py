@@ -3,7 +3,8 @@
 A village with two grids, a team whose full-time workers change over the year, key persons in
 both grids: the staffing rate on past dates follows the team changes, the grid worker reads
 only his own grid's key persons, tenant B sees none of it, a broken boundary is refused with
-the reason, and every change appears exactly once on its Kafka topic.
+the reason, and every change appears exactly once on its Kafka topic. Tenants A and B are the
+session's own (tenant_a, tenant_b), never the demo's.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from shared.events.topics import Topic
 
 pytestmark = pytest.mark.e2e
 
-# Demo data accumulates in the local stack between runs and active grids may not overlap, so
-# each run draws its village from a random 0.01-degree cell of a large, otherwise unused area.
+# Active grids may not overlap, so each village is drawn from a random 0.01-degree cell of a
+# large area away from the demo's (tenant_a lives for the whole session).
 _rng = random.SystemRandom()
 
 
@@ -40,9 +41,9 @@ def resident_id(birth: str) -> str:
 
 
 @pytest.fixture
-def village(api):
+def village(api, tenant_a):
     """A division with two adjacent grids registered as existing since 2025-01-01."""
-    registry = api("grid_registry", "admin.a")
+    registry = api("grid_registry", tenant_a.admin)
     code = f"E{uuid.uuid4().hex[:8].upper()}"
     division = registry.post("/divisions", json={"code": code, "name": "测试村", "kind": "village"})
     assert division.status_code == 201, division.text
@@ -64,8 +65,8 @@ def village(api):
     return {"division_id": division_id, "code": code, "grids": grids, "origin": (west, south)}
 
 
-def worker_a_subject(api) -> str:
-    me = api("identity", "worker.a").get("/me")
+def worker_subject(api, username: str) -> str:
+    me = api("identity", username).get("/me")
     assert me.status_code == 200, me.text
     return str(me.json()["subject"])
 
@@ -82,8 +83,8 @@ def staffing(registry, division_id: str, day: str) -> dict:
     return response.json()
 
 
-def test_the_staffing_rate_on_past_dates_follows_team_changes(api, village):
-    registry = api("grid_registry", "admin.a")
+def test_the_staffing_rate_on_past_dates_follows_team_changes(api, tenant_a, village):
+    registry = api("grid_registry", tenant_a.admin)
     first, second = (grid["grid_id"] for grid in village["grids"])
     assign(registry, first, role="full_time_worker", person_name="张三", starts_on="2025-01-01")
     second_worker = assign(
@@ -107,15 +108,15 @@ def test_the_staffing_rate_on_past_dates_follows_team_changes(api, village):
     assert "李四" in {member["person_name"] for member in team.json()["members"]}
 
 
-def test_a_grid_worker_reads_only_his_own_grids_key_persons(api, village):
-    admin = api("grid_registry", "admin.a")
+def test_a_grid_worker_reads_only_his_own_grids_key_persons(api, tenant_a, village):
+    admin = api("grid_registry", tenant_a.admin)
     mine, other = (grid["grid_id"] for grid in village["grids"])
     assign(
         admin,
         mine,
         role="full_time_worker",
         person_name="网格员甲",
-        user_id=worker_a_subject(api),
+        user_id=worker_subject(api, tenant_a.worker),
         starts_on="2025-01-01",
     )
     subjects = {}
@@ -133,7 +134,7 @@ def test_a_grid_worker_reads_only_his_own_grids_key_persons(api, village):
         assert created.status_code == 201, created.text
         subjects[grid_id] = created.json()["subject_id"]
 
-    worker = api("grid_registry", "worker.a")
+    worker = api("grid_registry", tenant_a.worker)
     assert worker.get(f"/subjects/{subjects[mine]}").status_code == 200
     refused = worker.get(f"/subjects/{subjects[other]}")
     assert refused.status_code == 404
@@ -144,8 +145,8 @@ def test_a_grid_worker_reads_only_his_own_grids_key_persons(api, village):
     assert subjects[other] not in ids
 
 
-def test_tenant_b_never_sees_tenant_a_registry_objects(api, village):
-    admin_a = api("grid_registry", "admin.a")
+def test_tenant_b_never_sees_tenant_a_registry_objects(api, tenant_a, tenant_b, village):
+    admin_a = api("grid_registry", tenant_a.admin)
     grid_id = village["grids"][0]["grid_id"]
     subject = admin_a.post(
         "/subjects",
@@ -154,7 +155,7 @@ def test_tenant_b_never_sees_tenant_a_registry_objects(api, village):
     assert subject.status_code == 201, subject.text
     subject_id = subject.json()["subject_id"]
 
-    other = api("grid_registry", "admin.b")
+    other = api("grid_registry", tenant_b.admin)
     for path in (
         f"/divisions/{village['division_id']}",
         f"/grids/{grid_id}",
@@ -177,7 +178,7 @@ def test_tenant_b_never_sees_tenant_a_registry_objects(api, village):
     assert mine.json()["grid_id"] == grid_id
 
 
-def test_an_invalid_polygon_is_refused_naming_the_problem(api, village):
+def test_an_invalid_polygon_is_refused_naming_the_problem(api, tenant_a, village):
     west, south = village_cells()
     bow_tie = {
         "type": "Polygon",
@@ -191,7 +192,7 @@ def test_an_invalid_polygon_is_refused_naming_the_problem(api, village):
             ]
         ],
     }
-    response = api("grid_registry", "admin.a").post(
+    response = api("grid_registry", tenant_a.admin).post(
         "/grids",
         json={
             "division_id": village["division_id"],
@@ -207,14 +208,14 @@ def test_an_invalid_polygon_is_refused_naming_the_problem(api, village):
     assert "self-intersection" in errors[0]["reason"].lower()
 
 
-def test_every_registry_change_appears_once_on_its_topic(api, topic_tail):
+def test_every_registry_change_appears_once_on_its_topic(api, tenant_a, topic_tail):
     tail = topic_tail(
         Topic.REGISTRY_DIVISIONS,
         Topic.REGISTRY_GRIDS,
         Topic.REGISTRY_TEAMS,
         Topic.REGISTRY_SUBJECTS,
     )
-    registry = api("grid_registry", "admin.a")
+    registry = api("grid_registry", tenant_a.admin)
     code = f"K{uuid.uuid4().hex[:8].upper()}"
     division_id = registry.post(
         "/divisions", json={"code": code, "name": "事件村", "kind": "village"}

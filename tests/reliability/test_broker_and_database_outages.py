@@ -1,7 +1,8 @@
 """Nothing is lost and nothing counts twice when Kafka or FerretDB goes away.
 
 These tests stop and start real servers of the local stack, so they run last (tests/ is
-collected after shared/ and services/) and always restart what they stopped.
+collected after shared/ and services/; only the demo check comes after them) and always restart
+what they stopped. They write into a tenant of the tests' own (tenant_a), never the demo's.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ def readiness_within(api, service: str, expected: int, seconds: float) -> tuple[
 
 
 def test_division_created_while_kafka_is_down_reaches_scoring_exactly_once(
-    api, stopped, unique_code
+    api, tenant_a, stopped, unique_code
 ):
     stopped("kafka")
-    registry = api("grid_registry", "admin.a")
+    registry = api("grid_registry", tenant_a.admin)
 
     created = registry.post(
         "/divisions", json={"code": unique_code, "name": "断网村", "kind": "village"}
@@ -45,7 +46,7 @@ def test_division_created_while_kafka_is_down_reaches_scoring_exactly_once(
     stack("up", "kafka")
 
     def ledger() -> list[dict]:
-        response = api("scoring", "admin.a").get("/ledger", params={"subject_id": division_id})
+        response = api("scoring", tenant_a.admin).get("/ledger", params={"subject_id": division_id})
         return response.json()["items"] if response.status_code == 200 else []
 
     assert wait_until(lambda: len(ledger()) >= 1, timeout=90, interval=1)

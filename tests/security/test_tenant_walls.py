@@ -1,4 +1,8 @@
-"""Tenants are walls: the tenant comes from the verified token only, and nothing else opens one."""
+"""Tenants are walls: the tenant comes from the verified token only, and nothing else opens one.
+
+What is written goes into the session's own tenants (tenant_a, tenant_b, in their own district
+with its overseer); the token tests only read, and use the demo logins' tokens.
+"""
 
 from __future__ import annotations
 
@@ -11,33 +15,34 @@ import pytest
 import requests
 
 from shared.testing import token_endpoint
+from tests.tenants import TEST_OVERSEER
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def division_of_a(api, unique_code) -> dict:
-    created = api("grid_registry", "admin.a").post(
+def division_of_a(api, tenant_a, unique_code) -> dict:
+    created = api("grid_registry", tenant_a.admin).post(
         "/divisions", json={"code": unique_code, "name": "甲镇的村", "kind": "village"}
     )
     assert created.status_code == 201, created.text
     return created.json()
 
 
-def test_another_tenants_division_answers_404_and_is_never_listed(api, division_of_a):
-    tenant_b = api("grid_registry", "admin.b")
+def test_another_tenants_division_answers_404_and_is_never_listed(api, tenant_b, division_of_a):
+    other = api("grid_registry", tenant_b.admin)
 
-    response = tenant_b.get(f"/divisions/{division_of_a['division_id']}")
+    response = other.get(f"/divisions/{division_of_a['division_id']}")
 
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/problem+json")
-    listed = tenant_b.get("/divisions", params={"page_size": 200}).json()["items"]
+    listed = other.get("/divisions", params={"page_size": 200}).json()["items"]
     assert division_of_a["division_id"] not in {d["division_id"] for d in listed}
     assert division_of_a["code"] not in {d["code"] for d in listed}
 
 
-def test_another_tenants_ledger_is_invisible(api, division_of_a):
-    response = api("scoring", "admin.b").get(
+def test_another_tenants_ledger_is_invisible(api, tenant_b, division_of_a):
+    response = api("scoring", tenant_b.admin).get(
         "/ledger", params={"subject_id": division_of_a["division_id"]}
     )
     assert response.status_code == 200
@@ -45,7 +50,7 @@ def test_another_tenants_ledger_is_invisible(api, division_of_a):
 
 
 def test_a_district_overseer_reads_no_raw_records(api, division_of_a):
-    overseer = api("grid_registry", "overseer")
+    overseer = api("grid_registry", TEST_OVERSEER)  # the overseer of tenant_a's district
     assert overseer.get("/divisions").status_code == 403
     assert overseer.get(f"/divisions/{division_of_a['division_id']}").status_code == 403
 

@@ -1,0 +1,130 @@
+"""Tenants of the tests' own, so that no test writes into the demo that `make up` seeds.
+
+The seed's `demo-town-a` and `demo-town-b` are what a newcomer reads about in the README; a test
+that writes into them leaves its divisions, grids and people there for good (there is no
+delete). So the black-box suites onboard fresh tenants, once per session, the way a platform
+operator does: through identity's API and Keycloak's real login pages.
+
+* `ensure_test_district`: the district `e2e-district` (created once per stack, 409 after) and
+  its overseer login `e2e.overseer`, made with Keycloak's admin API as the seed makes its demo
+  logins (identity grants no district-overseer), so the demo district lists only the demo's
+  tenants and the overseer tests still look at their own district;
+* `onboard_tenant`: `t-e2e-<random>` of the same kind and scheme template as a demo tenant; its
+  admin changes the temporary password at the first login, then invites a grid worker, who
+  logs in the same way.
+
+The passwords go into a `PasswordTokens`, which hands out access tokens that stay valid.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from keycloak import KeycloakAdmin
+
+from deploy.local.seed.identity import DemoTenant
+from shared.testing.keycloak_login import PasswordTokens, first_login
+
+TEST_DISTRICT = ("e2e-district", "端到端测试区 (e2e tests)")
+TEST_OVERSEER = "e2e.overseer"
+# One overseer login for every run on the stack, with a fixed password: setting it again (each
+# session does) never breaks a concurrent run's logins. Dev realm only.
+TEST_OVERSEER_PASSWORD = "Gridgov-e2e-overseer"
+TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class TestTenant:
+    """A tenant onboarded for this test session: its code, district, admin and worker logins."""
+
+    __test__ = False  # a fixture value, not a test class
+
+    code: str
+    district_id: str
+    admin: str
+    worker: str
+
+
+def _call(method: str, url: str, token: str, *ok: int, **kwargs: Any) -> requests.Response:
+    response = requests.request(
+        method,
+        url,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT_SECONDS,
+        **kwargs,
+    )
+    if response.status_code not in ok:
+        raise AssertionError(f"{method} {url}: {response.status_code} {response.text[:500]}")
+    return response
+
+
+def ensure_test_district(
+    identity_url: str, platform_token: str, keycloak: KeycloakAdmin, tokens: PasswordTokens
+) -> str:
+    """The tests' district with its overseer (``TEST_OVERSEER``, added to ``tokens``)."""
+    district_id, name = TEST_DISTRICT
+    body = {"district_id": district_id, "name": name}
+    _call("POST", f"{identity_url}/districts", platform_token, 201, 409, json=body)
+    user_id = keycloak.get_user_id(TEST_OVERSEER) or keycloak.create_user(
+        {
+            "username": TEST_OVERSEER,
+            "enabled": True,
+            "email": f"{TEST_OVERSEER}@e2e.gridgov.local",
+            "emailVerified": True,
+            "firstName": "测试",
+            "lastName": "督查员",
+            "attributes": {"district_id": [district_id]},
+        },
+        exist_ok=True,
+    )
+    keycloak.set_user_password(user_id, TEST_OVERSEER_PASSWORD, temporary=False)
+    keycloak.assign_realm_roles(user_id, [keycloak.get_realm_role("district-overseer")])
+    tokens.add(TEST_OVERSEER, TEST_OVERSEER_PASSWORD)
+    return district_id
+
+
+def onboard_tenant(
+    identity_url: str,
+    platform_token: str,
+    *,
+    like: DemoTenant,
+    district_id: str,
+    tokens: PasswordTokens,
+) -> TestTenant:
+    """A fresh tenant shaped like the demo tenant ``like``, its admin and worker logged in."""
+    code = f"t-e2e-{secrets.token_hex(5)}"
+    admin, worker = f"admin.{code}", f"worker.{code}"
+    password = f"Gridgov-e2e-{secrets.token_hex(6)}"
+    onboarding = {
+        "code": code,
+        "name": f"{like.name}（测试 {code[-4:]}）",
+        "kind": like.kind,
+        "district_id": district_id,
+        "scheme_template": like.scheme_template,
+        "admin": {"username": admin, "display_name": "测试管理员", "phone": "13800138000"},
+    }
+    onboarded = _call("POST", f"{identity_url}/tenants", platform_token, 201, json=onboarding)
+    first = first_login(admin, onboarded.json()["admin_temporary_password"], password)
+    tokens.add(admin, password, str(first["access_token"]))
+    invitation = {
+        "username": worker,
+        "display_name": "测试网格员",
+        "phone": "13800138001",
+        "roles": ["grid-worker"],
+    }
+    invited = _call("POST", f"{identity_url}/users", tokens[admin], 201, json=invitation)
+    first = first_login(worker, invited.json()["temporary_password"], password)
+    tokens.add(worker, password, str(first["access_token"]))
+    return TestTenant(code=code, district_id=district_id, admin=admin, worker=worker)
+
+
+__all__ = [
+    "TEST_DISTRICT",
+    "TEST_OVERSEER",
+    "TestTenant",
+    "ensure_test_district",
+    "onboard_tenant",
+]
