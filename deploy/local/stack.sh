@@ -50,6 +50,19 @@ cmd_down() {
   for c in "${wanted[@]}"; do say "$c: stopping"; "${c}_stop"; done
 }
 
+worker_state() {
+  # worker_state <metrics url>: up, down, or stopped when a consumer stopped itself (it stays up
+  # serving metrics with gridgov_consumer_stopped{reason=...} 1: docs/operations.md).
+  local body reason
+  body="$(curl -fs -m 3 "$1")" || { echo down; return; }
+  reason="$(sed -n 's/^gridgov_consumer_stopped{.*reason="\([^"]*\)".*} 1\(\.0\)\{0,1\}$/\1/p' <<<"$body" | head -n1)"
+  case "$reason" in
+    "") echo up ;;
+    dlq_limit) echo "stopped: DLQ limit" ;;
+    *) echo "stopped: $reason" ;;
+  esac
+}
+
 cmd_status() {
   local c state svc
   for c in "${INFRA_COMPONENTS[@]}"; do
@@ -61,7 +74,7 @@ cmd_status() {
     elif http_ok "http://127.0.0.1:$(svc_var "$svc" PORT)/healthz"; then state="up (not ready)"
     else state=down; fi
     printf '%-22s %-44s %s\n' "$svc-api" "http://127.0.0.1:$(svc_var "$svc" PORT)" "$state"
-    if http_ok "http://127.0.0.1:$(svc_var "$svc" WORKER_METRICS_PORT)/metrics"; then state=up; else state=down; fi
+    state="$(worker_state "http://127.0.0.1:$(svc_var "$svc" WORKER_METRICS_PORT)/metrics")"
     printf '%-22s %-44s %s\n' "$svc-worker" "http://127.0.0.1:$(svc_var "$svc" WORKER_METRICS_PORT)/metrics" "$state"
   done
 }

@@ -236,12 +236,9 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
     return parse
 
 
-def _parser() -> argparse.ArgumentParser:
+def add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
+    """``--bootstrap``, by default ``$GRIDGOV_KAFKA_BOOTSTRAP`` (required when that is unset)."""
     from_env = os.environ.get(BOOTSTRAP_ENV) or None
-    parser = argparse.ArgumentParser(
-        prog="python -m shared.kafka.admin",
-        description="Create every Kafka topic of the platform and its DLQ, then check they exist.",
-    )
     parser.add_argument(
         "--bootstrap",
         default=from_env,
@@ -249,6 +246,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT[,HOST:PORT]",
         help=f"brokers to bootstrap from (default: ${BOOTSTRAP_ENV})",
     )
+
+
+def configure_cli_logging(name: str) -> None:
+    """JSON logs on stderr for a Kafka command line, without kafka-python's own errors."""
+    configure_logging(name)
+    # kafka-python logs every refused connection at ERROR while the broker starts; the retry
+    # warnings and the final message name the last error instead.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.kafka.admin",
+        description="Create every Kafka topic of the platform and its DLQ, then check they exist.",
+    )
+    add_bootstrap_argument(parser)
     parser.add_argument("--replication-factor", type=_positive(int), default=1, metavar="N")
     parser.add_argument(
         "--timeout",
@@ -325,10 +338,7 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m shared.kafka.admin`: JSON logs on stderr, then `run`."""
-    configure_logging("kafka-admin")
-    # kafka-python logs every refused connection at ERROR while the broker starts; the retry
-    # warnings and the final message name the last error instead.
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    configure_cli_logging("kafka-admin")
     return run(argv)
 
 

@@ -4,7 +4,8 @@ A service declares a table of `Route(topic, handler)`; the runner does the rest,
 
 1. parse the envelope and validate its payload against its contract; `InvalidMessage` is
    poison -> dead-letter queue;
-2. call the handler (with `event_id` and `tenant_id` bound in the logging context);
+2. call the handler with that envelope, its payload as the contract loaded it (with
+   `event_id` and `tenant_id` bound in the logging context);
    - success -> the offset becomes committable;
    - `NonRetryableError` (or a route's declared `non_retryable` exception) -> DLQ;
    - `MessageRejected` (backpressure) -> pause the partition, redeliver later;
@@ -20,7 +21,8 @@ acknowledged. `DlqLimit` stops the runner (`DlqLimitExceeded`) before it rejects
 everything, e.g. after a bad deploy: the offending message is neither dead-lettered nor
 committed, so a fixed build picks it up again.
 
-Handler rule: handlers are plain callables `handle(envelope) -> None` and MUST be idempotent.
+Handler rule: handlers are plain callables `handle(envelope) -> None`, trust the payload (it
+passed its contract here, once) and MUST be idempotent.
 The same message can be delivered twice (redelivery after a crash before commit, relay
 republishing after a crash before `$pullAll`). Key every effect on `envelope.event_id`: record
 the id in the same single-document write as the effect (e.g. `$addToSet` of the id with a
@@ -36,7 +38,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, auto
 from types import FrameType
 from typing import Any
@@ -143,6 +145,20 @@ def _truncate(text: str) -> bytes:
     return text.encode("utf-8", "replace")[:MAX_REASON_BYTES]
 
 
+def dead_letter_headers(record: Record, group_id: str, exc: Exception) -> Headers:
+    """The record's own headers plus the origin headers every dead letter carries."""
+    return [
+        *[(name, value) for name, value in (record.headers or [])],
+        ("dlq.original_topic", record.topic.encode()),
+        ("dlq.original_partition", str(record.partition).encode()),
+        ("dlq.original_offset", str(record.offset).encode()),
+        ("dlq.original_key", record.key or b""),
+        ("dlq.consumer_group", group_id.encode()),
+        ("dlq.reason", _truncate(str(exc))),
+        ("dlq.exception", type(exc).__name__.encode()),
+    ]
+
+
 class ConsumerRunner:
     """Runs a route table on one consumer group. Owns (and closes) the clients handed to it.
 
@@ -206,6 +222,7 @@ class ConsumerRunner:
         self._last_lag = float("-inf")
         self._rejoin_after_s = rejoin_after_s
         self._unassigned_since: float | None = None
+        metrics.CONSUMER_STOPPED.labels(group_id, metrics.STOPPED_DLQ_LIMIT).set(0)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -228,7 +245,10 @@ class ConsumerRunner:
         signal.signal(signal.SIGINT, handle)
 
     def run(self) -> None:
-        """Poll and process until stopped; always commits what was handled and closes."""
+        """Poll and process until stopped; always commits what was handled and closes.
+
+        When the DLQ limit trips, `gridgov_consumer_stopped{reason="dlq_limit"}` becomes 1
+        before `DlqLimitExceeded` propagates."""
         try:
             while not self._stopping.is_set():
                 try:
@@ -238,6 +258,9 @@ class ConsumerRunner:
                     # is lost (offsets are committed only after effects), so wait and go on.
                     log.warning("Kafka unavailable, consumer keeps trying: %r", exc)
                     self._stopping.wait(self._retry_backoff_max_s)
+        except DlqLimitExceeded:
+            metrics.CONSUMER_STOPPED.labels(self._group, metrics.STOPPED_DLQ_LIMIT).set(1)
+            raise
         finally:
             self.close()
 
@@ -313,7 +336,9 @@ class ConsumerRunner:
         try:
             envelope = Envelope.parse(record.value)
             if self._validate:
-                validate_envelope(envelope)
+                # The consumer's one validation: handlers get the payload as the contract
+                # loaded it and check nothing again.
+                envelope = replace(envelope, payload=validate_envelope(envelope))
         except InvalidMessage as exc:
             with log_context(kafka_topic=record.topic):
                 return self._dead_letter(record, exc)
@@ -377,16 +402,7 @@ class ConsumerRunner:
         """Produce the message to `<topic>.dlq`, wait for the ack; then it may be committed."""
         self._dlq_state.check_then_record_invalid()
         reason = type(exc).__name__
-        headers: Headers = [
-            *[(name, value) for name, value in (record.headers or [])],
-            ("dlq.original_topic", record.topic.encode()),
-            ("dlq.original_partition", str(record.partition).encode()),
-            ("dlq.original_offset", str(record.offset).encode()),
-            ("dlq.original_key", record.key or b""),
-            ("dlq.consumer_group", self._group.encode()),
-            ("dlq.reason", _truncate(str(exc))),
-            ("dlq.exception", reason.encode()),
-        ]
+        headers = dead_letter_headers(record, self._group, exc)
         try:
             future = self._dlq_producer.send(
                 dlq_name(record.topic), value=record.value, key=record.key, headers=headers

@@ -68,3 +68,10 @@ PARTITIONS_PAUSED = Gauge(
     ["topic", "group"],
     multiprocess_mode="livesum",
 )
+CONSUMER_STOPPED = Gauge(
+    "gridgov_consumer_stopped",
+    "1 while this process's consumer of the group has stopped consuming for `reason`, else 0",
+    ["group", "reason"],
+    multiprocess_mode="livemax",
+)
+STOPPED_DLQ_LIMIT = "dlq_limit"  # the one `reason` so far: the runner's DlqLimit tripped

@@ -7,7 +7,7 @@ import signal
 import threading
 from types import FrameType
 
-from shared.kafka.consumer import ConsumerRunner
+from shared.kafka.consumer import ConsumerRunner, DlqLimitExceeded
 from shared.kafka.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,16 @@ def run_worker(
     """Run the relay on a thread and the consumer runner on the calling (main) thread.
 
     SIGTERM/SIGINT stop both gracefully: the runner finishes its current message, commits and
-    closes; the relay finishes its pass and closes its producer. If either stops on its own
-    (the runner raising `DlqLimitExceeded`, the relay crashing on a non-transient error), the
-    other is stopped too and the exception propagates so the process exits non-zero and its
-    supervisor restarts or alerts. Must be called from the main thread (signal handlers).
+    closes; the relay finishes its pass and closes its producer.
+
+    A runner stopped by its DLQ limit (`DlqLimitExceeded`) leaves the process up, consuming
+    nothing, until SIGTERM: the relay keeps publishing, the metrics endpoint keeps answering with
+    `gridgov_consumer_stopped` = 1 (the ConsumerStopped alert, `make status`), and a supervisor
+    that restarts exited processes cannot feed the rest of a poison burst to the DLQ a few
+    messages per restart. An operator restarts the worker once the backlog is dealt with
+    (docs/operations.md). A relay crashing on a non-transient error stops the runner too and the
+    exception propagates, so the process exits non-zero. Must be called from the main thread
+    (signal handlers).
     """
     if relay is None and runner is None:
         raise ValueError("nothing to run: pass a relay, a runner or both")
@@ -60,7 +66,15 @@ def run_worker(
         relay_thread.start()
     try:
         if runner is not None:
-            runner.run()
+            try:
+                runner.run()
+            except DlqLimitExceeded as exc:
+                log.error(
+                    "consumer stopped at its DLQ limit (%s); the worker stays up without "
+                    "consuming until it is restarted: see ConsumerStopped in docs/operations.md",
+                    exc,
+                )
+                stopping.wait()
         else:
             stopping.wait()
     finally:

@@ -8,22 +8,10 @@ from typing import Any
 
 from kafka import KafkaConsumer
 
-from shared.events.contracts import contract_for
-from shared.events.contracts.registry.divisions import DIVISION_CREATED
-from shared.events.envelope import Envelope
+from shared.testing.poison import division_created
 from shared.tests.integration.stack import KAFKA_BOOTSTRAP
 
-
-def division_created(tenant_id: str, division_id: str) -> Envelope:
-    """A valid `division.created` v1 envelope (from the example) for `tenant_id`."""
-    example = contract_for(DIVISION_CREATED, 1).load_example()
-    return Envelope.new(
-        type=DIVISION_CREATED,
-        version=1,
-        tenant_id=tenant_id,
-        producer="it",
-        payload={**example.payload, "division_id": division_id},
-    )
+__all__ = ["division_created", "read_all"]
 
 
 def read_all(topic: str, expected: int, timeout_s: float = 20.0) -> list[Any]:

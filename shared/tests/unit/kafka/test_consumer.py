@@ -7,7 +7,7 @@ import pytest
 from kafka.structs import TopicPartition
 from prometheus_client import REGISTRY
 
-from shared.events.contracts import contract_for
+from shared.events.contracts import contract_for, validate_envelope
 from shared.events.contracts.registry.divisions import DIVISION_CREATED
 from shared.events.envelope import Envelope
 from shared.kafka.consumer import (
@@ -369,3 +369,14 @@ def test_route_table_must_name_each_topic_once() -> None:
             group_id=GROUP,
             routes=[Route(TOPIC, lambda e: None), Route(TOPIC, lambda e: None)],
         )
+
+
+def test_handlers_get_the_payload_as_its_contract_loaded_it() -> None:
+    seen: list[Envelope] = []
+    harness = Harness(seen.append)
+    event = division_event()
+    harness.publish(event.to_bytes())
+    harness.runner.run_once()
+    [handled] = seen
+    assert handled.event_id == event.event_id
+    assert handled.payload == validate_envelope(event)

@@ -3,6 +3,8 @@ from prometheus_client import Counter, Gauge, Histogram
 from shared.kafka import metrics
 
 ALLOWED_LABELS = {"topic", "group", "collection", "reason"}
+# 0/1 state gauges are named for the state, as Prometheus' own `up` is: there is no unit.
+STATE_GAUGES = {"gridgov_consumer_stopped"}
 METRICS = [
     value for value in vars(metrics).values() if isinstance(value, (Counter, Gauge, Histogram))
 ]
@@ -13,9 +15,11 @@ def test_every_metric_is_prefixed_and_has_a_unit() -> None:
     for metric in METRICS:
         name = metric._name
         assert name.startswith("gridgov_"), name
-        assert name.endswith(
-            ("_total", "_seconds", "_messages", "_documents", "_partitions")
-        ) or isinstance(metric, Counter), name
+        assert (
+            name.endswith(("_total", "_seconds", "_messages", "_documents", "_partitions"))
+            or isinstance(metric, Counter)
+            or name in STATE_GAUGES
+        ), name
 
 
 def test_labels_are_bounded() -> None:

@@ -1,10 +1,13 @@
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import mongoengine as me
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.events.envelope import Envelope
 from shared.kafka.consumer import ConsumerRunner, Route
@@ -84,3 +87,38 @@ def test_a_crashing_relay_stops_the_worker_and_propagates() -> None:
 def test_nothing_to_run_is_an_error() -> None:
     with pytest.raises(ValueError, match="nothing to run"):
         run_worker(relay=None, runner=None)
+
+
+def stopped_gauge(group: str) -> float | None:
+    return REGISTRY.get_sample_value(
+        "gridgov_consumer_stopped", {"group": group, "reason": "dlq_limit"}
+    )
+
+
+def test_a_runner_stopped_by_its_dlq_limit_leaves_the_worker_up_until_sigterm() -> None:
+    broker = InMemoryBroker()
+    runner, consumer = make_runner(broker, lambda e: None)
+    assert stopped_gauge("g") == 0
+    for _ in range(30):
+        broker.append("w", b"not an envelope", b"k", [])
+    relay = IdleRelay()
+    seen: dict[str, object] = {}
+
+    def operator() -> None:
+        deadline = time.monotonic() + 5
+        while stopped_gauge("g") != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)  # still up a little later
+        seen.update(
+            gauge=stopped_gauge("g"),
+            consumer_closed=consumer.closed,
+            relay_running=not relay.stopped,
+        )
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=operator, daemon=True).start()
+    run_worker(relay=relay, runner=runner, join_timeout_s=5)
+
+    assert seen == {"gauge": 1, "consumer_closed": True, "relay_running": True}
+    assert relay.stopped
+    assert len(broker.all_records("w.dlq")) == 19  # the limit's 20th was neither sent nor committed
