@@ -47,13 +47,16 @@ def our_token_verification() -> Figure:
     )
 
 
-def drain(documents: list[type[Any]], expected: int, client_id: str) -> tuple[int, float]:
+def drain(
+    documents: list[type[Any]], expected: int, client_id: str, *, audit: bool = True
+) -> tuple[int, float]:
     """Run relay passes until `expected` events are published (or none are left);
-    returns how many were and the seconds it took."""
+    returns how many were and the seconds it took. ``audit=False``: without the audit trail."""
     relay = OutboxRelay(
         documents=documents,
         producer_factory=lambda: make_producer(BOOTSTRAP, client_id=client_id),
         batch_size=500,
+        audit=audit,
     )
     started = time.perf_counter()
     published = 0

@@ -43,6 +43,16 @@ class InvalidInput(ValueError):
         return self.problems[0].reason
 
 
+class NotFound(LookupError):
+    """No such object in this tenant, including one that exists in another tenant (rendered
+    as 404, so another tenant's ids are indistinguishable from made-up ones)."""
+
+
+class Conflict(ValueError):
+    """The object collides with one that exists (a duplicate code in the tenant; rendered as
+    409). The store raises it when a unique index rejects a write."""
+
+
 class StateConflict(ValueError):
     """The request is valid but the object is not in a state that allows it (rendered as 409).
 

@@ -20,6 +20,11 @@ from flask import Flask
 from kafka.errors import KafkaError
 from prometheus_client import start_http_server
 
+from shared import access
+from shared.audit import AuditRecordDocument
+from shared.audit import views as audit_views
+from shared.auth import TokenVerifier
+from shared.events.envelope import Envelope
 from shared.http import Blueprint, ReadinessCheck, create_app
 from shared.kafka import (
     ConsumerRunner,
@@ -30,6 +35,7 @@ from shared.kafka import (
     run_worker,
 )
 from shared.kafka.admin import KafkaHealth
+from shared.kafka.consumer import Handler
 from shared.logs import configure_logging
 from shared.mongo import TenantDocument, connect, ping
 from shared.mongo.documents import tenant_documents
@@ -41,6 +47,8 @@ from shared.settings import PlatformSettings, setting
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_S = 2.0
+# What every service's API serves besides its own blueprints: the audit trail (shared.audit).
+PLATFORM_BLUEPRINTS: tuple[Blueprint, ...] = (audit_views.blp,)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,13 +119,19 @@ def readiness_checks(settings: PlatformSettings) -> dict[str, ReadinessCheck]:
 
 
 def api_app(*, settings: PlatformSettings, blueprints: Sequence[Blueprint]) -> Flask:
-    """The service's Flask app: connected, authenticated, documented, measured."""
+    """The service's Flask app: connected, authenticated, documented, measured; serving its
+    ``blueprints`` and the platform's (`PLATFORM_BLUEPRINTS`)."""
     connect_database(settings)
     return create_app(
         service=settings.service,
         settings=settings,
-        blueprints=blueprints,
+        blueprints=[*blueprints, *PLATFORM_BLUEPRINTS],
         readiness_checks=readiness_checks(settings),
+        # Tokens live for minutes; a disabled account or offboarded tenant is refused as
+        # soon as identity's event reached this service (shared.access).
+        verifier=access.RevokingVerifier(
+            TokenVerifier.from_settings(settings), access.StoredRevocations()
+        ),
     )
 
 
@@ -132,7 +146,7 @@ def run_service_worker(*, settings: ServiceSettings, routes: Sequence[Route] = (
         GinIndexKeeper(
             settings.mongo_postgres_url.reveal(),
             mongoengine.get_db(),
-            service_documents(settings.service),
+            [*service_documents(settings.service), AuditRecordDocument],
         ).start()
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
@@ -146,6 +160,8 @@ def run_service_worker(*, settings: ServiceSettings, routes: Sequence[Route] = (
             "Kafka not reachable yet (%s); retrying", state.outcome and state.outcome.exception()
         ),
     )
+    # Every worker keeps its service's revocations (shared.access) beside its own consumers.
+    routes = merge_routes(access.ROUTES, routes)
     relay = None
     if documents:
         relay = OutboxRelay(
@@ -175,6 +191,30 @@ def run_service_worker(*, settings: ServiceSettings, routes: Sequence[Route] = (
         _idle_until_signal()
     else:
         run_worker(relay=relay, runner=runner)
+
+
+def merge_routes(*tables: Sequence[Route]) -> tuple[Route, ...]:
+    """One route per topic from several route tables: handlers of the same topic run in
+    table order for each message (each is idempotent, so a retry re-running the first one
+    after the second failed changes nothing); their non-retryable errors add up."""
+    by_topic: dict[str, list[Route]] = {}
+    for table in tables:
+        for route in table:
+            by_topic.setdefault(str(route.topic), []).append(route)
+    merged: list[Route] = []
+    for topic, routes in by_topic.items():
+        if len(routes) == 1:
+            merged.append(routes[0])
+            continue
+        handlers = [route.handler for route in routes]
+
+        def handle(envelope: Envelope, handlers: list[Handler] = handlers) -> None:
+            for handler in handlers:
+                handler(envelope)
+
+        errors = tuple(error for route in routes for error in route.non_retryable)
+        merged.append(Route(topic, handle, non_retryable=errors))
+    return tuple(merged)
 
 
 def _idle_until_signal() -> None:

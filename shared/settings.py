@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from collections.abc import Callable, Collection, Mapping
@@ -43,6 +44,10 @@ ASYMMETRIC_JWT_ALGORITHMS: Final = frozenset(
 )
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENVIRONMENTS: Final = ("dev", "test", "staging", "prod")
+RATE_PERIODS: Final = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE: Final = re.compile(
+    r"^\s*([1-9][0-9]*)\s*/\s*([1-9][0-9]*)?\s*(second|minute|hour|day)s?\s*$"
+)
 
 
 class Secret:
@@ -262,6 +267,41 @@ def _bootstrap_check(value: tuple[str, ...]) -> str | None:
     return f"expected host:port, got {', '.join(bad)}" if bad else None
 
 
+def parse_rate(text: str) -> tuple[int, int]:
+    """``"600/minute"`` -> ``(600, 60)``: requests allowed per period of seconds.
+
+    The period is ``second``, ``minute``, ``hour`` or ``day``, optionally with a count
+    (``"100/10 seconds"``). Raises ``ValueError`` saying what is expected.
+    """
+    match = _RATE.match(text)
+    if match is None:
+        raise ValueError(f"expected <count>/<period> such as 600/minute, got {text!r}")
+    count, periods, unit = match.groups()
+    return int(count), int(periods or 1) * RATE_PERIODS[unit]
+
+
+def _rate_check(value: str) -> str | None:
+    try:
+        parse_rate(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _rate_overrides_check(value: tuple[str, ...]) -> str | None:
+    for item in value:
+        tenant, _, rate = item.partition("=")
+        if not tenant.strip() or _rate_check(rate) is not None:
+            return f"expected <tenant id>=<count>/<period>, got {item!r}"
+    return None
+
+
+def _rate_store_check(value: str) -> str | None:
+    if value in ("", "memory://") or value.startswith("sqlite:////"):
+        return None
+    return f"must be empty, memory:// or sqlite:////<absolute path>; got {value!r}"
+
+
 def _log_level_check(value: str) -> str | None:
     if value.upper() not in LOG_LEVELS:
         return f"must be one of {', '.join(LOG_LEVELS)} (any case); got {value!r}"
@@ -298,6 +338,27 @@ class PlatformSettings(Settings):
     jwt_algorithms: tuple[str, ...] = setting(default=("RS256",), check=_jwt_algorithms_check)
     jwt_leeway_seconds: int = setting(default=30, minimum=0, maximum=300)
     jwks_min_refetch_seconds: float = setting(default=30.0, minimum=1.0, maximum=3600.0)
+    # Rate limits of the API (shared/http/ratelimit.py, ADR 11), each "<count>/<period>",
+    # counted by every gunicorn worker of the API on one host together.
+    rate_limit_enabled: bool = setting(default=True)
+    rate_limit_user: str = setting(default="600/minute", check=_rate_check, doc="per subject")
+    rate_limit_tenant: str = setting(
+        default="6000/minute", check=_rate_check, doc="per tenant, all its users together"
+    )
+    rate_limit_ingestion: str = setting(
+        default="1200/minute", check=_rate_check, doc="per subject, on @ingestion routes only"
+    )
+    rate_limit_ip: str = setting(
+        default="600/minute", check=_rate_check, doc="per client address, public routes only"
+    )
+    rate_limit_tenant_overrides: tuple[str, ...] = setting(
+        default=(), check=_rate_overrides_check, doc="<tenant id>=<rate>, comma-separated"
+    )
+    rate_limit_store: str = setting(
+        default="",
+        check=_rate_store_check,
+        doc="sqlite:////<path> or memory://; empty: PROMETHEUS_MULTIPROC_DIR's, else memory",
+    )
 
     def __post_init__(self) -> None:
         # Frozen dataclass: derived values are filled once here, never mutated afterwards.
@@ -317,11 +378,13 @@ __all__ = [
     "ENVIRONMENTS",
     "ENV_PREFIX",
     "LOG_LEVELS",
+    "RATE_PERIODS",
     "PlatformSettings",
     "Secret",
     "SettingProblem",
     "Settings",
     "SettingsError",
     "SettingsT",
+    "parse_rate",
     "setting",
 ]

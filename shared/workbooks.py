@@ -7,29 +7,68 @@ every problem reported with its Excel row number and column header) and every ex
 (create, update, unchanged) is the importing use case's business; `ImportReport` is the one
 shape they all answer with, dry run or not.
 
+Uploads are hostile until measured. An .xlsx is a zip of XML: a 400 KB upload can inflate to
+400 MiB of rows, and a 5 KB one can name row 1,048,576 and column XFD so that openpyxl pads a
+billion empty cells. `read_sheet` therefore checks the archive before openpyxl sees a byte:
+the sizes and ratios the zip declares, then every member inflated under a byte budget while
+its XML elements, rows and cells are counted; openpyxl parses the re-packed bytes that were
+counted, and its rows are read under a row and column bound. Any limit crossed is a
+`WorkbookTooLarge` on ``file`` (422), answered in milliseconds (see the limits below).
+
+Exports write user text as text: a string is never turned into a formula, and one that Excel
+would take for the start of a formula when the cell is edited (``=``, ``+``, ``-``, ``@``, tab,
+CR; OWASP "CSV injection") is marked quote-prefixed, Excel's own way of storing a typed
+``'=...``. The value itself is unchanged, so the file imports back to the same text and the
+importer strips nothing. Characters an .xlsx cannot hold (C0 controls but tab, LF and CR; lone
+surrogates; U+FFFE/U+FFFF) are replaced with U+FFFD instead of failing the whole file, so one
+bad stored record never breaks an export.
+
 Framework-free on purpose (openpyxl only): domain-side import code may use it.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from shared.errors import InvalidInput
+from shared.errors import FieldProblem, InvalidInput
+from shared.text import unsafe_text_reason
 
-MAX_ROWS = 5000
+# What one uploaded workbook may make the server do. Measured (shared/tests/unit/workbooks): a
+# 5,000-row, 7-column import is 2 MiB of XML, 35,000 cells and 110,000 elements (Excel's shared
+# strings add up to one more per cell) at a compression ratio of 11-16; openpyxl spends 5-30 us
+# an element, so the worst workbook accepted parses in about 2.5 s, the request limit is 30 s.
+MAX_ROWS = 5000  # data rows per import
+MAX_SHEET_ROWS = 20_000  # rows of the sheet read, blank ones included (and <row> per member)
+MAX_COLUMNS = 100  # columns read per row; a value further right refuses the file
+MAX_CELLS = 100_000  # <c> elements in the whole workbook
+MAX_ELEMENTS = 250_000  # XML elements in the whole workbook (sheets, strings, styles...)
+MAX_PART_ELEMENTS = 50_000  # of which in one structure part (styles, content types...)
+MAX_UNPACKED_BYTES = 20 * 1_048_576  # inflated size of all members together
+MAX_MEMBERS = 500  # files in the zip (a real workbook has 10-30)
+MAX_RATIO = 100  # inflated / compressed, per member and overall (real ones: 5-20)
+_RATIO_FLOOR = 1_048_576  # below this size a ratio says nothing: small parts compress well
 _FILE_FIELD = "file"
+_NOT_A_WORKBOOK = "不是有效的 .xlsx 工作簿 / not a valid .xlsx workbook"
+
+
+class WorkbookTooLarge(InvalidInput):
+    """The workbook would cost more to read than an import may: too many bytes, rows, cells or
+    elements, or a suspicious compression ratio (rendered like every `InvalidInput`: 422 on
+    ``file``, with the limit in the reason)."""
 
 
 class CellError(ValueError):
@@ -46,6 +85,9 @@ def text(max_length: int = 200) -> Parser:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         result = str(value).strip()
+        unsafe = unsafe_text_reason(result)
+        if unsafe is not None:
+            raise CellError(f"含有不可保存的字符 / {unsafe}")
         if len(result) > max_length:
             raise CellError(f"超过 {max_length} 个字符 / longer than {max_length} characters")
         return result
@@ -162,17 +204,212 @@ class Row:
         return not self.problems
 
 
-def _open(data: bytes) -> Any:
+def _too_large(reason: str) -> WorkbookTooLarge:
+    return WorkbookTooLarge([FieldProblem(_FILE_FIELD, reason)])
+
+
+def _not_a_workbook() -> InvalidInput:
+    return InvalidInput.of(_FILE_FIELD, _NOT_A_WORKBOOK)
+
+
+# What openpyxl (or zipfile, zlib, the XML parser under them) raises on a damaged file.
+_UNREADABLE = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    ArithmeticError,
+    OSError,
+    EOFError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+)
+
+
+def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The archive's files, refused on what they declare before any is inflated."""
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    names = [info.filename for info in members]
+    if len(members) > MAX_MEMBERS:
+        raise _too_large(f"压缩包内文件过多 / more than {MAX_MEMBERS} files in the archive")
+    if len(set(names)) != len(names):
+        raise _not_a_workbook()  # a second copy of a name would hide what openpyxl reads
+    total = compressed = 0
+    for info in members:
+        if info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+        ):
+            raise _not_a_workbook()  # encrypted, or a method Excel never writes
+        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
+            raise _too_large(f"压缩比异常 / {info.filename} inflates more than {MAX_RATIO} times")
+        total += info.file_size
+        compressed += info.compress_size
+    if total > MAX_UNPACKED_BYTES:
+        raise _too_large(
+            f"解压后超过 {MAX_UNPACKED_BYTES // 1_048_576} MiB / "
+            f"unpacks to more than {MAX_UNPACKED_BYTES // 1_048_576} MiB"
+        )
+    if total > _RATIO_FLOOR and total > MAX_RATIO * compressed:
+        raise _too_large(f"压缩比异常 / the archive inflates more than {MAX_RATIO} times")
+    return members
+
+
+# A tag is recognised within this many bytes of its "<" (the prefix is at most 32 characters).
+_TAG_WINDOW = 64
+_CHUNK = 65_536
+_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row[\s/>]")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?c[\s/>]")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+# Parts openpyxl parses into objects at 10-25 us an element (sheet cells cost 2-10): real ones
+# hold a few hundred elements, bloated styles tens of thousands.
+_STRUCTURE_PARTS = frozenset(
+    {
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "docProps/app.xml",
+        "docProps/core.xml",
+        "docProps/custom.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+        "xl/workbook.xml",
+    }
+)
+
+
+@dataclass(slots=True)
+class _Census:
+    """What the archive has unpacked so far: bytes, elements and cells in all, and the elements
+    and rows of the member being unpacked."""
+
+    unpacked: int = 0
+    elements: int = 0
+    cells: int = 0
+    member: str = ""
+    member_elements: int = 0
+    member_rows: int = 0
+
+    def start(self, member: str) -> None:
+        self.member, self.member_elements, self.member_rows = member, 0, 0
+
+    def count(self, xml: bytes) -> None:
+        if _DTD.search(xml):
+            raise _not_a_workbook()  # OOXML has no DTDs; entities are how XML bombs expand
+        elements = len(_ELEMENT.findall(xml))
+        self.elements += elements
+        self.member_elements += elements
+        self.cells += len(_CELL.findall(xml))
+        self.member_rows += len(_ROW.findall(xml))
+        if self.elements > MAX_ELEMENTS:
+            raise _too_large(f"XML 元素过多 / more than {MAX_ELEMENTS:,} XML elements")
+        if self.member in _STRUCTURE_PARTS and self.member_elements > MAX_PART_ELEMENTS:
+            raise _too_large(
+                f"{self.member} 过大（样式过多？请复制数据到新工作簿）/ {self.member} has more "
+                f"than {MAX_PART_ELEMENTS:,} elements (too many styles? copy the data to a new "
+                "workbook)"
+            )
+        if self.cells > MAX_CELLS:
+            raise _too_large(f"最多 {MAX_CELLS:,} 个单元格 / at most {MAX_CELLS:,} cells")
+        if self.member_rows > MAX_SHEET_ROWS:
+            raise _too_large(
+                f"最多 {MAX_SHEET_ROWS:,} 行 / at most {MAX_SHEET_ROWS:,} rows per sheet"
+            )
+
+
+def _copy(source: IO[bytes], target: IO[bytes], info: zipfile.ZipInfo, census: _Census) -> None:
+    """Inflate one member into ``target`` chunk by chunk, counting as it goes; stops at the
+    budget whatever the zip headers claimed (zipfile itself stops at the declared size)."""
+    census.start(info.filename)
+    copied = 0
+    carry = b""
+    while chunk := source.read(_CHUNK):
+        copied += len(chunk)
+        census.unpacked += len(chunk)
+        if copied > info.file_size or census.unpacked > MAX_UNPACKED_BYTES:
+            raise _too_large(
+                f"解压后超过 {MAX_UNPACKED_BYTES // 1_048_576} MiB / "
+                f"unpacks to more than {MAX_UNPACKED_BYTES // 1_048_576} MiB"
+            )
+        target.write(chunk)
+        # Count up to the last "<" and keep the rest, so no tag is split between two chunks.
+        pending = carry + chunk
+        cut = pending.rfind(b"<")
+        if cut == -1 or len(pending) - cut > _TAG_WINDOW:
+            census.count(pending)
+            carry = b""
+        else:
+            census.count(pending[:cut])
+            carry = pending[cut:]
+    census.count(carry)
+
+
+def _checked(data: bytes) -> io.BytesIO:
+    """``data`` re-packed uncompressed once every limit holds: what openpyxl parses is exactly
+    what was counted."""
+    repacked = io.BytesIO()
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise InvalidInput.of(
-            _FILE_FIELD, "不是有效的 .xlsx 工作簿 / not a valid .xlsx workbook"
-        ) from None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = _members(archive)
+            census = _Census()
+            with zipfile.ZipFile(repacked, "w", zipfile.ZIP_STORED) as out:
+                for info in members:
+                    with archive.open(info) as source, out.open(info.filename, "w") as target:
+                        _copy(source, target, info, census)
+    except InvalidInput:
+        raise
+    except _UNREADABLE:
+        raise _not_a_workbook() from None
+    repacked.seek(0)
+    return repacked
+
+
+def _open(data: bytes) -> Any:
+    checked = _checked(data)
+    try:
+        return load_workbook(checked, read_only=True, data_only=True, keep_links=False)
+    except _UNREADABLE:
+        raise _not_a_workbook() from None
+
+
+def _sheet_rows(worksheet: Any) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows from row 1, each exactly ``MAX_COLUMNS + 1`` wide.
+
+    The dimensions the file declares are ignored: a false ``A1:XFD1048576`` would make openpyxl
+    pad every row to 16,384 cells (and a false ``A1:C3`` would hide rows)."""
+    worksheet.reset_dimensions()
+    rows = worksheet.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS + 1, values_only=True)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except _UNREADABLE:
+            raise _not_a_workbook() from None
+        yield row
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _bounded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(Excel row number, cells) up to row ``MAX_SHEET_ROWS``; a row further down (openpyxl
+    fills a gap before a far row with blank rows), or a value past column ``MAX_COLUMNS``,
+    refuses the file."""
+    for number, cells in enumerate(rows, start=1):
+        if number > MAX_SHEET_ROWS:
+            raise _too_large(
+                f"工作表超过第 {MAX_SHEET_ROWS:,} 行（空行也计入）/ the sheet runs past row "
+                f"{MAX_SHEET_ROWS:,} (blank rows count)"
+            )
+        if not _blank(cells[MAX_COLUMNS]):
+            raise _too_large(f"最多 {MAX_COLUMNS} 列 / at most {MAX_COLUMNS} columns")
+        yield number, cells
 
 
 def read_sheet(
@@ -182,16 +419,21 @@ def read_sheet(
 
     The header row is the first non-empty row. A missing required column, an unreadable file
     or more than ``max_rows`` rows is an `InvalidInput` on ``file`` (nothing can be imported);
-    a bad cell is a `RowProblem` on its row (the other rows still import).
+    so is a workbook past any limit of this module (`WorkbookTooLarge`), refused before openpyxl
+    parses it where the archive shows it, otherwise as soon as the row or column is reached.
+    A bad cell is a `RowProblem` on its row (the other rows still import).
     """
     workbook = _open(data)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise InvalidInput.of(_FILE_FIELD, f"没有名为「{sheet}」的工作表 / no sheet {sheet!r}")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        rows = worksheet.iter_rows(values_only=True)
+        sheets = [ws for ws in workbook.worksheets if sheet is None or ws.title == sheet]
+        if not sheets:
+            raise _not_a_workbook()
+        worksheet = sheets[0]
+        rows = _bounded(_sheet_rows(worksheet))
         header_number, header = 0, None
-        for header_number, candidate in enumerate(rows, start=1):  # noqa: B007 - used below
+        for header_number, candidate in rows:  # noqa: B007 - used below
             if any(not _blank(cell) for cell in candidate):
                 header = [str(cell).strip() if not _blank(cell) else "" for cell in candidate]
                 break
@@ -199,7 +441,7 @@ def read_sheet(
             raise InvalidInput.of(_FILE_FIELD, "工作表是空的 / the sheet is empty")
         positions = _positions(header, columns)
         parsed: list[Row] = []
-        for number, cells in enumerate(rows, start=header_number + 1):
+        for number, cells in rows:
             if all(_blank(cell) for cell in cells):
                 continue
             if len(parsed) >= max_rows:
@@ -248,21 +490,54 @@ def _parse_row(
 def write_sheet(
     columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], *, title: str = "Sheet1"
 ) -> bytes:
-    """An .xlsx with the Chinese headers in bold and one line per row (keys as in columns)."""
+    """An .xlsx with the Chinese headers in bold and one line per row (keys as in columns).
+
+    Every value is written by `export_cell`: text stays text, whatever is stored."""
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title)
     bold = Font(bold=True)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(worksheet, value=column.header)
+        cell = export_cell(worksheet, column.header)
         cell.font = bold
         header.append(cell)
     worksheet.append(header)
     for row in rows:
-        worksheet.append([_cell_value(row.get(column.key)) for column in columns])
+        worksheet.append([export_cell(worksheet, row.get(column.key)) for column in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# What Excel, WPS and LibreOffice start a formula with when a cell is typed or edited (OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What an .xlsx cannot hold: C0 controls but tab, LF and CR (openpyxl refuses them), lone
+# surrogates (not UTF-8) and the non-characters U+FFFE/U+FFFF (not XML).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+REPLACEMENT = "\ufffd"
+
+
+def writable_text(value: str) -> str:
+    """``value`` with every character an .xlsx cannot hold replaced by U+FFFD."""
+    return _UNWRITABLE.sub(REPLACEMENT, value)
+
+
+def export_cell(worksheet: Any, value: Any) -> Any:
+    """A cell of ``worksheet`` holding ``value`` as data, never as a formula.
+
+    Strings are typed as text explicitly (openpyxl would make ``=...`` a formula and ``#N/A``
+    an error value) after `writable_text`; one starting with a `FORMULA_PREFIXES` character is
+    also quote-prefixed, so editing the cell in Excel keeps it text. Works for write-only and
+    ordinary worksheets alike (``worksheet.append`` takes cells)."""
+    value = _cell_value(value)
+    if not isinstance(value, str):
+        return WriteOnlyCell(worksheet, value=value)
+    text_value = writable_text(value)
+    cell = WriteOnlyCell(worksheet, value=text_value)
+    cell.data_type = "s"
+    if text_value.startswith(FORMULA_PREFIXES):
+        cell.quotePrefix = True
+    return cell
 
 
 def _cell_value(value: Any) -> Any:
@@ -322,7 +597,17 @@ class ImportReport:
 
 
 __all__ = [
+    "FORMULA_PREFIXES",
+    "MAX_CELLS",
+    "MAX_COLUMNS",
+    "MAX_ELEMENTS",
+    "MAX_MEMBERS",
+    "MAX_PART_ELEMENTS",
+    "MAX_RATIO",
     "MAX_ROWS",
+    "MAX_SHEET_ROWS",
+    "MAX_UNPACKED_BYTES",
+    "REPLACEMENT",
     "CellError",
     "Column",
     "ImportReport",
@@ -330,12 +615,15 @@ __all__ = [
     "RowOutcome",
     "RowProblem",
     "RowReport",
+    "WorkbookTooLarge",
     "choice",
     "day",
     "decimal",
+    "export_cell",
     "integer",
     "many",
     "read_sheet",
     "text",
+    "writable_text",
     "write_sheet",
 ]

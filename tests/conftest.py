@@ -105,6 +105,7 @@ def _onboarded(
         like=demo,
         district_id=district,
         tokens=logins,
+        registry_url=service_url("grid_registry"),
     )
 
 

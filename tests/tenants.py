@@ -11,7 +11,10 @@ operator does: through identity's API and Keycloak's real login pages.
   tenants and the overseer tests still look at their own district;
 * `onboard_tenant`: `t-e2e-<random>` of the same kind and scheme template as a demo tenant; its
   admin changes the temporary password at the first login, then invites a grid worker, who
-  logs in the same way.
+  logs in the same way, each with the login name identity answers (``worker.<code>@<code>``).
+  Given grid_registry's URL, it returns once grid_registry knows the worker's account
+  (`wait_until_known`): services learn of accounts from identity's events, a moment after the
+  invitation, and refuse a membership naming one they have not heard of.
 
 The passwords go into a `PasswordTokens`, which hands out access tokens that stay valid.
 """
@@ -25,6 +28,7 @@ from typing import Any
 import requests
 from keycloak import KeycloakAdmin
 
+from deploy.local.seed.api import retry_while
 from deploy.local.seed.identity import DemoTenant
 from shared.testing.keycloak_login import PasswordTokens, first_login
 
@@ -38,7 +42,9 @@ TIMEOUT_SECONDS = 10
 
 @dataclass(frozen=True)
 class TestTenant:
-    """A tenant onboarded for this test session: its code, district, admin and worker logins."""
+    """A tenant onboarded for this test session: its code, district, and its admin's and
+    worker's login names (``api(service, tenant.admin)``; the directory's usernames are
+    ``admin.<code>`` and ``worker.<code>``)."""
 
     __test__ = False  # a fixture value, not a test class
 
@@ -93,8 +99,10 @@ def onboard_tenant(
     like: DemoTenant,
     district_id: str,
     tokens: PasswordTokens,
+    registry_url: str | None = None,
 ) -> TestTenant:
-    """A fresh tenant shaped like the demo tenant ``like``, its admin and worker logged in."""
+    """A fresh tenant shaped like the demo tenant ``like``, its admin and worker logged in
+    (and, given ``registry_url``, the worker's account known to grid_registry)."""
     code = f"t-e2e-{secrets.token_hex(5)}"
     admin, worker = f"admin.{code}", f"worker.{code}"
     password = f"Gridgov-e2e-{secrets.token_hex(6)}"
@@ -107,18 +115,36 @@ def onboard_tenant(
         "admin": {"username": admin, "display_name": "测试管理员", "phone": "13800138000"},
     }
     onboarded = _call("POST", f"{identity_url}/tenants", platform_token, 201, json=onboarding)
-    first = first_login(admin, onboarded.json()["admin_temporary_password"], password)
-    tokens.add(admin, password, str(first["access_token"]))
+    admin_login = onboarded.json()["admin_login"]
+    first = first_login(admin_login, onboarded.json()["admin_temporary_password"], password)
+    tokens.add(admin_login, password, str(first["access_token"]))
     invitation = {
         "username": worker,
         "display_name": "测试网格员",
         "phone": "13800138001",
         "roles": ["grid-worker"],
     }
-    invited = _call("POST", f"{identity_url}/users", tokens[admin], 201, json=invitation)
-    first = first_login(worker, invited.json()["temporary_password"], password)
-    tokens.add(worker, password, str(first["access_token"]))
-    return TestTenant(code=code, district_id=district_id, admin=admin, worker=worker)
+    invited = _call("POST", f"{identity_url}/users", tokens[admin_login], 201, json=invitation)
+    worker_login = invited.json()["login"]
+    first = first_login(worker_login, invited.json()["temporary_password"], password)
+    tokens.add(worker_login, password, str(first["access_token"]))
+    if registry_url is not None:
+        wait_until_known(registry_url, tokens[admin_login], invited.json()["user"]["user_id"])
+    return TestTenant(code=code, district_id=district_id, admin=admin_login, worker=worker_login)
+
+
+def wait_until_known(registry_url: str, admin_token: str, user_id: str) -> None:
+    """Return once grid_registry knows ``user_id`` as an account of the admin's tenant (its
+    centre's ``GET /users/{id}/grids`` answers 404 until identity's event arrived, then 200);
+    fail after the seed's ``ACCOUNT_WAIT_SECONDS``."""
+    url = f"{registry_url}/users/{user_id}/grids"
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    answer = retry_while(
+        lambda: requests.get(url, headers=headers, timeout=TIMEOUT_SECONDS),
+        lambda response: response.status_code == 404,
+    )
+    if answer.status_code != 200:
+        raise AssertionError(f"GET {url}: {answer.status_code} {answer.text[:500]}")
 
 
 __all__ = [
@@ -127,4 +153,5 @@ __all__ = [
     "TestTenant",
     "ensure_test_district",
     "onboard_tenant",
+    "wait_until_known",
 ]

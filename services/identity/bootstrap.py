@@ -1,12 +1,13 @@
 """The composition root of identity: the one place its parts are wired together.
 
-Used by ``app.py`` (HTTP), ``worker.py`` (outbox relay) and the tests.
+Used by ``app.py`` (HTTP), ``worker.py`` (outbox relay), ``cli.py`` and the tests.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from services.identity.domain.ports import IdentityProvider
 from services.identity.keycloak import KeycloakIdentityProvider
 from services.identity.settings import IdentitySettings, load
 from services.identity.views import districts, install_provider, me, service_accounts, tenants
@@ -34,3 +35,10 @@ def api(settings: IdentitySettings | None = None) -> Flask:
 
 def worker(settings: IdentitySettings | None = None) -> None:
     runtime.run_service_worker(settings=settings or load())
+
+
+def command_line(settings: IdentitySettings | None = None) -> IdentityProvider:
+    """A command-line run's wiring: the directory connected; Keycloak's adapter returned."""
+    settings = settings or load()
+    runtime.connect_database(settings)
+    return KeycloakIdentityProvider.from_settings(settings)

@@ -255,17 +255,24 @@ def write_workbook(evaluation: Evaluation, path: Path) -> None:
     from openpyxl import Workbook  # noqa: PLC0415 - only the xlsx output needs it
     from openpyxl.styles import Font  # noqa: PLC0415
 
+    from shared.workbooks import export_cell  # noqa: PLC0415
+
+    def put(worksheet: Any, values: Sequence[Any]) -> None:
+        # Names and explanations come from tenants' schemes and data: text, never formulas.
+        worksheet.append([export_cell(worksheet, value) for value in values])
+
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = "总表"
     indicators = next((s.lines for s in evaluation.sheets if s.assessable), ())
-    summary.append(SUMMARY_HEADERS + [line.name.zh for line in indicators])
+    put(summary, SUMMARY_HEADERS + [line.name.zh for line in indicators])
     for sheet, row in zip(evaluation.sheets, _summary_rows(evaluation), strict=True):
-        summary.append(row + [fmt(line.points) for line in sheet.lines])
+        put(summary, row + [fmt(line.points) for line in sheet.lines])
 
     detail = book.create_sheet("明细")
-    detail.append(
+    put(
+        detail,
         [
             "对象编号",
             "指标编号",
@@ -277,11 +284,12 @@ def write_workbook(evaluation: Evaluation, path: Path) -> None:
             "计算说明",
             "Explanation",
             "使用数据",
-        ]
+        ],
     )
     for sheet in evaluation.sheets:
         for line in sheet.lines:
-            detail.append(
+            put(
+                detail,
                 [
                     sheet.subject_id,
                     line.indicator_id,
@@ -293,19 +301,19 @@ def write_workbook(evaluation: Evaluation, path: Path) -> None:
                     line.zh,
                     line.en,
                     "; ".join(f"{k}={shown(v)}" for k, v in line.inputs),
-                ]
+                ],
             )
 
     pay = book.create_sheet("金额")
-    pay.append(["对象编号", "项目", "金额（元）", "说明"])
+    put(pay, ["对象编号", "项目", "金额（元）", "说明"])
     for sheet in evaluation.sheets:
         for m in sheet.money:
-            pay.append([sheet.subject_id, m.name.zh, money(m.amount), m.zh])
+            put(pay, [sheet.subject_id, m.name.zh, money(m.amount), m.zh])
 
     gaps = book.create_sheet("缺失数据")
-    gaps.append(["对象编号", "数据项", "处理", "原因"])
+    put(gaps, ["对象编号", "数据项", "处理", "原因"])
     for gap in evaluation.missing:
-        gaps.append([gap.subject_id, gap.input_id, gap.resolution, gap.reason])
+        put(gaps, [gap.subject_id, gap.input_id, gap.resolution, gap.reason])
 
     for ws in book.worksheets:
         for cell in ws[1]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.scoring import handlers
-from services.scoring.domain.ledger import UnusableFact
 from shared.events.envelope import Envelope
 from shared.events.topics import Topic
 from shared.kafka import Route
@@ -25,4 +24,4 @@ def _dispatch(table: Mapping[str, handlers.Handler]) -> handlers.Handler:
     return handle
 
 
-ROUTES = (Route(Topic.REGISTRY_DIVISIONS, _dispatch(DIVISIONS), non_retryable=(UnusableFact,)),)
+ROUTES = (Route(Topic.REGISTRY_DIVISIONS, _dispatch(DIVISIONS)),)

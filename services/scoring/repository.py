@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from services.scoring.documents import LedgerEntryDocument
 from services.scoring.domain.ledger import LedgerEntry
-from shared.mongo import Conflict, Page, TenantRepository
+from shared.errors import Conflict
+from shared.mongo import Page, TenantRepository
 
 
 class LedgerRepository(TenantRepository[LedgerEntryDocument]):

@@ -6,10 +6,10 @@ from flask.views import MethodView
 
 from services.scoring import use_cases
 from services.scoring.domain.ledger import LedgerEntry
-from services.scoring.repository import LedgerRepository
 from services.scoring.schemas import LedgerEntrySchema, LedgerQuerySchema
-from shared.auth import Role, current_tenant_id, require_roles
-from shared.http import Blueprint, PageRequest, PageResponse, page_schema
+from services.scoring.use_cases import ScoringContext
+from shared.auth import Role, require_roles
+from shared.http import Blueprint, PageRequest, PageResponse, page_schema, request_context
 
 blp = Blueprint("ledger", __name__, url_prefix="/ledger", description="指标台账 (metric ledger)")
 
@@ -24,7 +24,7 @@ class Ledger(MethodView):
     ) -> PageResponse[LedgerEntry]:
         """The facts scoring has learned for the tenant, oldest first."""
         found = use_cases.list_facts(
-            repo=LedgerRepository(current_tenant_id()),
+            request_context(ScoringContext),
             offset=paging.offset,
             limit=paging.limit,
             subject_id=subject_id,

@@ -8,6 +8,7 @@ Wiring, in a service's ``bootstrap.py``::
 """
 
 from shared.http.app import GridGovApi, ReadinessCheck, Verifier, accepts, create_app
+from shared.http.context import current_request_id, request_context
 from shared.http.errors import flatten_messages
 from shared.http.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -70,6 +71,8 @@ __all__ = [
     "Verifier",
     "accepts",
     "create_app",
+    "current_request_id",
     "flatten_messages",
     "page_schema",
+    "request_context",
 ]

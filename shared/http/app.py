@@ -3,7 +3,12 @@
 ``create_app`` gives every service the same behaviour:
 
 * flask-smorest ``Api``; OpenAPI 3 at ``/openapi.json`` with a ``bearerAuth`` scheme required
-  by default (``/healthz`` and ``/readyz`` declare ``security: []``);
+  by default (``/healthz`` and ``/readyz`` declare ``security: []`` and their real bodies). The
+  document says what the service answers (schemathesis checks it, tests/security): every error
+  response is ``application/problem+json`` (``GridGovApi``; per operation the Blueprint lists
+  401/403/404/429/400/413/415 where they apply, beside ``default``), a ``Decimal(as_string=True)``
+  is a ``string`` of format ``decimal``, and a path has exactly its documented methods in
+  ``Allow`` (``_keep_static_routes_apart``: ``/users/import`` never matches ``/users/<user_id>``);
 * bearer authentication before every non-public view (verified locally, see ``shared.auth``);
   the principal is then available through ``current_principal()``;
 * one problem+json body for every failure (``shared.http.problems``);
@@ -12,6 +17,8 @@
 * a body cap (``MAX_CONTENT_LENGTH`` = ``settings.http_max_body_bytes``): 413 from the
   ``Content-Length`` header, and for bodies sent without one (chunked) after reading at most
   one byte over the limit;
+* rate limits per user and tenant after authentication, 429 with ``Retry-After`` beyond them
+  (``shared.http.ratelimit``; never on the probes, ``/metrics`` or ``/openapi.json``);
 * bodies on POST/PUT/PATCH/DELETE must be JSON (``application/json`` or ``*+json``) unless the
   view is decorated with ``accepts("multipart/form-data", ...)``; otherwise 415;
 * ``/healthz`` (no I/O), ``/readyz`` (readiness checks in threads, answer within the budget),
@@ -30,10 +37,15 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from contextlib import ExitStack
+from http import HTTPStatus
 from typing import Any, Protocol, TypeVar
 
 import flask_smorest
 from flask import Flask, Response, current_app, g, jsonify, request
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema
+from marshmallow import fields as ma_fields
+from werkzeug.routing import BaseConverter, Map
 
 from shared.auth import (
     NotAuthenticated,
@@ -46,11 +58,13 @@ from shared.auth import (
 )
 from shared.http.errors import problem_response, register_error_handlers
 from shared.http.problems import (
+    PROBLEM_CONTENT_TYPE,
     PayloadTooLarge,
     ProblemSchema,
     ServiceUnavailable,
     UnsupportedMediaType,
 )
+from shared.http.ratelimit import RateLimiter, install_rate_limits
 from shared.http.schemas import Blueprint
 from shared.logs import configure_logging, log_context
 from shared.metrics import install_http_metrics, metrics_view
@@ -65,6 +79,12 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ACCEPTS_ATTRIBUTE = "_gridgov_accepts"
 _PUBLIC_ENDPOINT_PREFIXES = ("api-docs.",)  # flask-smorest's /openapi.json
+_UNLIMITED_ENDPOINTS = (
+    "gridgov_health.healthz",
+    "gridgov_health.readyz",
+    "metrics",
+    "api-docs.openapi_json",
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 ReadinessCheck = Callable[[], None]
@@ -79,10 +99,46 @@ class Verifier(Protocol):
         ...
 
 
-class GridGovApi(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
-    """flask-smorest's Api documenting errors with the problem+json schema."""
+def _string_decimal_properties(_converter: Any, field: Any, **_: Any) -> dict[str, Any]:
+    """A ``Decimal(as_string=True)`` is answered as a JSON string: document it as one."""
+    if isinstance(field, ma_fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal"}
+    return {}
 
-    ERROR_SCHEMA = ProblemSchema
+
+class ProblemDocSchema(ProblemSchema):
+    """The problem+json body as documented (component ``Problem``): RFC 9457 lets a problem
+    carry extension members (``/readyz``'s ``checks``, ...), so undeclared members are allowed."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class GridGovApi(flask_smorest.Api):  # type: ignore[misc]  # flask-smorest is untyped
+    """flask-smorest's Api documenting errors as what they are: problem+json bodies.
+
+    Every error response component (``UNAUTHORIZED``, ``UNPROCESSABLE_ENTITY``, ...,
+    ``DEFAULT_ERROR``, the ``default`` response of every operation) is declared with the
+    ``application/problem+json`` media type and ``ProblemSchema``; string decimals are strings.
+    """
+
+    ERROR_SCHEMA = ProblemDocSchema
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_string_decimal_properties)
+
+    def _register_responses(self) -> None:
+        self.spec.components.schema("Problem", schema=self.ERROR_SCHEMA)  # its one name
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def accepts(*media_types: str) -> Callable[[F], F]:
@@ -129,6 +185,21 @@ def _is_json(mimetype: str) -> bool:
     )
 
 
+class HealthSchema(Schema):
+    """``/healthz``: the process answers."""
+
+    status = ma_fields.String(required=True, metadata={"enum": ["ok"]})
+    service = ma_fields.String(required=True)
+
+
+class ReadySchema(Schema):
+    """``/readyz`` when every dependency answered (otherwise a 503 problem with ``checks``)."""
+
+    status = ma_fields.String(required=True, metadata={"enum": ["ready"]})
+    checks = ma_fields.Dict(keys=ma_fields.String(), values=ma_fields.String(), required=True)
+    elapsed_ms = ma_fields.Float(required=True)
+
+
 def _health_blueprint(
     service: str, checks: Mapping[str, ReadinessCheck], budget: float
 ) -> Blueprint:
@@ -149,12 +220,20 @@ def _health_blueprint(
 
     @blp.route("/healthz")
     @blp.doc(security=[], summary="The process is alive (no I/O)")
+    @blp.response(200, HealthSchema)
     @public
     def healthz() -> Response:
         return jsonify(status="ok", service=service)
 
     @blp.route("/readyz")
     @blp.doc(security=[], summary="Every dependency answers (503 problem otherwise)")
+    @blp.response(200, ReadySchema)
+    @blp.alt_response(
+        503,
+        schema=ProblemDocSchema,
+        content_type=PROBLEM_CONTENT_TYPE,
+        description="Not ready: a problem whose ``checks`` give each dependency's state",
+    )
     @public
     def readyz() -> Response:
         started = time.monotonic()
@@ -179,6 +258,73 @@ def _health_blueprint(
         return jsonify(status="ready", checks=results, elapsed_ms=elapsed_ms)
 
     return blp
+
+
+class _NotLiteralConverter(BaseConverter):
+    """One path segment, except the literals a static sibling route owns.
+
+    ``/users/import`` (POST) beside ``/users/<user_id>`` (GET, PATCH): werkzeug would route
+    ``GET /users/import`` to the user view (a 404 for the user "import") and answer ``OPTIONS``
+    and 405s on ``/users/import`` with ``Allow: GET, PATCH, POST`` -- methods the document
+    does not give that path. With the literal refused here, the path has exactly the methods
+    its own route has, as documented (405 with ``Allow: OPTIONS, POST``).
+    """
+
+    part_isolating = True
+
+    def __init__(self, url_map: Map, *literals: str) -> None:
+        super().__init__(url_map)
+        taken = "|".join(re.escape(literal) for literal in literals)
+        self.regex = rf"(?!(?:{taken})$)[^/]+"
+
+
+_NOT_LITERAL = "gridgov_not_literal"
+_PLAIN_VARIABLE = re.compile(r"^<(?:string:)?([A-Za-z_][A-Za-z0-9_]*)>$")
+
+
+def _shape(segment: str) -> str:
+    return "<>" if segment.startswith("<") else segment
+
+
+def _keep_static_routes_apart(app: Flask) -> None:
+    """Rebuild the URL map so that a plain ``<variable>`` segment never matches a literal a
+    sibling route (same preceding segments) has at that position (``_NotLiteralConverter``)."""
+    old = app.url_map
+    rules = list(old.iter_rules())
+    literals: dict[tuple[str, ...], set[str]] = {}
+    for rule in rules:
+        segments = rule.rule.split("/")
+        for index, segment in enumerate(segments):
+            if segment and not segment.startswith("<"):
+                prefix = tuple(_shape(part) for part in segments[:index])
+                literals.setdefault(prefix, set()).add(segment)
+    new = type(old)(
+        default_subdomain=old.default_subdomain,
+        strict_slashes=old.strict_slashes,
+        merge_slashes=old.merge_slashes,
+        redirect_defaults=old.redirect_defaults,
+        converters={**old.converters, _NOT_LITERAL: _NotLiteralConverter},
+        sort_parameters=old.sort_parameters,
+        sort_key=old.sort_key,
+        host_matching=old.host_matching,
+    )
+    for rule in rules:
+        segments = rule.rule.split("/")
+        rewritten = []
+        for index, segment in enumerate(segments):
+            variable = _PLAIN_VARIABLE.match(segment)
+            taken = literals.get(tuple(_shape(part) for part in segments[:index]))
+            if variable and taken:
+                arguments = ", ".join(repr(literal) for literal in sorted(taken))
+                rewritten.append(f"<{_NOT_LITERAL}({arguments}):{variable[1]}>")
+            else:
+                rewritten.append(segment)
+        copy = type(rule)("/".join(rewritten), **rule.get_empty_kwargs())
+        # Flask's flag for answering OPTIONS itself lives on the rule, outside its kwargs.
+        copy.provide_automatic_options = getattr(rule, "provide_automatic_options", False)  # type: ignore[attr-defined]
+        new.add(copy)  # compiles the rewritten rule ...
+        copy.rule = rule.rule  # ... which logs and metric labels still name as written
+    app.url_map = new
 
 
 def _gridgov(name: str) -> Any:
@@ -291,6 +437,7 @@ def create_app(
     verifier: Verifier | None = None,
     readiness_budget: float = READINESS_BUDGET_SECONDS,
     configure_logs: bool = True,
+    rate_limiter: RateLimiter | None = None,
 ) -> Flask:
     """Build the service's Flask app. See the module docstring for what every app gets.
 
@@ -299,6 +446,8 @@ def create_app(
     (JWKS fetched lazily on the first token, never at start). ``readiness_checks`` maps a
     name (``mongo``, ``kafka``) to a callable that raises when the dependency is unusable;
     ``/readyz`` answers within ``readiness_budget`` seconds whatever the checks do.
+    ``rate_limiter`` defaults to ``RateLimiter.from_settings`` (none when the settings turn
+    rate limits off).
     """
     for blp in blueprints:
         if not isinstance(blp, Blueprint):
@@ -308,6 +457,7 @@ def create_app(
     if configure_logs:
         configure_logging(service, settings.log_level)
     token_verifier: Verifier = verifier or TokenVerifier.from_settings(settings)
+    limiter = rate_limiter or RateLimiter.from_settings(settings)
 
     app = Flask(service)
     app.config.update(
@@ -332,6 +482,13 @@ def create_app(
     install_http_metrics(app, service=service)
     app.before_request(_bind_request)
     app.before_request(_authenticate)
+    if limiter is not None:  # after authentication (it counts per user), before the body
+        install_rate_limits(
+            app,
+            limiter,
+            view_attribute=_view_attribute,
+            unlimited_endpoints=_UNLIMITED_ENDPOINTS,
+        )
     app.before_request(_check_media_type)
     app.before_request(_buffer_unsized_body)
     app.after_request(_finish_request)
@@ -346,6 +503,7 @@ def create_app(
     for blp in blueprints:
         api.register_blueprint(blp)
     app.add_url_rule("/metrics", "metrics", public(metrics_view), methods=["GET"])
+    _keep_static_routes_apart(app)
     app.extensions["gridgov"]["api"] = api
     return app
 

@@ -11,11 +11,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, g, json, request
-from pymongo.errors import AutoReconnect, ExecutionTimeout, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from shared import errors, mongo
+from shared import errors
 from shared.auth import NotAuthenticated, PermissionDenied
 from shared.http.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -35,12 +35,11 @@ from shared.http.problems import (
     UnprocessableContent,
     UnsupportedMediaType,
 )
+from shared.mongo.connection import store_unavailable
+from shared.text import escape_unsafe_text
 
 log = logging.getLogger(__name__)
 
-# pymongo errors that mean "the store is not there right now" (AutoReconnect covers
-# NetworkTimeout and lost connections): 503, never 500.
-STORE_UNAVAILABLE = (AutoReconnect, ServerSelectionTimeoutError, ExecutionTimeout)
 
 _BY_STATUS: dict[int, type[Problem]] = {
     cls.status: cls
@@ -71,6 +70,7 @@ def flatten_messages(messages: Any) -> list[FieldError]:
     ``{"json": {"boundary": {"coordinates": {0: ["Not a valid number."]}}}}`` becomes
     ``boundary.coordinates[0]``; query parameters keep their name (``page_size``);
     schema-level errors (``_schema``) take the parent path, or ``body``/``query`` at the root.
+    Text ``unsafe_text_reason`` refuses is escaped in field names (``\\ud800``).
     """
     errors: list[FieldError] = []
     if isinstance(messages, Mapping):
@@ -91,7 +91,9 @@ def _walk(node: Any, path: str, root: str, out: list[FieldError]) -> None:
             elif isinstance(key, int):
                 _walk(child, f"{path}[{key}]", root, out)
             else:
-                _walk(child, f"{path}.{key}" if path else str(key), root, out)
+                # Keys may be the client's (an unknown field): never echo unsafe text.
+                name = escape_unsafe_text(str(key))
+                _walk(child, f"{path}.{name}" if path else name, root, out)
     elif isinstance(node, list | tuple) and all(isinstance(item, str) for item in node):
         out.extend(FieldError(path or root, reason) for reason in node)
     elif isinstance(node, list | tuple):
@@ -147,11 +149,11 @@ def to_problem(exc: BaseException) -> Problem:  # noqa: PLR0911 - one return per
         return Unauthorized(exc.reason, headers={"WWW-Authenticate": challenge})
     if isinstance(exc, PermissionDenied):
         return Forbidden(exc.reason)
-    # Repositories speak storage, not HTTP: another tenant's id is "not found" there (404
-    # here), a unique index or a moved revision is a conflict (409).
-    if isinstance(exc, mongo.NotFound):
+    # Use cases and repositories speak the domain, not HTTP: another tenant's id is "not
+    # found" (404), a unique index or a moved revision is a conflict (409).
+    if isinstance(exc, errors.NotFound):
         return NotFound(str(exc))
-    if isinstance(exc, mongo.Conflict):
+    if isinstance(exc, errors.Conflict):
         return Conflict(str(exc))
     # Domain rules broken by the client's input: 422 naming every field, 409 for a wrong state.
     if isinstance(exc, errors.InvalidInput):
@@ -166,8 +168,9 @@ def to_problem(exc: BaseException) -> Problem:  # noqa: PLR0911 - one return per
             str(exc) or "a server this request needs is unavailable",
             headers={"Retry-After": "1"},
         )
-    if isinstance(exc, STORE_UNAVAILABLE):
-        # The store went away mid-request (restart, failover): nothing was acknowledged.
+    if store_unavailable(exc) or isinstance(exc, psycopg.OperationalError):
+        # The store (or the PostgreSQL behind FerretDB, which list pages read directly) went
+        # away mid-request: nothing was acknowledged.
         return ServiceUnavailable("the database is unavailable", headers={"Retry-After": "2"})
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
@@ -192,7 +195,10 @@ def problem_response(problem: Problem) -> Response:
 def handle_exception(exc: Exception) -> Response:
     """Flask error handler for every exception: log what must be logged, answer a problem."""
     problem = to_problem(exc)
-    if problem.status >= 500 and not isinstance(exc, Problem | HTTPException):
+    if problem.status == 503 and not isinstance(exc, Problem | HTTPException):
+        # An outage, not a bug: one line per request, no traceback.
+        log.warning("dependency unavailable (%s): %s", type(exc).__name__, str(exc)[:300])
+    elif problem.status >= 500 and not isinstance(exc, Problem | HTTPException):
         log.error("unhandled exception", exc_info=exc)
     elif problem.status >= 500:
         log.warning("server problem %s: %s", problem.status, problem.detail)

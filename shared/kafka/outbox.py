@@ -8,7 +8,10 @@ One pass (`run_once`), per watched document class:
 2. send every entry, in outbox order, to its topic with its key and headers
    (`event_id`, `type`, `version`, `tenant_id`);
 3. wait for the acknowledgements (`flush`, then each future);
-4. remove exactly the acknowledged entries from each document, under the documents' write
+4. record every acknowledged entry in the audit trail (`shared.audit.append`: insert-only,
+   one unordered insert per database and pass; an entry already recorded is a duplicate key,
+   skipped), so an entry leaves its outbox only once it is audited;
+5. remove exactly the acknowledged entries from each document, under the documents' write
    leases (taken for the whole batch at once; see `shared.mongo.leases`), one update per
    document with `REMOVAL_THREADS` in flight (never bulk writes: FerretDB holds a pooled
    connection per operation of a command, and commands that together want more than its pool
@@ -18,12 +21,13 @@ One pass (`run_once`), per watched document class:
    is then empty. If entry k of a document failed, entries after k stay too, so a retry
    republishes them in order.
 
-Delivery is at-least-once: a crash of the relay between 3 and 4 republishes the same
-`event_id`, which consumers dedup. Entries acknowledged but not removed (the store failed, or a
-document's lease was busy) are remembered by event id and not sent again by this process: a
-store outage does not duplicate events on Kafka. While Kafka is down nothing is removed, API
-writes keep appending to outboxes, and the relay backs off (tenacity, exponential with jitter)
-until Kafka returns.
+Delivery is at-least-once: a crash of the relay between 3 and 5 republishes the same
+`event_id`, which consumers dedup, and audits it again, which the audit trail's key (the event
+id) dedups: each event is audited exactly once. Entries acknowledged but not removed (the
+store failed, or a document's lease was busy) are remembered by event id and not sent again by
+this process: a store outage does not duplicate events on Kafka. While Kafka is down nothing
+is removed, API writes keep appending to outboxes, and the relay backs off (tenacity,
+exponential with jitter) until Kafka returns.
 
 Why `$pullAll` of exact entries instead of `$pull` by `event_id`: FerretDB 1.24 accepts a
 conditional `$pull` (`{"outbox": {"event_id": {"$in": [...]}}}`) but silently removes nothing
@@ -41,10 +45,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from kafka.errors import KafkaError
 from pymongo.collection import Collection
+from pymongo.database import Database
 from pymongo.errors import PyMongoError
 from tenacity import (
     RetryCallState,
@@ -53,6 +59,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from shared.audit import AuditRecord, append
+from shared.events.envelope import InvalidMessage
 from shared.kafka import metrics
 from shared.kafka.clients import Headers, Producer, SendFuture
 from shared.mongo.documents import TenantDocument
@@ -113,6 +121,7 @@ class OutboxRelay:
     published and removed (tests drive it directly). The relay owns the producer it creates and
     closes it on exit. Run one relay per service worker process: two relays on the same
     collections only duplicate publishes (consumers dedup), they never lose an event.
+    ``audit=False`` skips the audit trail: for benchmarks only, never in a service.
     """
 
     def __init__(
@@ -125,6 +134,7 @@ class OutboxRelay:
         ack_timeout_s: float = 30.0,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
+        audit: bool = True,
     ) -> None:
         if not documents:
             raise ValueError("the relay needs at least one TenantDocument class to watch")
@@ -136,6 +146,7 @@ class OutboxRelay:
         self._ack_timeout_s = ack_timeout_s
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
+        self._audit = audit
         self._stopping = threading.Event()
         self._acked: OrderedDict[str, None] = OrderedDict()
         self._executor: ThreadPoolExecutor | None = None
@@ -214,6 +225,8 @@ class OutboxRelay:
             sent = self._publish(producer, self._scan())
             producer.flush(timeout=self._ack_timeout_s)
             acked, failures = self._collect_acks(sent)
+            if self._audit:
+                self._record_audit(acked)
             removed = self._remove_published(acked)
         finally:
             metrics.OUTBOX_RELAY_LOOP.observe(time.monotonic() - started)
@@ -307,6 +320,30 @@ class OutboxRelay:
         self._acked.move_to_end(event_id)
         while len(self._acked) > _ACKED_MEMORY:
             self._acked.popitem(last=False)
+
+    def _record_audit(self, acked: list[_Sent]) -> None:
+        """Insert the audit records of the acknowledged entries (before their removal); a
+        store error raises, so nothing is removed and the next pass audits them again."""
+        recorded_at = datetime.now(UTC)
+        databases = {
+            doc._get_collection().name: doc._get_collection().database for doc in self._documents
+        }
+        # One insert per database and pass (a service's collections share one database).
+        batches: dict[str, tuple[Database[Any], list[AuditRecord]]] = {}
+        for item in acked:
+            try:
+                record = AuditRecord.of_entry(
+                    item.entry, tenant_id=item.tenant_id, recorded_at=recorded_at
+                )
+            except (InvalidMessage, KeyError) as exc:
+                # Never stored by the platform (PendingEvent writes canonical envelopes): a
+                # hand-made entry is published for the consumers' DLQ, but has no record.
+                log.error("outbox entry %s not audited: %r", item.entry.get("event_id"), exc)
+                continue
+            database = databases[item.collection]
+            batches.setdefault(database.name, (database, []))[1].append(record)
+        for database, records in batches.values():
+            append(database, records)
 
     def _remove_published(self, acked: list[_Sent]) -> int:
         """Remove exactly the acknowledged entries from their documents; returns how many."""

@@ -38,6 +38,16 @@ HTTP_REQUESTS_IN_FLIGHT = Gauge(
     ("service",),
     multiprocess_mode="livesum",
 )
+HTTP_RATE_LIMITED = Counter(
+    "gridgov_http_rate_limited_total",
+    "Requests refused with 429, by the limit that refused them (user, tenant, ingestion, ip).",
+    ("service", "scope"),
+)
+HTTP_RATE_LIMIT_STORE_ERRORS = Counter(
+    "gridgov_http_rate_limit_store_errors_total",
+    "Requests let through unchecked because the rate-limit store failed (fail open).",
+    ("service",),
+)
 
 
 def multiprocess_dir() -> str | None:

@@ -5,7 +5,12 @@ atomic writes (no transactions), plain ascending/descending indexes, no `$expr`/
 """
 
 from shared.mongo.connection import connect, ping
-from shared.mongo.documents import OutboxEntry, PendingEvent, TenantDocument, tenant_documents
+from shared.mongo.documents import (
+    OutboxEntry,
+    PendingEvent,
+    TenantDocument,
+    tenant_documents,
+)
 from shared.mongo.guard import (
     CROSS_TENANT_COMMENT_PREFIX,
     TenantGuardListener,
@@ -15,8 +20,6 @@ from shared.mongo.guard import (
 )
 from shared.mongo.repository import (
     ConcurrentUpdate,
-    Conflict,
-    NotFound,
     Page,
     TenantRepository,
 )
@@ -24,8 +27,6 @@ from shared.mongo.repository import (
 __all__ = [
     "CROSS_TENANT_COMMENT_PREFIX",
     "ConcurrentUpdate",
-    "Conflict",
-    "NotFound",
     "OutboxEntry",
     "Page",
     "PendingEvent",

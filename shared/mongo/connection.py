@@ -8,7 +8,13 @@ from collections.abc import Sequence
 import mongoengine
 import pymongo
 from pymongo import monitoring
-from pymongo.errors import PyMongoError
+from pymongo.errors import (
+    AutoReconnect,
+    ExecutionTimeout,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +57,39 @@ def ping(timeout_s: float = 2.0, alias: str = "default") -> bool:
         client = mongoengine.get_connection(alias)
         with pymongo.timeout(timeout_s):
             client.admin.command("ping")
+            # FerretDB answers `ping` itself, with PostgreSQL behind it down: a read of a
+            # collection is what reaches the database.
+            mongoengine.get_db(alias)["_readiness"].find_one({"_id": "readyz"}, {"_id": 1})
     except (PyMongoError, mongoengine.ConnectionFailure) as exc:
         log.warning("mongo ping failed: %s", exc)
         return False
     return True
+
+
+# FerretDB reports a PostgreSQL it cannot reach as InternalError (code 1) with the driver's
+# words; MongoDB never uses code 1 for anything else a client could cause.
+_BACKEND_DOWN = (
+    "failed to connect",
+    "dial error",
+    "connection refused",
+    "connection reset",
+    "broken pipe",
+    "conn closed",
+    "unexpected eof",
+    "the database system is",
+    "terminating connection",
+    "too many clients",
+)
+
+
+def store_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the store cannot serve right now (retrying later may succeed):
+    the server is unreachable or timed out, or FerretDB cannot reach its PostgreSQL. The HTTP
+    edge answers these with 503 and Retry-After, never 500."""
+    if isinstance(exc, AutoReconnect | ServerSelectionTimeoutError | ExecutionTimeout):
+        return True
+    if isinstance(exc, OperationFailure) and exc.code == 1:
+        details = exc.details or {}
+        message = str(details.get("errmsg", exc)).lower()
+        return any(words in message for words in _BACKEND_DOWN)
+    return False

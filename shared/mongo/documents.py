@@ -15,13 +15,14 @@ business change, because FerretDB and standalone MongoDB have no multi-document 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import mongoengine as me
 
 from shared.events.contracts import contract_for, validate_payload
+from shared.events.domain import DomainEvent, EventOrigin
 from shared.events.envelope import Envelope
 
 _FORBIDDEN_INDEX_OPTIONS = frozenset(
@@ -40,15 +41,20 @@ class OutboxEntry(me.EmbeddedDocument):  # type: ignore[misc]  # mongoengine is 
     # Canonical JSON text of the envelope: what goes on the wire, byte for byte, on every retry.
     envelope = me.StringField(required=True)
     created_at = me.DateTimeField(required=True)
+    # Who caused the event (`EventOrigin.actor`), for the audit trail only: never published,
+    # so the contracts stay as they are. Absent on entries recorded without an actor.
+    actor = me.StringField()
 
 
 @dataclass(frozen=True, slots=True)
 class PendingEvent:
-    """An event to store in the outbox together with a write: where it goes and its key."""
+    """An event to store in the outbox together with a write: where it goes, its key and who
+    caused it (`actor`, kept on the outbox entry for the audit trail, not in the envelope)."""
 
     topic: str
     aggregate_id: str
     envelope: Envelope
+    actor: str | None = None
 
     @classmethod
     def record(
@@ -78,6 +84,22 @@ class PendingEvent:
         )
         return cls(str(contract.topic), aggregate_id, envelope)
 
+    @classmethod
+    def of(cls, event: DomainEvent, *, tenant_id: str, origin: EventOrigin) -> PendingEvent:
+        """The outbox entry for a domain event recorded in `tenant_id` by `origin` (its
+        actor included)."""
+        pending = cls.record(
+            type=event.type,
+            version=event.version,
+            tenant_id=tenant_id,
+            aggregate_id=event.aggregate_id,
+            payload=event.payload(),
+            producer=origin.producer,
+            correlation_id=origin.correlation_id,
+            occurred_at=event.occurred_at,
+        )
+        return replace(pending, actor=origin.actor)
+
     def to_entry(self) -> OutboxEntry:
         """The embedded outbox entry for this event."""
         return OutboxEntry(
@@ -86,6 +108,7 @@ class PendingEvent:
             key=self.envelope.key(self.aggregate_id).decode(),
             envelope=self.envelope.to_bytes().decode(),
             created_at=datetime.now(UTC),
+            actor=self.actor,
         )
 
 

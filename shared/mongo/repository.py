@@ -13,10 +13,20 @@ FerretDB 1.x does not (it reads, changes and writes back without a condition), s
 issued here runs under the document's write lease (`shared.mongo.leases`), which makes updates
 of one document take turns on FerretDB and costs nothing on MongoDB. Subclasses that update
 documents themselves go through `_update_one`, which does the same.
+
+Dry runs: a repository built with ``dry_run=True`` (by a dry-run request context) performs every
+read, and every write does all its checks (the document's tenant and `validate()`, its events
+against their contracts, the revision a `save` or `_update_one` must match, a taken `_id`) and
+returns what it would return, but nothing reaches the database. The repository remembers the
+documents it pretended to write: `get` and `require` answer them, so a dry run reads its own
+writes by id, and a finder that must see them too asks `_pretended_documents()`; other queries
+do not. What only the server can reject is not detected: a duplicate under another unique index
+(a second division with a taken code), or a writer that comes between a dry run and the real one.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -28,6 +38,8 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 from pymongo.results import UpdateResult
 
+from shared.errors import Conflict, NotFound
+from shared.events.domain import DomainEvent, EventOrigin
 from shared.mongo.documents import PendingEvent, TenantDocument
 from shared.mongo.leases import Superseded, write_leases
 from shared.mongo.pg_reads import EqualityReads, equality_reads
@@ -38,14 +50,6 @@ U = TypeVar("U")
 
 MAX_PAGE_SIZE = 500
 _MANAGED_FIELDS = frozenset({"_id", "tenant_id", "revision", "outbox", "outbox_pending"})
-
-
-class NotFound(LookupError):
-    """No such document in this tenant (including: it exists, but in another tenant)."""
-
-
-class Conflict(ValueError):
-    """A unique index rejected the write (e.g. a duplicate code inside the tenant)."""
 
 
 class ConcurrentUpdate(Conflict):
@@ -82,10 +86,16 @@ class TenantRepository(Generic[T]):
 
     document: ClassVar[type[Any]]
 
-    def __init__(self, tenant_id: str) -> None:
+    def __init__(
+        self, tenant_id: str, origin: EventOrigin | None = None, *, dry_run: bool = False
+    ) -> None:
         if not isinstance(tenant_id, str) or not tenant_id:
             raise ValueError("a repository needs a non-empty tenant_id")
         self.tenant_id = tenant_id
+        self.origin = origin
+        self.dry_run = dry_run
+        # A dry run's pretended writes: `_id` -> the document as it would be stored.
+        self._pretended: dict[object, dict[str, Any]] = {}
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -100,6 +110,8 @@ class TenantRepository(Generic[T]):
         key = _coerce_id(self.document, doc_id)
         if key is None:
             return None
+        if key in self._pretended:
+            return self._as_read(self._pretended[key])
         found: T | None = self._query(pk=key).first()
         return found
 
@@ -167,17 +179,20 @@ class TenantRepository(Generic[T]):
 
     # -- writes --------------------------------------------------------------------------------
 
-    def add(self, doc: T, events: Sequence[PendingEvent] = ()) -> T:
+    def add(self, doc: T, events: Sequence[DomainEvent] = ()) -> T:
         """Insert a new document with its events in its outbox, in one write.
 
         Raises `Conflict` when a unique index rejects it.
         """
-        self._claim(doc, events)
+        pending = self._claim(doc, events)
         doc.revision = 1
-        doc.outbox = [event.to_entry() for event in events]
+        doc.outbox = [event.to_entry() for event in pending]
         doc.outbox_pending = bool(doc.outbox)
         doc.validate()
         son = doc.to_mongo()
+        if self.dry_run:
+            doc.pk = self._pretend_insert(son)
+            return doc
         try:
             result = self._collection().insert_one(son)
         except DuplicateKeyError as exc:
@@ -185,7 +200,7 @@ class TenantRepository(Generic[T]):
         doc.pk = result.inserted_id
         return doc
 
-    def save(self, doc: T, events: Sequence[PendingEvent] = ()) -> T:
+    def save(self, doc: T, events: Sequence[DomainEvent] = ()) -> T:
         """Write back a document read from this repository, appending `events` to its outbox.
 
         The update matches `_id`, `tenant_id` and the `revision` that was read; it `$set`s the
@@ -197,7 +212,7 @@ class TenantRepository(Generic[T]):
         """
         if doc.pk is None:
             raise ValueError("save() is for documents read from the repository; use add()")
-        self._claim(doc, events)
+        pending = self._claim(doc, events)
         doc.validate()
         son = doc.to_mongo()
         to_set = {name: value for name, value in son.items() if name not in _MANAGED_FIELDS}
@@ -206,7 +221,7 @@ class TenantRepository(Generic[T]):
             for field in doc._fields.values()
             if field.db_field not in _MANAGED_FIELDS and field.db_field not in son
         }
-        entries = [event.to_entry() for event in events]
+        entries = [event.to_entry() for event in pending]
         if entries:
             to_set["outbox_pending"] = True
         update: dict[str, Any] = {"$inc": {"revision": 1}}
@@ -218,15 +233,17 @@ class TenantRepository(Generic[T]):
             update["$push"] = {"outbox": {"$each": [entry.to_mongo() for entry in entries]}}
         result = self._update_one(doc.pk, update, revision=doc.revision)
         if result is None or result.matched_count == 0:
-            found = self._collection().find_one(
+            found = doc.pk in self._pretended or self._collection().find_one(
                 {"_id": doc.pk, "tenant_id": self.tenant_id}, {"_id": 1}
             )
-            if found is None:
+            if not found:
                 raise NotFound(f"{self.document.__name__} {doc.pk!s} not found")
             raise ConcurrentUpdate(f"{self.document.__name__} {doc.pk!s} changed since read")
         doc.revision += 1
         doc.outbox = [*doc.outbox, *entries]
         doc.outbox_pending = doc.outbox_pending or bool(entries)
+        if self.dry_run:
+            self._pretended[doc.pk] = copy.deepcopy(doc.to_mongo().to_dict())
         return doc
 
     def _update_one(
@@ -245,10 +262,15 @@ class TenantRepository(Generic[T]):
         stored revision move past `revision` while waiting: the losers of a race for a hot
         document give up without taking turns. A writer that got the lease at once just
         updates; the revision in the filter makes a stale write match nothing.
+
+        In a dry run it answers, from a read, what the update would match and changes nothing,
+        not even the documents the dry run reads back.
         """
         query: dict[str, Any] = {"_id": doc_id, "tenant_id": self.tenant_id}
         if revision is not None:
             query["revision"] = revision
+        if self.dry_run:
+            return self._pretend_update(query, upsert=upsert)
         collection = self._collection()
         leases = write_leases()
 
@@ -270,18 +292,68 @@ class TenantRepository(Generic[T]):
                 raise Conflict(f"{self.document.__name__}: duplicate key") from exc
             raise
 
+    # -- dry runs ------------------------------------------------------------------------------
+
+    def _pretend_insert(self, son: Any) -> object:
+        """A dry run's insert: `Conflict` when the `_id` is taken in this tenant or by this dry
+        run (other unique indexes go unchecked); remember the document, answer its id."""
+        doc_id = son.get("_id")
+        if doc_id is None:
+            doc_id = son["_id"] = ObjectId()
+        elif doc_id in self._pretended or self._collection().find_one(
+            {"_id": doc_id, "tenant_id": self.tenant_id}, {"_id": 1}
+        ):
+            raise Conflict(f"{self.document.__name__}: duplicate key")
+        self._pretended[doc_id] = copy.deepcopy(son.to_dict())
+        return doc_id
+
+    def _pretend_update(self, query: dict[str, Any], *, upsert: bool) -> UpdateResult:
+        """What `update_one(query)` would report: matched when the document, as this dry run
+        left it or else as stored, is there at the queried revision."""
+        pretended = self._pretended.get(query["_id"])
+        if pretended is not None:
+            matched = query.get("revision", pretended.get("revision")) == pretended.get("revision")
+        else:
+            matched = self._collection().find_one(query, {"_id": 1}) is not None
+        raw: dict[str, Any] = {"n": int(matched or upsert), "nModified": int(matched)}
+        if upsert and not matched:
+            raw["upserted"] = query["_id"]
+        return UpdateResult(raw, acknowledged=True)
+
+    def _pretended_documents(self) -> dict[object, T]:
+        """The documents this dry run pretended to write, by `_id`, as a read would return them
+        (none outside dry runs): for finders whose queries must see them, as `get` does."""
+        return {doc_id: self._as_read(son) for doc_id, son in self._pretended.items()}
+
+    def _as_read(self, son: dict[str, Any]) -> T:
+        found: T = self.document._from_son(copy.deepcopy(son))
+        return found
+
     # -- helpers -------------------------------------------------------------------------------
 
-    def _claim(self, doc: T, events: Sequence[PendingEvent]) -> None:
+    def _claim(self, doc: T, events: Sequence[DomainEvent]) -> tuple[PendingEvent, ...]:
+        """Check `doc` is this tenant's and turn `events` into outbox entries."""
         if not isinstance(doc, self.document):
             raise TypeError(f"expected {self.document.__name__}, got {type(doc).__name__}")
         if doc.tenant_id is None:
             doc.tenant_id = self.tenant_id
         elif doc.tenant_id != self.tenant_id:
             raise ValueError("document belongs to another tenant")
-        for event in events:
+        return tuple(self._pending(event) for event in events)
+
+    def _pending(self, event: DomainEvent | PendingEvent) -> PendingEvent:
+        if isinstance(
+            event, PendingEvent
+        ):  # TRANSITION: removed once services record domain events
             if event.envelope.tenant_id != self.tenant_id:
                 raise ValueError(f"event {event.envelope.event_id} is for another tenant")
+            return event
+        if self.origin is None:
+            raise ValueError(
+                f"{type(self).__name__} was built without an EventOrigin and cannot record "
+                "events; build it from the request context"
+            )
+        return PendingEvent.of(event, tenant_id=self.tenant_id, origin=self.origin)
 
     def _collection(self) -> Collection[Any]:
         collection: Collection[Any] = self.document._get_collection()

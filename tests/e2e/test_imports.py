@@ -3,7 +3,8 @@
 A roster (identity, real Keycloak) and a grid workbook (grid_registry), each with good and bad
 rows, into a tenant of the tests' own: the good rows land, the bad ones are reported with their
 column, a dry run changes nothing, a re-run changes nothing, and each created person appears
-once on the users topic.
+once on the users topic. A created person logs in with the login name the report gives beside
+the password; their username and email are as free in another tenant as if they did not exist.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from openpyxl import Workbook
 
 from shared.events.topics import Topic
+from shared.testing.keycloak_login import first_login
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +75,9 @@ def test_a_roster_with_bad_rows_lands_the_good_ones_once(api, tenant_a, tenant_b
     bad = {row["row"]: row["problems"] for row in done["rows"] if row["outcome"] == "rejected"}
     assert [problem["column"] for problem in bad[4]] == ["手机号"]
     assert [problem["column"] for problem in bad[5]] == ["角色"]
-    assert len(done["temporary_passwords"]) == 2
+    assert sorted((p["username"], p["login"]) for p in done["temporary_passwords"]) == [
+        (f"e2e.{tag}.{row}", f"e2e.{tag}.{row}@{tenant_a.code}") for row in "ab"
+    ]
 
     again = upload(identity, "/users/import", roster, dry_run=False)
     assert outcomes(again) == {2: "unchanged", 3: "unchanged", 4: "rejected", 5: "rejected"}
@@ -90,6 +94,38 @@ def test_a_roster_with_bad_rows_lands_the_good_ones_once(api, tenant_a, tenant_b
     for user_id in user_ids:
         assert other.get(f"/users/{user_id}").status_code == 404
     assert other.get("/users", params={"q": f"e2e.{tag}"}).json()["total"] == 0
+
+
+def test_a_roster_person_logs_in_and_leaves_the_name_and_email_free_elsewhere(
+    api, tenant_a, tenant_b
+):
+    username, email = f"e2e.{uuid.uuid4().hex[:8]}", f"{uuid.uuid4().hex[:8]}@example.com"
+    roster = xlsx(
+        ("姓名", "用户名", "手机号", "邮箱", "角色"),
+        ("测试戊", username, mobile(), email, "网格员"),
+    )
+    done = upload(api("identity", tenant_a.admin), "/users/import", roster, dry_run=False)
+    [issued] = done["temporary_passwords"]
+    assert issued["login"] == f"{username}@{tenant_a.code}"
+    first_login(
+        issued["login"], issued["temporary_password"], f"Gridgov-e2e-{uuid.uuid4().hex[:6]}"
+    )
+
+    other = api("identity", tenant_b.admin)
+    person = {
+        "username": username,
+        "display_name": "测试己",
+        "email": email,
+        "roles": ["inspector"],
+    }
+    invited = other.post("/users", json=person)
+    assert invited.status_code == 201, invited.text
+    assert invited.json()["login"] == f"{username}@{tenant_b.code}"
+    assert tenant_a.code not in invited.text
+    again = other.post("/users", json={**person, "email": None})
+    assert again.status_code == 409, again.text
+    assert f"username {username}" in again.json()["detail"]
+    assert tenant_a.code not in again.text
 
 
 def test_a_grid_workbook_with_bad_rows_lands_the_good_ones_once(api, tenant_a):

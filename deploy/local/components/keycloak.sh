@@ -30,7 +30,8 @@ keycloak_health() { http_ok "http://127.0.0.1:$KEYCLOAK_MANAGEMENT_PORT/health/r
 keycloak_realm_sync() {
   local home; home="$(keycloak_home)"
   # The realm is imported only when absent, so a changed realm file means a fresh Keycloak
-  # database; users added at run time are re-created by identity's reconcile command.
+  # database; users added at run time are lost, and identity's reconciler
+  # (python -m services.identity.cli reconcile --repair) disables them in its directory.
   local sum; sum="$(cat "$ROOT"/deploy/keycloak/*.json | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$INFRA/keycloak/realm.sha256" 2>/dev/null)" != "$sum" ]; then
     stop_bg keycloak 30

@@ -6,6 +6,28 @@ SERVICES=(identity grid_registry event_intake patrol_tracking survey scoring)
 
 svc_var() { local up; up="$(echo "$1" | tr '[:lower:]' '[:upper:]')"; eval "echo \"\${${up}_$2}\""; }
 
+field_keys_file() { echo "$INFRA/secrets/field-keys.env"; }
+
+field_keys_ensure() {
+  # grid_registry's field keys (ADR 13): made once per clone, into .infra (git-ignored, never
+  # committed), and kept, since the personal data stored under them cannot be read without
+  # them; `make reset` deletes them with that data. Key ids are local-*; a rotation puts a new
+  # key in front (see services/grid_registry/README.md).
+  local file dir; file="$(field_keys_file)"; dir="$(dirname "$file")"
+  [ -s "$file" ] && return 0
+  mkdir -p "$dir" && chmod 700 "$dir"
+  (
+    umask 077
+    printf 'GRIDGOV_FIELD_KEYS=local-1:%s\nGRIDGOV_FIELD_HMAC_KEYS=local-mac-1:%s\n' \
+      "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" \
+      "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" >"$file.tmp"
+  )
+  mv "$file.tmp" "$file"
+  say "grid_registry: field keys generated into $file (keep them with the data)"
+}
+
+field_key() { sed -n "s/^$1=//p" "$(field_keys_file)"; }
+
 service_env() {
   # Everything a service reads, exported for one process.
   local svc="$1"
@@ -25,6 +47,12 @@ service_env() {
   export GRIDGOV_WORKER_METRICS_PORT; GRIDGOV_WORKER_METRICS_PORT="$(svc_var "$svc" WORKER_METRICS_PORT)"
   export GRIDGOV_HTTP_BIND="127.0.0.1:$GRIDGOV_HTTP_PORT"
   export GRIDGOV_HTTP_WORKERS="$GUNICORN_WORKERS" GRIDGOV_HTTP_THREADS="$GUNICORN_THREADS"
+  if [ "$svc" = grid_registry ]; then
+    # Keys set in .env or the caller's environment win over the generated ones.
+    field_keys_ensure
+    export GRIDGOV_FIELD_KEYS="${GRIDGOV_FIELD_KEYS:-$(field_key GRIDGOV_FIELD_KEYS)}"
+    export GRIDGOV_FIELD_HMAC_KEYS="${GRIDGOV_FIELD_HMAC_KEYS:-$(field_key GRIDGOV_FIELD_HMAC_KEYS)}"
+  fi
 }
 
 services_health() {

@@ -4,20 +4,22 @@ The demo accounts come with the realm import (they must exist before any service
 the tests), so identity meets them as accounts that are already in use: onboarding adopts the
 tenant admin without touching its password, and the tenant admin invites the grid worker (an
 invitation gives the existing account a temporary password, which only the demo has to undo:
-its documented password stays `gridgov-demo-pass`, without a required action).
+its documented password stays `gridgov-demo-pass`, without a required action). Such accounts
+keep their bare names as logins (``admin.a``), where identity would create ``admin.a@<code>``;
+a copy of the demo has no realm import, so `ensure_accounts` makes its accounts the same way.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 import requests
 from keycloak import KeycloakAdmin, KeycloakError, KeycloakOpenIDConnection
 
-from deploy.local.seed.api import IDENTITY, KEYCLOAK, PASSWORD, Api
+from deploy.local.seed.api import IDENTITY, KEYCLOAK, PASSWORD, Api, left_as_is
 
 DISTRICT = ("demo-district", "示范区 (demo district)")
 IDENTITY_SECRET = os.environ.get("GRIDGOV_IDENTITY_CLIENT_SECRET", "gridgov-identity-local-secret")
@@ -74,9 +76,9 @@ TENANTS = (
 )
 
 
-def ensure_district(platform: Api) -> None:
+def ensure_district(platform: Api, district: tuple[str, str]) -> None:
     """The demo district (409: there from an earlier run)."""
-    district_id, name = DISTRICT
+    district_id, name = district
     created = platform.expect(
         "POST", "/districts", 201, 409, json={"district_id": district_id, "name": name}
     )
@@ -84,24 +86,35 @@ def ensure_district(platform: Api) -> None:
         print(f"seed: district {district_id} created")
 
 
-def ensure_tenant(platform: Api, tenant: DemoTenant) -> bool:
-    """The tenant record, onboarded (or its onboarding finished); False if it is offboarded."""
+class Tenancy(StrEnum):
+    """Where a demo tenant stands once `ensure_tenant` is done with it."""
+
+    ACTIVE = "active"  # there from an earlier run
+    ONBOARDED = "onboarded"  # onboarded, or its onboarding finished, by this run
+    OFFBOARDED = "offboarded"  # by a user: left as is
+
+
+def ensure_tenant(
+    keycloak: KeycloakAdmin, platform: Api, tenant: DemoTenant, district_id: str
+) -> Tenancy:
+    """The tenant record, onboarded (or its onboarding finished) unless a user offboarded it."""
     found = platform.expect("GET", f"/tenants/{tenant.code}", 200, 404)
     if found.status_code == 200:
         status = found.json()["status"]
-        if status == "active":
-            return True
-        if status == "offboarded":
-            print(f"seed: tenant {tenant.code} is offboarded; left as it is (reactivate it first)")
-            return False
+        if status == Tenancy.ACTIVE:
+            return Tenancy.ACTIVE
+        if status == Tenancy.OFFBOARDED:
+            left_as_is(f"demo tenant {tenant.code}", "is offboarded")
+            return Tenancy.OFFBOARDED
         done = platform.expect("POST", f"/tenants/{tenant.code}/onboarding/retry", 200).json()
     else:
+        ensure_accounts(keycloak, tenant)
         admin = tenant.admin
         body = {
             "code": tenant.code,
             "name": tenant.name,
             "kind": tenant.kind,
-            "district_id": DISTRICT[0],
+            "district_id": district_id,
             "scheme_template": tenant.scheme_template,
             "admin": {
                 "username": admin.username,
@@ -113,12 +126,16 @@ def ensure_tenant(platform: Api, tenant: DemoTenant) -> bool:
     adopted = done["admin_temporary_password"] is None
     how = "its existing login adopted" if adopted else "a temporary password issued"
     print(f"seed: tenant {tenant.code} onboarded, admin {done['admin_username']} ({how})")
-    return True
+    return Tenancy.ONBOARDED
 
 
-def ensure_people(tenant: DemoTenant) -> list[str]:
-    """Every demo person in the directory, enabled, with the documented roles; who was invited."""
-    users = Api(IDENTITY, tenant.admin.username)
+def ensure_people(users: Api, tenant: DemoTenant, tenancy: Tenancy) -> list[str]:
+    """Every demo person in the directory, as the tenant admin ``users``; who was invited.
+
+    Roles and the enabled flag are set when the person is invited (and the admin's right after
+    onboarding, which makes it a tenant-admin only); later differences are a user's doing (or
+    a run cut off between onboarding and the roles), reported and left as they are.
+    """
     invited: list[str] = []
     for person in tenant.people:
         found = [
@@ -142,14 +159,17 @@ def ensure_people(tenant: DemoTenant) -> list[str]:
             invited.append(person.username)
             continue
         user = found[0]
-        if sorted(user["roles"]) != sorted(person.roles):
+        login = f"demo login {person.username}"
+        other_roles = sorted(user["roles"]) != sorted(person.roles)
+        if other_roles and person == tenant.admin and tenancy is Tenancy.ONBOARDED:
             users.expect(
                 "PUT", f"/users/{user['user_id']}/roles", 200, json={"roles": list(person.roles)}
             )
             print(f"seed: {person.username} given the roles {', '.join(person.roles)}")
+        elif other_roles:
+            left_as_is(login, f"has the roles {', '.join(sorted(user['roles']))}")
         if not user["enabled"]:
-            users.expect("POST", f"/users/{user['user_id']}/enable", 200)
-            print(f"seed: {person.username} enabled")
+            left_as_is(login, "is disabled")
     return invited
 
 
@@ -182,14 +202,17 @@ def wait_for_keycloak() -> KeycloakAdmin:
 
 
 def restore_demo_logins(keycloak: KeycloakAdmin, usernames: list[str]) -> None:
-    """The documented password, permanent, for demo logins an invitation gave a temporary one.
+    """The documented password, permanent, for demo logins with a temporary one pending.
 
-    Only the demo needs this: a real person sets their own password at the first login.
+    An invitation gives one (only the demo needs undoing that: a real person sets their own
+    password at the first login), and so does a user's password reset: the documented logins
+    must work after every `make up`, so this is the one thing the seed takes back from a user.
+    Logins not in the realm yet are skipped: inviting them creates them.
     """
     for username in usernames:
         user_id = keycloak.get_user_id(username)
         if user_id is None:
-            sys.exit(f"seed: the realm has no user {username}; was the realm imported?")
+            continue
         user = keycloak.get_user(user_id)
         if UPDATE_PASSWORD not in (user.get("requiredActions") or []):
             continue
@@ -200,14 +223,36 @@ def restore_demo_logins(keycloak: KeycloakAdmin, usernames: list[str]) -> None:
         print(f"seed: {username} keeps the documented demo password")
 
 
-def seed_identity() -> list[DemoTenant]:
-    """District, tenants, people and logins; the tenants that are active."""
-    keycloak = wait_for_keycloak()
-    platform = Api(IDENTITY, "platform.admin")
-    ensure_district(platform)
-    active = [tenant for tenant in TENANTS if ensure_tenant(platform, tenant)]
+def ensure_accounts(keycloak: KeycloakAdmin, tenant: DemoTenant) -> None:
+    """The logins of a tenant about to be onboarded, as the realm import makes the demo's
+    (bare name, tenant attribute, the documented password), for identity to adopt: a no-op
+    for the demo, whose accounts the import made; a copy's are made here."""
+    for person in tenant.people:
+        if keycloak.get_user_id(person.username) is not None:
+            continue
+        keycloak.create_user(
+            {
+                "username": person.username,
+                "enabled": True,
+                "firstName": person.display_name,
+                "attributes": {"tenant_id": [tenant.code]},
+                "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
+            },
+            exist_ok=True,
+        )
+        print(f"seed: demo login {person.username} made for {tenant.code}")
+
+
+def seed_people(
+    keycloak: KeycloakAdmin, platform: Api, tenant: DemoTenant, district_id: str
+) -> Api | None:
+    """The tenant, its people and their logins; the tenant admin's identity API, or None when
+    a user offboarded the tenant."""
+    tenancy = ensure_tenant(keycloak, platform, tenant, district_id)
+    if tenancy is Tenancy.OFFBOARDED:
+        return None
     # Also undoes what an interrupted earlier run left (an invitation without the restore).
-    restore_demo_logins(keycloak, [person.username for t in active for person in t.people])
-    invited = [username for tenant in active for username in ensure_people(tenant)]
-    restore_demo_logins(keycloak, invited)
-    return active
+    restore_demo_logins(keycloak, [person.username for person in tenant.people])
+    users = Api(IDENTITY, tenant.admin.username)
+    restore_demo_logins(keycloak, ensure_people(users, tenant, tenancy))
+    return users

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from shared.clock import require_aware
@@ -214,8 +215,26 @@ class FiguresRecorded:
     replaced: bool
     occurred_at: datetime
 
-    type = "baseinfo.recorded"
-    version = 1
+    type: ClassVar[str] = "baseinfo.recorded"
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.grid_id
+
+    def payload(self) -> dict[str, Any]:
+        """The `baseinfo.recorded` v1 payload: ids and counts."""
+        return {
+            "grid_id": self.grid_id,
+            "division_id": self.division_id,
+            "category": self.category.value,
+            "sub_category": self.sub_category,
+            "expected": self.figures.expected,
+            "collected": self.figures.collected,
+            "verified": self.figures.verified,
+            "as_of": self.as_of.isoformat(),
+            "actor": self.actor,
+        }
 
 
 def record_figures(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from shared.clock import require_aware
 from shared.errors import InvalidInput
@@ -22,18 +23,41 @@ class DivisionKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class DivisionCreated:
-    """A division was registered; carries ids and labels only, never personal data."""
+class _DivisionEvent:
+    """What every division event carries: ids and labels only, never personal data."""
 
     division_id: str
     code: str
     name: str
     kind: DivisionKind
+
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.division_id
+
+    def _labels(self) -> dict[str, Any]:
+        return {
+            "division_id": self.division_id,
+            "code": self.code,
+            "name": self.name,
+            "kind": self.kind.value,
+        }
+
+
+@dataclass(frozen=True)
+class DivisionCreated(_DivisionEvent):
+    """A division was registered."""
+
     created_by: str
     occurred_at: datetime
 
-    type = "division.created"
-    version = 1
+    type: ClassVar[str] = "division.created"
+
+    def payload(self) -> dict[str, Any]:
+        """The `division.created` v1 payload."""
+        return {**self._labels(), "created_by": self.created_by}
 
 
 @dataclass(frozen=True)
@@ -92,18 +116,17 @@ def register_division(
 
 
 @dataclass(frozen=True)
-class DivisionUpdated:
+class DivisionUpdated(_DivisionEvent):
     """A division's name or kind changed; its code never does (imports match on it)."""
 
-    division_id: str
-    code: str
-    name: str
-    kind: DivisionKind
     updated_by: str
     occurred_at: datetime
 
-    type = "division.updated"
-    version = 1
+    type: ClassVar[str] = "division.updated"
+
+    def payload(self) -> dict[str, Any]:
+        """The `division.updated` v1 payload."""
+        return {**self._labels(), "updated_by": self.updated_by}
 
 
 def update_division(

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from shared.clock import require_aware
@@ -153,10 +154,7 @@ def status_of(filing: Filing | None, item: FilingItem) -> FilingStatus:
 
 
 @dataclass(frozen=True)
-class FilingChanged:
-    """A filing was recorded (``filing.recorded``) or withdrawn (``filing.withdrawn``)."""
-
-    type: str
+class _FilingEvent:
     filing_id: str
     division_id: str
     item_code: str
@@ -166,7 +164,39 @@ class FilingChanged:
     actor: str
     occurred_at: datetime
 
-    version = 1
+    type: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        # A division's filings of one item stay in order, whichever filing they are about.
+        return f"{self.division_id}:{self.item_code}"
+
+    def payload(self) -> dict[str, Any]:
+        """The `filing.*` v1 payload: the division's status for the item afterwards."""
+        return {
+            "filing_id": self.filing_id,
+            "division_id": self.division_id,
+            "item_code": self.item_code,
+            "filed_on": self.filed_on.isoformat(),
+            "due_on": self.due_on.isoformat(),
+            "status": self.status.value,
+            "actor": self.actor,
+        }
+
+
+@dataclass(frozen=True)
+class FilingRecorded(_FilingEvent):
+    """A division filed a checklist item (on time or late, ``status``)."""
+
+    type: ClassVar[str] = "filing.recorded"
+
+
+@dataclass(frozen=True)
+class FilingWithdrawn(_FilingEvent):
+    """A filing was withdrawn; the item is ``missing`` again until filed anew."""
+
+    type: ClassVar[str] = "filing.withdrawn"
 
 
 def file_item(
@@ -182,7 +212,7 @@ def file_item(
     reference: str,
     actor: str,
     now: datetime,
-) -> tuple[Filing, FilingChanged]:
+) -> tuple[Filing, FilingRecorded]:
     """Record a division's filing of ``item``; 409 while an earlier filing is still active or
     the item is retired, 422 on a future date or missing evidence."""
     require_aware(now)
@@ -221,8 +251,7 @@ def file_item(
         filed_by=actor,
         recorded_at=now,
     )
-    event = FilingChanged(
-        type="filing.recorded",
+    event = FilingRecorded(
         filing_id=filing_id,
         division_id=division_id,
         item_code=item.code,
@@ -237,7 +266,7 @@ def file_item(
 
 def withdraw(
     filing: Filing, *, item: FilingItem, reason: str, actor: str, now: datetime
-) -> tuple[Filing, FilingChanged]:
+) -> tuple[Filing, FilingWithdrawn]:
     """Withdraw an active filing (the item is missing again); 409 when already withdrawn."""
     require_aware(now)
     if filing.withdrawal is not None:
@@ -251,8 +280,7 @@ def withdraw(
             withdrawn_on=tenant_today(now), reason=reason, withdrawn_by=actor, withdrawn_at=now
         ),
     )
-    event = FilingChanged(
-        type="filing.withdrawn",
+    event = FilingWithdrawn(
         filing_id=filing.filing_id,
         division_id=filing.division_id,
         item_code=filing.item_code,

@@ -120,6 +120,31 @@ class GridEvent:
     type: ClassVar[str]
     version: ClassVar[int] = 1
 
+    @property
+    def aggregate_id(self) -> str:
+        return self.grid.grid_id
+
+    def payload(self) -> dict[str, Any]:
+        """Self-contained: the grid's full state and the actor, so a consumer rebuilds its
+        view of the grid from any single event."""
+        grid = self.grid
+        return {
+            "grid_id": grid.grid_id,
+            "division_id": grid.division_id,
+            "code": grid.code,
+            "name": grid.name,
+            "type": grid.type.value,
+            "status": grid.status.value,
+            "area_m2": grid.area_m2,
+            "boundary": dict(grid.boundary),
+            "valid_from": grid.valid_from.isoformat(),
+            "valid_to": None if grid.valid_to is None else grid.valid_to.isoformat(),
+            "split_from": grid.split_from,
+            "merged_from": list(grid.merged_from),
+            "replaced_by": list(grid.replaced_by),
+            "actor": self.actor,
+        }
+
 
 @dataclass(frozen=True)
 class GridCreated(GridEvent):
@@ -509,24 +534,3 @@ def merge_into(
         operation_id=operation_id,
     )
     return done, GridMerged(grid=done, actor=actor, occurred_at=now)
-
-
-def event_payload(event: GridEvent) -> dict[str, Any]:
-    """The self-contained payload of a grid event: the grid's full state and the actor."""
-    grid = event.grid
-    return {
-        "grid_id": grid.grid_id,
-        "division_id": grid.division_id,
-        "code": grid.code,
-        "name": grid.name,
-        "type": grid.type.value,
-        "status": grid.status.value,
-        "area_m2": grid.area_m2,
-        "boundary": dict(grid.boundary),
-        "valid_from": grid.valid_from.isoformat(),
-        "valid_to": None if grid.valid_to is None else grid.valid_to.isoformat(),
-        "split_from": grid.split_from,
-        "merged_from": list(grid.merged_from),
-        "replaced_by": list(grid.replaced_by),
-        "actor": event.actor,
-    }

@@ -4,18 +4,18 @@ Seed 001: key persons (重点人员) weekly, special groups (特殊人群) and c
 monthly, places with a major hazard (重大安全隐患场所) daily. The personal data they carry is
 shown only to the tenant centre and to the grid's own team; to everyone else the subject does not
 exist. Events carry ids, grid, category and cycle only, so patrol tracking can check visits
-without ever receiving a name, an ID number, a phone number or an address.
+without ever receiving a name, an ID number, a phone number or an address. Subjects here hold
+plain values; the repository stores ID numbers, phones and notes encrypted (ADR 13).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 from services.grid_registry.domain.teams import GridFacts
 from shared.clock import require_aware
@@ -109,11 +109,6 @@ def normalise_id_number(raw: str) -> str:
     return value
 
 
-def id_number_digest(normalised: str) -> str:
-    """SHA-256 (hex) of a normalised ID number: how duplicates are found without the number."""
-    return hashlib.sha256(normalised.encode("ascii")).hexdigest()
-
-
 @dataclass(frozen=True)
 class Location:
     lon: float
@@ -147,7 +142,6 @@ class Subject:
     location: Location | None
     gender: Gender | None
     id_number: str | None
-    id_number_sha256: str | None
     phone: str | None
     notes: str | None
     contact_person: str | None
@@ -201,29 +195,54 @@ class _SubjectEvent:
     actor: str
     occurred_at: datetime
 
-    type = ""
-    version = 1
+    type: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.subject_id
+
+    def payload(self) -> dict[str, Any]:
+        """The `subject.*` v1 payload: ids, grid, category, cycle, status and location only."""
+        return {
+            "subject_id": self.subject_id,
+            "grid_id": self.grid_id,
+            "division_id": self.division_id,
+            "category": self.category.value,
+            "sub_category": self.sub_category,
+            "visit_cycle": self.visit_cycle.value,
+            "status": self.status.value,
+            "location": (
+                None
+                if self.location is None
+                else {"lon": self.location.lon, "lat": self.location.lat}
+            ),
+            "actor": self.actor,
+        }
 
 
 @dataclass(frozen=True)
 class SubjectRegistered(_SubjectEvent):
-    type = "subject.registered"
+    type: ClassVar[str] = "subject.registered"
 
 
 @dataclass(frozen=True)
 class SubjectUpdated(_SubjectEvent):
-    type = "subject.updated"
+    type: ClassVar[str] = "subject.updated"
 
 
 @dataclass(frozen=True)
 class SubjectMoved(_SubjectEvent):
     previous_grid_id: str = ""
-    type = "subject.moved"
+    type: ClassVar[str] = "subject.moved"
+
+    def payload(self) -> dict[str, Any]:
+        return {**super().payload(), "previous_grid_id": self.previous_grid_id}
 
 
 @dataclass(frozen=True)
 class SubjectArchived(_SubjectEvent):
-    type = "subject.archived"
+    type: ClassVar[str] = "subject.archived"
 
 
 def _facts(subject: Subject, actor: str, now: datetime) -> dict[str, Any]:
@@ -370,7 +389,6 @@ def register_subject(
         raise InvalidInput([FieldProblem(name, "unknown field") for name in unknown])
     details = _details(parsed, data)
     _check_grid_open(grid)
-    id_number = details["id_number"]
     subject = Subject(
         subject_id=subject_id,
         tenant_id=tenant_id,
@@ -379,7 +397,6 @@ def register_subject(
         division_id=grid.division_id,
         status=SubjectStatus.ACTIVE,
         **{**details, "visit_cycle": details["visit_cycle"] or DEFAULT_CYCLES[parsed]},
-        id_number_sha256=id_number_digest(id_number) if id_number else None,
         archived_reason=None,
         archived_at=None,
         archived_by=None,
@@ -425,11 +442,9 @@ def update_subject(
     if merged["visit_cycle"] is None:
         merged["visit_cycle"] = DEFAULT_CYCLES[subject.category].value
     details = _details(subject.category, merged)
-    id_number = details["id_number"]
     updated = replace(
         subject,
         **details,
-        id_number_sha256=id_number_digest(id_number) if id_number else None,
         updated_at=now,
         updated_by=actor,
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Final, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from shared.clock import require_aware
@@ -208,8 +208,27 @@ class _MemberEvent:
     actor: str
     occurred_at: datetime
 
-    type = ""
-    version = 1
+    type: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        # The team is the aggregate: one grid's membership events stay in order.
+        return self.grid_id
+
+    def payload(self) -> dict[str, Any]:
+        """The `team.*` v1 payload: ids, role, dates and model, never names or phones."""
+        return {
+            "membership_id": self.membership_id,
+            "grid_id": self.grid_id,
+            "division_id": self.division_id,
+            "role": self.role.value,
+            "user_id": self.user_id,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": None if self.ends_on is None else self.ends_on.isoformat(),
+            "model": self.model.value,
+            "actor": self.actor,
+        }
 
 
 E = TypeVar("E", bound=_MemberEvent)
@@ -219,21 +238,21 @@ E = TypeVar("E", bound=_MemberEvent)
 class MemberAssigned(_MemberEvent):
     """Someone was given a role in a grid's team (ids and dates only, never names or phones)."""
 
-    type = "team.member_assigned"
+    type: ClassVar[str] = "team.member_assigned"
 
 
 @dataclass(frozen=True)
 class MemberChanged(_MemberEvent):
     """A membership's dates or person details were corrected; carries the new dates."""
 
-    type = "team.member_changed"
+    type: ClassVar[str] = "team.member_changed"
 
 
 @dataclass(frozen=True)
 class MemberEnded(_MemberEvent):
     """A membership got its last day."""
 
-    type = "team.member_ended"
+    type: ClassVar[str] = "team.member_ended"
 
 
 def _event(kind: type[E], team: GridTeam, member: Membership, actor: str, now: datetime) -> E:

@@ -13,7 +13,8 @@ from services.grid_registry.documents.base_info import (
 )
 from services.grid_registry.domain.base_info import Category, Figures, Snapshot, SubCategory
 from services.grid_registry.repository.grids import GridRepository
-from shared.mongo import PendingEvent, TenantRepository
+from shared.events.domain import DomainEvent
+from shared.mongo import TenantRepository
 
 _GRID_PAGE = 500
 
@@ -46,7 +47,7 @@ class SnapshotRepository(TenantRepository[BaseInfoSnapshotDocument]):
         ).first()
         return None if doc is None else _raw_to_domain(self.tenant_id, doc.to_mongo())
 
-    def record_snapshot(self, snapshot: Snapshot, events: Sequence[PendingEvent]) -> Snapshot:
+    def record_snapshot(self, snapshot: Snapshot, events: Sequence[DomainEvent]) -> Snapshot:
         """Insert the snapshot or replace the figures stored for its date, with its events, in
         one write; `Conflict` when another writer created the same date first."""
         doc = self.get(snapshot.snapshot_id)
@@ -131,8 +132,8 @@ class GridRef:
 class GridDirectory:
     """The tenant's grids as base information sees them, read through `GridRepository`."""
 
-    def __init__(self, tenant_id: str) -> None:
-        self.grids = GridRepository(tenant_id)
+    def __init__(self, grids: GridRepository) -> None:
+        self.grids = grids
 
     def by_ids(self, grid_ids: Collection[str]) -> dict[str, GridRef]:
         found = self.grids.find_grids(grid_ids)

@@ -1,8 +1,4 @@
-"""grid_registry's repositories: the only module that touches documents.
-
-Each repository is built with the caller's tenant (see `shared.mongo.TenantRepository`) and
-speaks domain objects to the use cases.
-"""
+"""The division repository: domain `Division` in and out, its events in the same write."""
 
 from __future__ import annotations
 
@@ -10,13 +6,14 @@ from collections.abc import Collection, Sequence
 
 from services.grid_registry.documents.divisions import DivisionDocument
 from services.grid_registry.domain.divisions import Division
-from shared.mongo import Page, PendingEvent, TenantRepository
+from shared.events.domain import DomainEvent
+from shared.mongo import Page, TenantRepository
 
 
 class DivisionRepository(TenantRepository[DivisionDocument]):
     document = DivisionDocument
 
-    def add_division(self, division: Division, events: Sequence[PendingEvent]) -> Division:
+    def add_division(self, division: Division, events: Sequence[DomainEvent]) -> Division:
         """Store a new division and its events in one write; `Conflict` on a duplicate code."""
         self.add(
             DivisionDocument(
@@ -32,7 +29,7 @@ class DivisionRepository(TenantRepository[DivisionDocument]):
         )
         return division
 
-    def update_division(self, division: Division, events: Sequence[PendingEvent]) -> Division:
+    def update_division(self, division: Division, events: Sequence[DomainEvent]) -> Division:
         """Write a division's new name and kind with its events in one write."""
         doc = self.require(division.division_id)
         doc.name = division.name

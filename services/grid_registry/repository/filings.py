@@ -13,7 +13,9 @@ from services.grid_registry.documents.filings import (
     WithdrawalDocument,
 )
 from services.grid_registry.domain.filings import Evidence, Filing, FilingItem, Withdrawal
-from shared.mongo import NotFound, PendingEvent, TenantRepository
+from shared.errors import NotFound
+from shared.events.domain import DomainEvent
+from shared.mongo import TenantRepository
 
 
 class FilingItemRepository(TenantRepository[FilingItemDocument]):
@@ -52,7 +54,7 @@ class FilingItemRepository(TenantRepository[FilingItemDocument]):
 class FilingRepository(TenantRepository[FilingDocument]):
     document = FilingDocument
 
-    def add_filing(self, filing: Filing, events: Sequence[PendingEvent]) -> Filing:
+    def add_filing(self, filing: Filing, events: Sequence[DomainEvent]) -> Filing:
         """Store a new active filing with its events; `Conflict` when one is already active."""
         doc = FilingDocument(
             filing_id=filing.filing_id,
@@ -72,7 +74,7 @@ class FilingRepository(TenantRepository[FilingDocument]):
         self.add(doc, events)
         return filing
 
-    def save_withdrawal(self, filing: Filing, events: Sequence[PendingEvent]) -> Filing:
+    def save_withdrawal(self, filing: Filing, events: Sequence[DomainEvent]) -> Filing:
         """Write a filing's withdrawal and its events in one write."""
         if filing.withdrawal is None:
             raise ValueError("save_withdrawal needs a withdrawn filing")

@@ -17,7 +17,8 @@ from services.grid_registry.documents.grids import (
     GridSetVersionDocument,
 )
 from services.grid_registry.domain.grids import BoundaryRevision, Grid, GridStatus, GridType
-from shared.mongo import Page, PendingEvent, TenantRepository
+from shared.events.domain import DomainEvent
+from shared.mongo import Page, TenantRepository
 
 
 class GridRepository(TenantRepository[GridDocument]):
@@ -28,12 +29,12 @@ class GridRepository(TenantRepository[GridDocument]):
 
     # -- writes --------------------------------------------------------------------------------
 
-    def add_grid(self, grid: Grid, events: Sequence[PendingEvent]) -> Grid:
+    def add_grid(self, grid: Grid, events: Sequence[DomainEvent]) -> Grid:
         """Store a new grid and its events in one write; `Conflict` on a duplicate id or code."""
         self.add(_to_document(grid), events)
         return _with_revision(grid, 1)
 
-    def save_grid(self, grid: Grid, events: Sequence[PendingEvent]) -> Grid:
+    def save_grid(self, grid: Grid, events: Sequence[DomainEvent]) -> Grid:
         """Write back a grid read at `grid.revision`; `ConcurrentUpdate` if it moved on."""
         doc = _to_document(grid)
         doc.revision = grid.revision
@@ -93,18 +94,27 @@ class GridRepository(TenantRepository[GridDocument]):
 
         Reads only ids and boxes of the tenant's active grids, then the full documents of the
         few that can overlap: a new grid is checked against its neighbours, not the township.
-        Grids stored before boxes existed (no ``bbox``) are always candidates.
+        Grids stored before boxes existed (no ``bbox``) are always candidates. A dry run's
+        candidates include the grids it pretended to write, as they were left: a workbook's
+        dry run checks each row against the rows before it, as the real import does.
         """
-        skip = set(exclude)
+        skip: set[object] = set(exclude)
+        pretended = self._pretended_documents()
+        docs = [
+            doc
+            for grid_id, doc in pretended.items()
+            if grid_id not in skip and doc.status == GridStatus.ACTIVE and _meets(doc.bbox, bounds)
+        ]
+        skip.update(pretended)  # as the dry run left them, not as stored
         rows = self._query(status=GridStatus.ACTIVE.value).only("grid_id", "bbox").as_pymongo()
         ids = [
             row["_id"]
             for row in rows
             if row["_id"] not in skip and (not row.get("bbox") or _meets(row["bbox"], bounds))
         ]
-        if not ids:
-            return []
-        return [_to_domain(doc) for doc in self._query(pk__in=ids).order_by("code")]
+        if ids:
+            docs += self._query(pk__in=ids)
+        return sorted((_to_domain(doc) for doc in docs), key=lambda grid: grid.code)
 
     def _filtered(
         self,

@@ -8,7 +8,8 @@ from datetime import date
 
 from services.grid_registry.documents.teams import GridTeamDocument, MembershipDocument
 from services.grid_registry.domain.teams import GridTeam, Membership, TeamModel, TeamRole
-from shared.mongo import PendingEvent, TenantRepository
+from shared.events.domain import DomainEvent
+from shared.mongo import TenantRepository
 
 
 class TeamRepository(TenantRepository[GridTeamDocument]):
@@ -30,7 +31,7 @@ class TeamRepository(TenantRepository[GridTeamDocument]):
         """Every team ``user_id`` ever belonged to (callers filter by date)."""
         return [_to_domain(doc) for doc in self._query(member_user_ids=user_id)]
 
-    def save_team(self, team: GridTeam, events: Sequence[PendingEvent]) -> GridTeam:
+    def save_team(self, team: GridTeam, events: Sequence[DomainEvent]) -> GridTeam:
         """Insert (revision 0) or write back the team read at ``team.revision``, with events.
 
         `Conflict` when two first assignments race, `ConcurrentUpdate` when it moved on.

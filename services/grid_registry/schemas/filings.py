@@ -13,6 +13,7 @@ from services.grid_registry.domain.filings import (
     TITLE_MAX,
 )
 from shared.http import BaseSchema, FilteredPageQuerySchema
+from shared.http.schemas import MultilineString
 
 _STATUS = "filed (已备案), filed_late (逾期备案) or missing (未备案)"
 
@@ -72,7 +73,7 @@ class FilingCreateSchema(BaseSchema):
 
 
 class WithdrawSchema(BaseSchema):
-    reason = fields.String(
+    reason = MultilineString(
         required=True,
         validate=validate.Length(min=1, max=REASON_MAX),
         metadata={"description": "撤回原因 / why the filing is withdrawn"},

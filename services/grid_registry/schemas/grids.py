@@ -16,6 +16,7 @@ from services.grid_registry.domain.grids import (
 )
 from services.grid_registry.use_cases.grids import MAX_POINTS, SplitPart
 from shared.http import BaseSchema, FilteredPageQuerySchema
+from shared.http.schemas import MultilineString
 
 TYPES = [kind.value for kind in GridType]
 STATUSES = [status.value for status in GridStatus]
@@ -79,7 +80,7 @@ class BoundaryChangeSchema(BaseSchema):
 
 
 class RetireSchema(BaseSchema):
-    reason = fields.String(
+    reason = MultilineString(
         required=True,
         validate=validate.Length(min=1, max=REASON_MAX),
         metadata={"description": "撤销原因 / why the grid is retired"},

@@ -18,8 +18,13 @@ from services.grid_registry.domain.subjects import (
     Subject,
 )
 from shared.http import BaseSchema, FilteredPageQuerySchema
+from shared.http.schemas import MultilineString
 
 _CATEGORIES_DOC = "; ".join(f"{c.value}: {label}" for c, label in CATEGORY_LABELS.items())
+_PERSONAL = (
+    "stored encrypted (ADR 13); answered only to the tenant centre and the grid's own team, "
+    "who alone see the subject at all"
+)
 
 
 class LocationSchema(BaseSchema):
@@ -52,7 +57,7 @@ class _SubjectDetails(BaseSchema):
         metadata={"description": "公民身份号码 / 18-character resident ID number (persons)"},
     )
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
-    notes = fields.String(allow_none=True, validate=validate.Length(max=NOTES_MAX))
+    notes = MultilineString(allow_none=True, validate=validate.Length(max=NOTES_MAX))
     contact_person = fields.String(
         allow_none=True,
         validate=validate.Length(max=NAME_MAX),
@@ -90,7 +95,7 @@ class SubjectMoveSchema(BaseSchema):
 
 
 class SubjectArchiveSchema(BaseSchema):
-    reason = fields.String(
+    reason = MultilineString(
         required=True,
         validate=validate.Length(min=1, max=REASON_MAX),
         metadata={"description": "归档原因 / why it no longer needs visits"},
@@ -117,11 +122,11 @@ class SubjectSchema(BaseSchema):
     address = fields.String(allow_none=True)
     location = fields.Nested(LocationSchema, allow_none=True)
     gender = fields.String(allow_none=True)
-    id_number = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    notes = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True, metadata={"description": _PERSONAL})
+    phone = fields.String(allow_none=True, metadata={"description": _PERSONAL})
+    notes = fields.String(allow_none=True, metadata={"description": _PERSONAL})
     contact_person = fields.String(allow_none=True)
-    contact_phone = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True, metadata={"description": _PERSONAL})
     archived_reason = fields.String(allow_none=True)
     archived_at = fields.DateTime(allow_none=True)
     archived_by = fields.String(allow_none=True)

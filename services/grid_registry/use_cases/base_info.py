@@ -3,49 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from services.grid_registry.domain import base_info as domain
-from services.grid_registry.domain.subjects import Viewer
-from services.grid_registry.repository.base_info import (
-    GridDirectory,
-    GridRef,
-    SnapshotRepository,
-    SubCategoryRepository,
-)
-from services.grid_registry.use_cases import PRODUCER
-from shared.errors import PermissionDenied
-from shared.mongo import NotFound, Page, PendingEvent
-
-Clock = Callable[[], datetime]
+from services.grid_registry.repository.base_info import GridRef
+from services.grid_registry.use_cases.context import RegistryContext
+from services.grid_registry.use_cases.references import require_division, require_grid
+from services.grid_registry.use_cases.subjects import viewer_for
+from shared.errors import NotFound, PermissionDenied
+from shared.mongo import Page
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def sub_categories(*, repo: SubCategoryRepository) -> list[domain.SubCategory]:
+def sub_categories(ctx: RegistryContext) -> list[domain.SubCategory]:
     """The platform's default sub-categories followed by the tenant's own."""
-    return [*domain.default_sub_categories(), *repo.custom_sub_categories()]
+    return [*domain.default_sub_categories(), *ctx.sub_categories.custom_sub_categories()]
 
 
 def add_sub_category(
-    *,
-    repo: SubCategoryRepository,
-    actor: str,
-    category: str,
-    sub_category: str,
-    label: str,
-    clock: Clock = _utc_now,
+    ctx: RegistryContext, *, category: str, sub_category: str, label: str
 ) -> domain.SubCategory:
     """Add a tenant sub-category under a category; 422 when the code is taken."""
     sub = domain.add_sub_category(
-        category=category, code=sub_category, label=label, existing=sub_categories(repo=repo)
+        category=category, code=sub_category, label=label, existing=sub_categories(ctx)
     )
-    return repo.add_sub_category(sub, actor=actor, now=clock())
+    return ctx.sub_categories.add_sub_category(sub, actor=ctx.actor, now=ctx.now())
 
 
 @dataclass(frozen=True)
@@ -57,35 +40,9 @@ class Recorded:
     outcome: str
 
 
-def recorded_event(
-    event: domain.FiguresRecorded, *, tenant_id: str, correlation_id: str | None
-) -> PendingEvent:
-    """The outbox entry of a `baseinfo.recorded` event."""
-    return PendingEvent.record(
-        type=event.type,
-        version=event.version,
-        tenant_id=tenant_id,
-        aggregate_id=event.grid_id,
-        payload={
-            "grid_id": event.grid_id,
-            "division_id": event.division_id,
-            "category": event.category.value,
-            "sub_category": event.sub_category,
-            "expected": event.figures.expected,
-            "collected": event.figures.collected,
-            "verified": event.figures.verified,
-            "as_of": event.as_of.isoformat(),
-            "actor": event.actor,
-        },
-        producer=PRODUCER,
-        correlation_id=correlation_id,
-        occurred_at=event.occurred_at,
-    )
-
-
-def plan_figures(
+def record_figures_of(
+    ctx: RegistryContext,
     *,
-    tenant_id: str,
     grid: GridRef,
     sub_category: domain.SubCategory,
     as_of: date,
@@ -93,13 +50,14 @@ def plan_figures(
     collected: int,
     verified: int,
     previous: domain.Snapshot | None,
-    actor: str,
     now: datetime,
-) -> tuple[Recorded, domain.FiguresRecorded | None]:
-    """What recording these figures would do, without writing (shared by PUT and imports)."""
+) -> Recorded:
+    """Record figures of a grid and sub-category already looked up (with the snapshot stored
+    for that date, if any), at ``now``: `baseinfo.recorded` unless nothing changed. Shared by
+    the PUT and the workbook import."""
     snapshot, event = domain.record_figures(
         snapshot_id=str(uuid.uuid4()),
-        tenant_id=tenant_id,
+        tenant_id=ctx.tenant_id,
         grid_id=grid.grid_id,
         division_id=grid.division_id,
         sub_category=sub_category,
@@ -108,19 +66,18 @@ def plan_figures(
         collected=collected,
         verified=verified,
         previous=previous,
-        actor=actor,
+        actor=ctx.actor,
         now=now,
     )
+    if event is not None:
+        ctx.snapshots.record_snapshot(snapshot, [event])
     outcome = "unchanged" if event is None else "replaced" if event.replaced else "created"
-    return Recorded(snapshot=snapshot, outcome=outcome), event
+    return Recorded(snapshot=snapshot, outcome=outcome)
 
 
 def record_figures(
+    ctx: RegistryContext,
     *,
-    repo: SnapshotRepository,
-    subs: SubCategoryRepository,
-    grids: GridDirectory,
-    actor: str,
     grid_id: str,
     category: str,
     sub_category: str,
@@ -128,29 +85,27 @@ def record_figures(
     collected: int,
     verified: int,
     as_of: date,
-    viewer: Viewer | None = None,
-    correlation_id: str | None = None,
-    clock: Clock = _utc_now,
 ) -> Recorded:
     """Record one grid's figures for a sub-category and date; recording the same date again
     replaces that date's figures. Publishes `baseinfo.recorded` unless nothing changed.
 
-    With a ``viewer`` (the caller), only the tenant centre and the grid's own team may record:
-    a grid worker collects the figures of his grid, not of his neighbour's."""
-    grid = grids.by_ids([grid_id]).get(grid_id)
+    Only the tenant centre and the grid's own team may record: a grid worker collects the
+    figures of his grid, not of his neighbour's."""
+    now = ctx.now()
+    grid = ctx.grid_directory.by_ids([grid_id]).get(grid_id)
     if grid is None:
         raise NotFound(f"grid {grid_id} not found")
-    if viewer is not None and not viewer.may_see(grid_id):
+    if not viewer_for(ctx, now=now).may_see(grid_id):
         raise PermissionDenied(
             "only the tenant centre and the grid's own team may record its figures"
         )
     parsed = domain.parse_category(category)
-    sub = domain.resolve_sub_category(parsed, sub_category, sub_categories(repo=subs))
-    previous = repo.find_snapshot(
+    sub = domain.resolve_sub_category(parsed, sub_category, sub_categories(ctx))
+    previous = ctx.snapshots.find_snapshot(
         grid_id=grid_id, category=parsed, sub_category=sub.code, as_of=as_of
     )
-    recorded, event = plan_figures(
-        tenant_id=repo.tenant_id,
+    return record_figures_of(
+        ctx,
         grid=grid,
         sub_category=sub,
         as_of=as_of,
@@ -158,24 +113,8 @@ def record_figures(
         collected=collected,
         verified=verified,
         previous=previous,
-        actor=actor,
-        now=clock(),
+        now=now,
     )
-    store(repo=repo, recorded=recorded, event=event, correlation_id=correlation_id)
-    return recorded
-
-
-def store(
-    *,
-    repo: SnapshotRepository,
-    recorded: Recorded,
-    event: domain.FiguresRecorded | None,
-    correlation_id: str | None,
-) -> None:
-    """Write a planned recording with its `baseinfo.recorded` event (nothing if unchanged)."""
-    if event is not None:
-        pending = recorded_event(event, tenant_id=repo.tenant_id, correlation_id=correlation_id)
-        repo.record_snapshot(recorded.snapshot, [pending])
 
 
 @dataclass(frozen=True)
@@ -197,8 +136,8 @@ class FiguresLine:
     last_updated_by: str
 
 
-def _labels(subs: SubCategoryRepository) -> dict[tuple[domain.Category, str], str]:
-    return {(sub.category, sub.code): sub.label for sub in sub_categories(repo=subs)}
+def _labels(ctx: RegistryContext) -> dict[tuple[domain.Category, str], str]:
+    return {(sub.category, sub.code): sub.label for sub in sub_categories(ctx)}
 
 
 def _line(snapshot: domain.Snapshot, label: str) -> FiguresLine:
@@ -220,32 +159,35 @@ def _line(snapshot: domain.Snapshot, label: str) -> FiguresLine:
 
 
 def latest_snapshots(
+    ctx: RegistryContext,
     *,
-    repo: SnapshotRepository,
     as_of: date,
     division_id: str | None = None,
     grid_id: str | None = None,
 ) -> list[domain.Snapshot]:
     """Per grid and sub-category, the latest snapshot on or before ``as_of``."""
-    history = repo.snapshots_until(as_of, division_id=division_id, grid_id=grid_id)
+    history = ctx.snapshots.snapshots_until(as_of, division_id=division_id, grid_id=grid_id)
     return domain.latest(history, as_of)
 
 
 def list_figures(
+    ctx: RegistryContext,
     *,
-    repo: SnapshotRepository,
-    subs: SubCategoryRepository,
     offset: int,
     limit: int,
     as_of: date | None = None,
     division_id: str | None = None,
     grid_id: str | None = None,
-    clock: Clock = _utc_now,
 ) -> Page[FiguresLine]:
-    """One page of per-grid, per-sub-category figures as of a date (default: today)."""
-    day = as_of or domain.tenant_today(clock())
-    chosen = latest_snapshots(repo=repo, as_of=day, division_id=division_id, grid_id=grid_id)
-    labels = _labels(subs)
+    """One page of per-grid, per-sub-category figures as of a date (default: today); the
+    ``division_id`` and ``grid_id`` filters must name the tenant's own (422)."""
+    if division_id is not None:
+        require_division(ctx, division_id)
+    if grid_id is not None:
+        require_grid(ctx, grid_id)
+    day = as_of or domain.tenant_today(ctx.now())
+    chosen = latest_snapshots(ctx, as_of=day, division_id=division_id, grid_id=grid_id)
+    labels = _labels(ctx)
     window = chosen[offset : offset + limit]
     items = [_line(s, labels.get((s.category, s.sub_category), s.sub_category)) for s in window]
     return Page(items=items, total=len(chosen), offset=offset, limit=limit)
@@ -262,16 +204,10 @@ class SummaryPage:
 
 
 def summarize(
-    *,
-    repo: SnapshotRepository,
-    by: str,
-    offset: int,
-    limit: int,
-    as_of: date | None = None,
-    clock: Clock = _utc_now,
+    ctx: RegistryContext, *, by: str, offset: int, limit: int, as_of: date | None = None
 ) -> SummaryPage:
     """Sums (and rates of the sums) per division or grid and for the tenant, as of a date."""
-    day = as_of or domain.tenant_today(clock())
-    tenant, parts = domain.summarize_by(latest_snapshots(repo=repo, as_of=day), by=by)
+    day = as_of or domain.tenant_today(ctx.now())
+    tenant, parts = domain.summarize_by(latest_snapshots(ctx, as_of=day), by=by)
     page = Page(items=parts[offset : offset + limit], total=len(parts), offset=offset, limit=limit)
     return SummaryPage(as_of=day, by=by, tenant=tenant, items=page)

@@ -3,39 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from services.grid_registry.domain import filings as domain
 from services.grid_registry.domain.divisions import Division
 from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.filings import FilingItemRepository, FilingRepository
-from services.grid_registry.use_cases import PRODUCER
-from shared.errors import InvalidInput
-from shared.mongo import NotFound, Page, PendingEvent
-
-Clock = Callable[[], datetime]
+from services.grid_registry.repository.filings import FilingItemRepository
+from services.grid_registry.use_cases.context import RegistryContext
+from shared.errors import InvalidInput, NotFound
+from shared.mongo import Page
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def list_items(*, repo: FilingItemRepository) -> list[domain.FilingItem]:
+def list_items(ctx: RegistryContext) -> list[domain.FilingItem]:
     """The tenant's checklist items, retired ones included, by code."""
-    return repo.items()
+    return ctx.filing_items.items()
 
 
 def add_item(
+    ctx: RegistryContext,
     *,
-    repo: FilingItemRepository,
-    actor: str,
     code: str,
     due_on: date,
     title: str | None = None,
     required: bool = True,
-    clock: Clock = _utc_now,
 ) -> domain.FilingItem:
     """Add an item to the checklist (a default code may leave the title out)."""
     item = domain.define_item(
@@ -43,19 +34,17 @@ def add_item(
         title=title,
         due_on=due_on,
         required=required,
-        existing=repo.items(),
-        actor=actor,
-        now=clock(),
+        existing=ctx.filing_items.items(),
+        actor=ctx.actor,
+        now=ctx.now(),
     )
-    return repo.add_item(item)
+    return ctx.filing_items.add_item(item)
 
 
-def retire_item(
-    *, repo: FilingItemRepository, code: str, clock: Clock = _utc_now
-) -> domain.FilingItem:
+def retire_item(ctx: RegistryContext, *, code: str) -> domain.FilingItem:
     """Take an item off the checklist from today on; history keeps its filings."""
-    item = _item(repo, code, field=None)
-    return repo.save_item(domain.retire_item(item, now=clock()))
+    item = _item(ctx.filing_items, code, field=None)
+    return ctx.filing_items.save_item(domain.retire_item(item, now=ctx.now()))
 
 
 def _item(repo: FilingItemRepository, code: str, *, field: str | None) -> domain.FilingItem:
@@ -74,97 +63,56 @@ def _division(divisions: DivisionRepository, division_id: str) -> Division:
     return division
 
 
-def _pending(
-    event: domain.FilingChanged, *, tenant_id: str, correlation_id: str | None
-) -> PendingEvent:
-    return PendingEvent.record(
-        type=event.type,
-        version=event.version,
-        tenant_id=tenant_id,
-        aggregate_id=f"{event.division_id}:{event.item_code}",
-        payload={
-            "filing_id": event.filing_id,
-            "division_id": event.division_id,
-            "item_code": event.item_code,
-            "filed_on": event.filed_on.isoformat(),
-            "due_on": event.due_on.isoformat(),
-            "status": event.status.value,
-            "actor": event.actor,
-        },
-        producer=PRODUCER,
-        correlation_id=correlation_id,
-        occurred_at=event.occurred_at,
-    )
-
-
 def file_item(
+    ctx: RegistryContext,
     *,
-    repo: FilingRepository,
-    items: FilingItemRepository,
-    divisions: DivisionRepository,
-    actor: str,
     division_id: str,
     item_code: str,
     filed_on: date,
     document_title: str,
     reference: str,
     document_number: str | None = None,
-    correlation_id: str | None = None,
-    clock: Clock = _utc_now,
 ) -> domain.Filing:
     """Record a division's filing of a checklist item; publishes `filing.recorded`."""
-    _division(divisions, division_id)
-    item = _item(items, item_code, field="item_code")
+    _division(ctx.divisions, division_id)
+    item = _item(ctx.filing_items, item_code, field="item_code")
     filing, event = domain.file_item(
         filing_id=str(uuid.uuid4()),
-        tenant_id=repo.tenant_id,
+        tenant_id=ctx.tenant_id,
         division_id=division_id,
         item=item,
-        current=repo.active_filing(division_id=division_id, item_code=item.code),
+        current=ctx.filings.active_filing(division_id=division_id, item_code=item.code),
         filed_on=filed_on,
         document_title=document_title,
         document_number=document_number,
         reference=reference,
-        actor=actor,
-        now=clock(),
+        actor=ctx.actor,
+        now=ctx.now(),
     )
-    pending = _pending(event, tenant_id=repo.tenant_id, correlation_id=correlation_id)
-    return repo.add_filing(filing, [pending])
+    return ctx.filings.add_filing(filing, [event])
 
 
-def withdraw_filing(
-    *,
-    repo: FilingRepository,
-    items: FilingItemRepository,
-    actor: str,
-    filing_id: str,
-    reason: str,
-    correlation_id: str | None = None,
-    clock: Clock = _utc_now,
-) -> domain.Filing:
+def withdraw_filing(ctx: RegistryContext, *, filing_id: str, reason: str) -> domain.Filing:
     """Withdraw a filing (the item is missing again until re-filed); `filing.withdrawn`."""
-    filing = repo.find_filing(filing_id)
+    filing = ctx.filings.find_filing(filing_id)
     if filing is None:
         raise NotFound(f"filing {filing_id} not found")
-    item = _item(items, filing.item_code, field=None)
-    withdrawn, event = domain.withdraw(filing, item=item, reason=reason, actor=actor, now=clock())
-    pending = _pending(event, tenant_id=repo.tenant_id, correlation_id=correlation_id)
-    return repo.save_withdrawal(withdrawn, [pending])
+    item = _item(ctx.filing_items, filing.item_code, field=None)
+    withdrawn, event = domain.withdraw(
+        filing, item=item, reason=reason, actor=ctx.actor, now=ctx.now()
+    )
+    return ctx.filings.save_withdrawal(withdrawn, [event])
 
 
 def division_checklist(
-    *,
-    repo: FilingRepository,
-    items: FilingItemRepository,
-    divisions: DivisionRepository,
-    division_id: str,
-    as_of: date | None = None,
-    clock: Clock = _utc_now,
+    ctx: RegistryContext, *, division_id: str, as_of: date | None = None
 ) -> list[domain.ChecklistLine]:
     """One division's checklist as of a day (default today): status and filing history."""
-    _division(divisions, division_id)
-    day = as_of or domain.tenant_today(clock())
-    return domain.checklist(items.items(), repo.filings(division_id=division_id), day)
+    _division(ctx.divisions, division_id)
+    day = as_of or domain.tenant_today(ctx.now())
+    return domain.checklist(
+        ctx.filing_items.items(), ctx.filings.filings(division_id=division_id), day
+    )
 
 
 @dataclass(frozen=True)
@@ -193,20 +141,13 @@ class DivisionStatus:
 
 
 def status_matrix(
-    *,
-    repo: FilingRepository,
-    items: FilingItemRepository,
-    divisions: DivisionRepository,
-    offset: int,
-    limit: int,
-    as_of: date | None = None,
-    clock: Clock = _utc_now,
+    ctx: RegistryContext, *, offset: int, limit: int, as_of: date | None = None
 ) -> tuple[date, Page[DivisionStatus]]:
     """All divisions x checklist items as of a day, one page of divisions (by code)."""
-    day = as_of or domain.tenant_today(clock())
-    page = divisions.list_divisions(offset=offset, limit=limit)
-    checklist_items = items.items()
-    filings = repo.filings()
+    day = as_of or domain.tenant_today(ctx.now())
+    page = ctx.divisions.list_divisions(offset=offset, limit=limit)
+    checklist_items = ctx.filing_items.items()
+    filings = ctx.filings.filings()
     rows = [
         DivisionStatus(
             division_id=division.division_id,

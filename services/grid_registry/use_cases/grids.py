@@ -20,39 +20,21 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.grid_registry.domain import grids as domain
 from services.grid_registry.domain.locator import GridLocator
-from services.grid_registry.repository.divisions import DivisionRepository
 from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
-from services.grid_registry.use_cases import PRODUCER
-from shared.errors import FieldProblem, InvalidInput, StateConflict
-from shared.mongo import Conflict, NotFound, Page, PendingEvent
+from services.grid_registry.use_cases.context import RegistryContext
+from services.grid_registry.use_cases.references import require_division
+from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, StateConflict
+from shared.mongo import Page
 
-Clock = Callable[[], datetime]
 MAX_POINTS = 10_000
 _OPERATIONS = uuid.UUID("6f1c2a52-8d0e-4c59-9a55-2b7f0c6d3e11")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _pending(event: domain.GridEvent, tenant_id: str, correlation_id: str | None) -> PendingEvent:
-    return PendingEvent.record(
-        type=event.type,
-        version=event.version,
-        tenant_id=tenant_id,
-        aggregate_id=event.grid.grid_id,
-        payload=domain.event_payload(event),
-        producer=PRODUCER,
-        correlation_id=correlation_id,
-        occurred_at=event.occurred_at,
-    )
 
 
 def _require(repo: GridRepository, grid_id: str) -> domain.Grid:
@@ -85,54 +67,48 @@ def _check_overlap(
 
 
 def create_grid(
+    ctx: RegistryContext,
     *,
-    repo: GridRepository,
-    divisions: DivisionRepository,
-    versions: GridSetVersionRepository,
-    actor: str,
     division_id: str,
     code: str,
     name: str,
     type: str,
     boundary: Mapping[str, Any],
     valid_from: date | None = None,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
 ) -> domain.Grid:
     """Create an active grid in an existing division; stores `grid.created` with it.
 
     ``valid_from`` registers a grid that has existed since an earlier day (onboarding a
     township's existing grids), so questions about past dates see it."""
-    if divisions.find_division(division_id) is None:
-        raise InvalidInput.of("division_id", "no such division in this tenant")
+    require_division(ctx, division_id)
     shape = domain.validate_shape(boundary)
     grid, event = domain.create_grid(
         grid_id=str(uuid.uuid4()),
-        tenant_id=repo.tenant_id,
+        tenant_id=ctx.tenant_id,
         division_id=division_id,
         code=code,
         name=name,
         type=type,
         shape=shape,
-        actor=actor,
-        now=clock(),
+        actor=ctx.actor,
+        now=ctx.now(),
         valid_from=valid_from,
     )
-    _require_free_code(repo, grid.code, "code", None)
-    _check_overlap(repo, shape, "boundary")
-    stored = repo.add_grid(grid, [_pending(event, repo.tenant_id, correlation_id)])
-    versions.bump()
+    _require_free_code(ctx.grids, grid.code, "code", None)
+    _check_overlap(ctx.grids, shape, "boundary")
+    stored = ctx.grids.add_grid(grid, [event])
+    ctx.grid_set_versions.bump()
     return stored
 
 
-def get_grid(*, repo: GridRepository, grid_id: str) -> domain.Grid:
+def get_grid(ctx: RegistryContext, *, grid_id: str) -> domain.Grid:
     """The grid, or `NotFound` (also when it belongs to another tenant)."""
-    return _require(repo, grid_id)
+    return _require(ctx.grids, grid_id)
 
 
 def list_grids(
+    ctx: RegistryContext,
     *,
-    repo: GridRepository,
     offset: int,
     limit: int,
     division_id: str | None = None,
@@ -140,69 +116,48 @@ def list_grids(
     status: str | None = None,
     as_of: date | None = None,
 ) -> Page[domain.Grid]:
-    """One page of grids by code; active ones by default, all valid on `as_of` if given."""
+    """One page of grids by code; active ones by default, all valid on `as_of` if given. A
+    ``division_id`` filter must name one of the tenant's divisions (422)."""
+    if division_id is not None:
+        require_division(ctx, division_id)
     if status is None and as_of is None:
         status = domain.GridStatus.ACTIVE.value
-    return repo.list_grids(
+    return ctx.grids.list_grids(
         offset=offset, limit=limit, division_id=division_id, type=type, status=status, as_of=as_of
     )
 
 
 def update_grid(
-    *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
-    actor: str,
-    grid_id: str,
-    name: str | None = None,
-    type: str | None = None,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
+    ctx: RegistryContext, *, grid_id: str, name: str | None = None, type: str | None = None
 ) -> domain.Grid:
     """Rename and/or retype a grid; stores `grid.updated`."""
-    grid = _require(repo, grid_id)
-    changed, event = domain.update_grid(grid, name=name, type=type, actor=actor, now=clock())
-    stored = repo.save_grid(changed, [_pending(event, repo.tenant_id, correlation_id)])
-    versions.bump()
+    grid = _require(ctx.grids, grid_id)
+    changed, event = domain.update_grid(grid, name=name, type=type, actor=ctx.actor, now=ctx.now())
+    stored = ctx.grids.save_grid(changed, [event])
+    ctx.grid_set_versions.bump()
     return stored
 
 
 def change_boundary(
-    *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
-    actor: str,
-    grid_id: str,
-    boundary: Mapping[str, Any],
-    correlation_id: str | None = None,
-    clock: Clock = _now,
+    ctx: RegistryContext, *, grid_id: str, boundary: Mapping[str, Any]
 ) -> domain.Grid:
     """Give a grid a new boundary from today, keeping the old one; stores
     `grid.boundary_changed`."""
-    grid = _require(repo, grid_id)
+    grid = _require(ctx.grids, grid_id)
     shape = domain.validate_shape(boundary)
-    changed, event = domain.change_boundary(grid, shape=shape, actor=actor, now=clock())
-    _check_overlap(repo, shape, "boundary", exclude=[grid.grid_id])
-    stored = repo.save_grid(changed, [_pending(event, repo.tenant_id, correlation_id)])
-    versions.bump()
+    changed, event = domain.change_boundary(grid, shape=shape, actor=ctx.actor, now=ctx.now())
+    _check_overlap(ctx.grids, shape, "boundary", exclude=[grid.grid_id])
+    stored = ctx.grids.save_grid(changed, [event])
+    ctx.grid_set_versions.bump()
     return stored
 
 
-def retire_grid(
-    *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
-    actor: str,
-    grid_id: str,
-    reason: str,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
-) -> domain.Grid:
+def retire_grid(ctx: RegistryContext, *, grid_id: str, reason: str) -> domain.Grid:
     """Retire a grid (valid through yesterday); stores `grid.retired`."""
-    grid = _require(repo, grid_id)
-    retired, event = domain.retire_grid(grid, reason=reason, actor=actor, now=clock())
-    stored = repo.save_grid(retired, [_pending(event, repo.tenant_id, correlation_id)])
-    versions.bump()
+    grid = _require(ctx.grids, grid_id)
+    retired, event = domain.retire_grid(grid, reason=reason, actor=ctx.actor, now=ctx.now())
+    stored = ctx.grids.save_grid(retired, [event])
+    ctx.grid_set_versions.bump()
     return stored
 
 
@@ -217,12 +172,10 @@ def _new_grid_id(tenant_id: str, operation: str, index: int) -> str:
     return str(uuid.uuid5(_OPERATIONS, f"{tenant_id}|{operation}|{index}"))
 
 
-def _add_once(
-    repo: GridRepository, grid: domain.Grid, event: domain.GridEvent, correlation_id: str | None
-) -> domain.Grid:
+def _add_once(repo: GridRepository, grid: domain.Grid, event: domain.GridEvent) -> domain.Grid:
     """Insert a grid of an operation unless a previous attempt of it already did."""
     try:
-        return repo.add_grid(grid, [_pending(event, repo.tenant_id, correlation_id)])
+        return repo.add_grid(grid, [event])
     except Conflict:
         existing = repo.find_grid(grid.grid_id)
         if existing is not None and existing.created_by_operation == grid.created_by_operation:
@@ -230,12 +183,11 @@ def _add_once(
         raise
 
 
-def _resumed_clock(existing: Sequence[domain.Grid], clock: Clock) -> Clock:
+def _operation_now(ctx: RegistryContext, existing: Sequence[domain.Grid]) -> datetime:
     """A retry keeps the first attempt's instant, so all grids of one operation share a day."""
     if not existing:
-        return clock
-    first = min(grid.created_at for grid in existing)
-    return lambda: first
+        return ctx.now()
+    return min(grid.created_at for grid in existing)
 
 
 @dataclass(frozen=True)
@@ -247,23 +199,20 @@ class SplitPart:
 
 
 def split_grid(
+    ctx: RegistryContext,
     *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
-    actor: str,
     grid_id: str,
     parts: Sequence[SplitPart],
     operation_id: str | None = None,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
 ) -> list[domain.Grid]:
     """Split a grid into 2..n new grids (stored first, `grid.created` with `split_from`), then
     retire it (`grid.split`); idempotent per operation (see the module docstring)."""
+    repo = ctx.grids
     grid = _require(repo, grid_id)
     operation = _operation_id(
-        operation_id, repo.tenant_id, "split", grid_id, *sorted(p.code.strip() for p in parts)
+        operation_id, ctx.tenant_id, "split", grid_id, *sorted(p.code.strip() for p in parts)
     )
-    part_ids = [_new_grid_id(repo.tenant_id, operation, index) for index in range(len(parts))]
+    part_ids = [_new_grid_id(ctx.tenant_id, operation, index) for index in range(len(parts))]
     if not grid.is_active:
         if grid.retired_by_operation == operation:
             return _in_order(repo.find_grids(grid.replaced_by), grid.replaced_by)
@@ -278,13 +227,13 @@ def split_grid(
     if problems:
         raise InvalidInput(problems)
     ours = [g for g in repo.find_grids(part_ids).values() if g.created_by_operation == operation]
-    now = _resumed_clock(ours, clock)()
+    now = _operation_now(ctx, ours)
     specs = [domain.PartSpec(p.code, p.name, p.boundary, p.type) for p in parts]
     created, (retired, split_event) = domain.split_grid(
         grid,
         parts=list(zip(part_ids, specs, shapes, strict=True)),
         operation_id=operation,
-        actor=actor,
+        actor=ctx.actor,
         now=now,
     )
     for index, (new, _) in enumerate(created):
@@ -292,9 +241,9 @@ def split_grid(
         _check_overlap(
             repo, shapes[index], f"parts[{index}].boundary", exclude=[grid_id], operation=operation
         )
-    stored = [_add_once(repo, new, event, correlation_id) for new, event in created]
-    repo.save_grid(retired, [_pending(split_event, repo.tenant_id, correlation_id)])
-    versions.bump()
+    stored = [_add_once(repo, new, event) for new, event in created]
+    repo.save_grid(retired, [split_event])
+    ctx.grid_set_versions.bump()
     return stored
 
 
@@ -303,21 +252,18 @@ def _in_order(found: Mapping[str, domain.Grid], ids: Sequence[str]) -> list[doma
 
 
 def merge_grids(
+    ctx: RegistryContext,
     *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
-    actor: str,
     grid_ids: Sequence[str],
     code: str,
     name: str,
     type: str | None = None,
     boundary: Mapping[str, Any] | None = None,
     operation_id: str | None = None,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
 ) -> domain.Grid:
     """Merge 2..n active grids of one division into a new grid (stored first, `grid.created`
     with `merged_from`), then retire each of them (`grid.merged`); idempotent per operation."""
+    repo = ctx.grids
     found = repo.find_grids(grid_ids)
     missing = [
         FieldProblem(f"grid_ids[{index}]", "no such grid in this tenant")
@@ -327,20 +273,11 @@ def merge_grids(
     if missing:
         raise InvalidInput(missing)
     parents = [found[grid_id] for grid_id in grid_ids]
-    operation = _operation_id(
-        operation_id, repo.tenant_id, "merge", *sorted(grid_ids), code.strip()
-    )
-    new_id = _new_grid_id(repo.tenant_id, operation, 0)
+    operation = _operation_id(operation_id, ctx.tenant_id, "merge", *sorted(grid_ids), code.strip())
+    new_id = _new_grid_id(ctx.tenant_id, operation, 0)
     existing = repo.find_grid(new_id)
     if existing is not None and existing.created_by_operation == operation:
-        return _finish_merge(
-            repo=repo,
-            versions=versions,
-            merged=existing,
-            parents=parents,
-            actor=actor,
-            correlation_id=correlation_id,
-        )
+        return _finish_merge(ctx, merged=existing, parents=parents)
     shape = None if boundary is None else domain.validate_shape(boundary)
     (merged, created_event), retirements = domain.merge_grids(
         parents,
@@ -350,27 +287,21 @@ def merge_grids(
         type=type,
         shape=shape,
         operation_id=operation,
-        actor=actor,
-        now=clock(),
+        actor=ctx.actor,
+        now=ctx.now(),
     )
     _require_free_code(repo, merged.code, "code", operation)
     merged_shape = domain.Shape(merged.boundary, merged.shape(), merged.area_m2)
     _check_overlap(repo, merged_shape, "boundary", exclude=list(grid_ids), operation=operation)
-    stored = _add_once(repo, merged, created_event, correlation_id)
+    stored = _add_once(repo, merged, created_event)
     for retired, event in retirements:
-        repo.save_grid(retired, [_pending(event, repo.tenant_id, correlation_id)])
-    versions.bump()
+        repo.save_grid(retired, [event])
+    ctx.grid_set_versions.bump()
     return stored
 
 
 def _finish_merge(
-    *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
-    merged: domain.Grid,
-    parents: Sequence[domain.Grid],
-    actor: str,
-    correlation_id: str | None,
+    ctx: RegistryContext, *, merged: domain.Grid, parents: Sequence[domain.Grid]
 ) -> domain.Grid:
     """Retire the parents a crashed attempt left active; the merged grid is already stored."""
     operation = merged.created_by_operation
@@ -380,13 +311,13 @@ def _finish_merge(
                 parent,
                 into=merged.grid_id,
                 operation_id=operation or "",
-                actor=actor,
+                actor=ctx.actor,
                 now=merged.created_at,
             )
-            repo.save_grid(retired, [_pending(event, repo.tenant_id, correlation_id)])
+            ctx.grids.save_grid(retired, [event])
         elif parent.retired_by_operation != operation:
             raise StateConflict(f"grid {parent.code} is retired")
-    versions.bump()
+    ctx.grid_set_versions.bump()
     return merged
 
 
@@ -399,11 +330,11 @@ class GridHistory:
     successors: list[domain.Grid]
 
 
-def grid_history(*, repo: GridRepository, grid_id: str) -> GridHistory:
+def grid_history(ctx: RegistryContext, *, grid_id: str) -> GridHistory:
     """The grid's boundary history and lineage (the grids it came from and was replaced by)."""
-    grid = _require(repo, grid_id)
+    grid = _require(ctx.grids, grid_id)
     before = [grid.split_from] if grid.split_from else list(grid.merged_from)
-    found = repo.find_grids([*before, *grid.replaced_by])
+    found = ctx.grids.find_grids([*before, *grid.replaced_by])
     return GridHistory(
         grid=grid,
         predecessors=_in_order(found, before),
@@ -483,15 +414,10 @@ LOCATORS = LocatorCache()
 
 
 def locate(
-    *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
-    lon: float,
-    lat: float,
-    cache: LocatorCache = LOCATORS,
+    ctx: RegistryContext, *, lon: float, lat: float, cache: LocatorCache = LOCATORS
 ) -> LocatedGrid:
     """The active grid containing the point; `NotFound` when none does."""
-    locator, grids = cache.get(repo, versions)
+    locator, grids = cache.get(ctx.grids, ctx.grid_set_versions)
     grid_id = locator.locate(lon, lat)
     if grid_id is None:
         raise NotFound("no grid of this tenant contains the point")
@@ -499,15 +425,14 @@ def locate(
 
 
 def locate_many(
+    ctx: RegistryContext,
     *,
-    repo: GridRepository,
-    versions: GridSetVersionRepository,
     points: Sequence[tuple[float, float]],
     cache: LocatorCache = LOCATORS,
 ) -> list[LocatedGrid | None]:
     """The active grid containing each (lon, lat) point, in order (None where none does)."""
     if len(points) > MAX_POINTS:
         raise InvalidInput.of("points", f"at most {MAX_POINTS} points per request")
-    locator, grids = cache.get(repo, versions)
+    locator, grids = cache.get(ctx.grids, ctx.grid_set_versions)
     found = locator.locate_many([lon for lon, _ in points], [lat for _, lat in points])
     return [None if grid_id is None else grids[grid_id] for grid_id in found]

@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g
 from flask.views import MethodView
 
 from services.grid_registry.domain.base_info import SubCategory
-from services.grid_registry.repository.base_info import (
-    GridDirectory,
-    SnapshotRepository,
-    SubCategoryRepository,
-)
-from services.grid_registry.repository.teams import TeamRepository
 from services.grid_registry.schemas.base_info import (
     FiguresBodySchema,
     FiguresLineSchema,
@@ -27,23 +20,14 @@ from services.grid_registry.schemas.base_info import (
     SummaryQuerySchema,
 )
 from services.grid_registry.use_cases import base_info as use_cases
-from services.grid_registry.use_cases.subjects import viewer_for
-from services.grid_registry.views import READERS, WRITERS
-from shared.auth import Role, current_principal, current_tenant_id, require_roles
+from services.grid_registry.views import READERS, WRITERS, context
+from shared.auth import Role, require_roles
 from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("base_info", __name__, description="基础信息采集 (base-information figures)")
 
 # Grid workers collect the figures in their grids (seed 001 信息采集), the centre corrects them.
 RECORDERS = (*WRITERS, Role.GRID_LEADER, Role.GRID_WORKER)
-
-
-def _snapshots() -> SnapshotRepository:
-    return SnapshotRepository(current_tenant_id())
-
-
-def _subs() -> SubCategoryRepository:
-    return SubCategoryRepository(current_tenant_id())
 
 
 @blp.route("/grids/<string:grid_id>/base-info/<string:category>/<string:sub_category>")
@@ -58,20 +42,7 @@ class GridFigures(MethodView):
         """Record a grid's figures for a sub-category and date; the same date again replaces
         that date's figures (``outcome``). Publishes `baseinfo.recorded` unless unchanged."""
         return use_cases.record_figures(
-            repo=_snapshots(),
-            subs=_subs(),
-            grids=GridDirectory(current_tenant_id()),
-            actor=current_principal().subject,
-            grid_id=grid_id,
-            category=category,
-            sub_category=sub_category,
-            viewer=viewer_for(
-                teams=TeamRepository(current_tenant_id()),
-                subject=current_principal().subject,
-                roles=current_principal().roles,
-            ),
-            correlation_id=g.request_id,
-            **body,
+            context(), grid_id=grid_id, category=category, sub_category=sub_category, **body
         )
 
 
@@ -89,8 +60,7 @@ class Figures(MethodView):
     ) -> PageResponse[use_cases.FiguresLine]:
         """Per grid and sub-category, the latest figures on or before ``as_of``, with rates."""
         found = use_cases.list_figures(
-            repo=_snapshots(),
-            subs=_subs(),
+            context(),
             offset=paging.offset,
             limit=paging.limit,
             as_of=as_of,
@@ -108,7 +78,7 @@ class Summary(MethodView):
     def get(self, paging: PageRequest, by: str, as_of: date | None = None) -> dict[str, Any]:
         """Sums per division or grid and for the tenant, rates computed from the sums."""
         summary = use_cases.summarize(
-            repo=_snapshots(), by=by, offset=paging.offset, limit=paging.limit, as_of=as_of
+            context(), by=by, offset=paging.offset, limit=paging.limit, as_of=as_of
         )
         return {
             "as_of": summary.as_of,
@@ -130,7 +100,7 @@ class SubCategories(MethodView):
         """The default sub-categories and the tenant's own, per category."""
         subs = [
             sub
-            for sub in use_cases.sub_categories(repo=_subs())
+            for sub in use_cases.sub_categories(context())
             if category is None or sub.category == category
         ]
         return paging.page_of(subs[paging.offset : paging.offset + paging.limit], len(subs))
@@ -140,5 +110,5 @@ class SubCategories(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any]) -> tuple[SubCategory, int]:
         """Add a tenant sub-category (free-text id + Chinese label) under a category."""
-        sub = use_cases.add_sub_category(repo=_subs(), actor=current_principal().subject, **body)
+        sub = use_cases.add_sub_category(context(), **body)
         return sub, 201

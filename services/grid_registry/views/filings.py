@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g
 from flask.views import MethodView
 
 from services.grid_registry.domain.filings import ChecklistLine, Filing, FilingItem
-from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.filings import FilingItemRepository, FilingRepository
 from services.grid_registry.schemas.filings import (
     AsOfQuerySchema,
     ChecklistLineSchema,
@@ -22,23 +19,11 @@ from services.grid_registry.schemas.filings import (
     WithdrawSchema,
 )
 from services.grid_registry.use_cases import filings as use_cases
-from services.grid_registry.views import READERS, WRITERS
-from shared.auth import current_principal, current_tenant_id, require_roles
+from services.grid_registry.views import READERS, WRITERS, context
+from shared.auth import require_roles
 from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("filings", __name__, description="制度备案 (filed management systems)")
-
-
-def _items() -> FilingItemRepository:
-    return FilingItemRepository(current_tenant_id())
-
-
-def _filings() -> FilingRepository:
-    return FilingRepository(current_tenant_id())
-
-
-def _divisions() -> DivisionRepository:
-    return DivisionRepository(current_tenant_id())
 
 
 @blp.route("/filing-items")
@@ -48,7 +33,7 @@ class FilingItems(MethodView):
     @require_roles(*READERS)
     def get(self, paging: PageRequest) -> PageResponse[FilingItem]:
         """The tenant's checklist of items to file, retired ones included, by code."""
-        items = use_cases.list_items(repo=_items())
+        items = use_cases.list_items(context())
         return paging.page_of(items[paging.offset : paging.offset + paging.limit], len(items))
 
     @blp.arguments(FilingItemCreateSchema)
@@ -56,7 +41,7 @@ class FilingItems(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any]) -> tuple[FilingItem, int]:
         """Add an item to the checklist (defaults: management_rules, assessment_rules)."""
-        item = use_cases.add_item(repo=_items(), actor=current_principal().subject, **body)
+        item = use_cases.add_item(context(), **body)
         return item, 201
 
 
@@ -67,7 +52,7 @@ class RetireFilingItem(MethodView):
     @require_roles(*WRITERS)
     def post(self, code: str) -> FilingItem:
         """Take an item off the checklist from today on; its filings stay in history."""
-        return use_cases.retire_item(repo=_items(), code=code)
+        return use_cases.retire_item(context(), code=code)
 
 
 @blp.route("/divisions/<string:division_id>/filings")
@@ -79,13 +64,7 @@ class DivisionFilings(MethodView):
         self, division_id: str, paging: PageRequest, as_of: date | None = None
     ) -> PageResponse[ChecklistLine]:
         """The division's checklist as of a day: status per item and every filing made."""
-        lines = use_cases.division_checklist(
-            repo=_filings(),
-            items=_items(),
-            divisions=_divisions(),
-            division_id=division_id,
-            as_of=as_of,
-        )
+        lines = use_cases.division_checklist(context(), division_id=division_id, as_of=as_of)
         return paging.page_of(lines[paging.offset : paging.offset + paging.limit], len(lines))
 
     @blp.arguments(FilingCreateSchema)
@@ -95,16 +74,7 @@ class DivisionFilings(MethodView):
     def post(self, body: dict[str, Any], division_id: str) -> tuple[Filing, int]:
         """Record a division's filing with the centre; publishes `filing.recorded`."""
         evidence = body.pop("evidence")
-        filing = use_cases.file_item(
-            repo=_filings(),
-            items=_items(),
-            divisions=_divisions(),
-            actor=current_principal().subject,
-            division_id=division_id,
-            correlation_id=g.request_id,
-            **body,
-            **evidence,
-        )
+        filing = use_cases.file_item(context(), division_id=division_id, **body, **evidence)
         return filing, 201
 
 
@@ -116,14 +86,7 @@ class WithdrawFiling(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any], filing_id: str) -> Filing:
         """Withdraw a filing (the item is missing again until re-filed); `filing.withdrawn`."""
-        return use_cases.withdraw_filing(
-            repo=_filings(),
-            items=_items(),
-            actor=current_principal().subject,
-            filing_id=filing_id,
-            correlation_id=g.request_id,
-            **body,
-        )
+        return use_cases.withdraw_filing(context(), filing_id=filing_id, **body)
 
 
 @blp.route("/filings/status")
@@ -134,9 +97,7 @@ class FilingStatusView(MethodView):
     def get(self, paging: PageRequest, as_of: date | None = None) -> dict[str, Any]:
         """For the centre: every division x checklist item as of a day, divisions by code."""
         day, page = use_cases.status_matrix(
-            repo=_filings(),
-            items=_items(),
-            divisions=_divisions(),
+            context(),
             offset=paging.offset,
             limit=paging.limit,
             as_of=as_of,

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app, g, url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 
 from services.grid_registry.domain.grids import Grid
-from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
 from services.grid_registry.schemas.grids import (
     BoundaryChangeSchema,
     GridCreateSchema,
@@ -27,28 +25,11 @@ from services.grid_registry.schemas.grids import (
     SplitSchema,
 )
 from services.grid_registry.use_cases import grids as use_cases
-from services.grid_registry.views import READERS, WRITERS
-from shared.auth import current_principal, current_tenant_id, require_roles
+from services.grid_registry.views import READERS, WRITERS, context
+from shared.auth import require_roles
 from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("grids", __name__, url_prefix="/grids", description="网格 (grids)")
-
-
-def _repo() -> GridRepository:
-    return GridRepository(current_tenant_id())
-
-
-def _versions() -> GridSetVersionRepository:
-    return GridSetVersionRepository(current_tenant_id())
-
-
-def _writer() -> dict[str, Any]:
-    return {
-        "repo": _repo(),
-        "versions": _versions(),
-        "actor": current_principal().subject,
-        "correlation_id": g.request_id,
-    }
 
 
 @blp.route("")
@@ -66,7 +47,7 @@ class Grids(MethodView):
     ) -> PageResponse[Grid]:
         """List grids by code: active ones by default, or those valid on `as_of`."""
         found = use_cases.list_grids(
-            repo=_repo(),
+            context(),
             offset=paging.offset,
             limit=paging.limit,
             division_id=division_id,
@@ -83,9 +64,7 @@ class Grids(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any]) -> tuple[Grid, int, dict[str, str]]:
         """Create a grid in a division; publishes `grid.created`."""
-        grid = use_cases.create_grid(
-            divisions=DivisionRepository(current_tenant_id()), **_writer(), **body
-        )
+        grid = use_cases.create_grid(context(), **body)
         current_app.logger.info("grid created", extra={"grid_id": grid.grid_id})
         return grid, 201, {"Location": url_for("grids.GridById", grid_id=grid.grid_id)}
 
@@ -98,7 +77,7 @@ class GridMerge(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any]) -> tuple[Grid, int]:
         """Merge 2..n active grids of one division; publishes `grid.created` and `grid.merged`."""
-        return use_cases.merge_grids(**_writer(), **body), 201
+        return use_cases.merge_grids(context(), **body), 201
 
 
 @blp.route("/locate")
@@ -109,16 +88,14 @@ class GridLocate(MethodView):
     @require_roles(*READERS)
     def get(self, query: dict[str, float]) -> use_cases.LocatedGrid:
         """The active grid containing a [lon, lat] position."""
-        return use_cases.locate(
-            repo=_repo(), versions=_versions(), lon=query["lon"], lat=query["lat"]
-        )
+        return use_cases.locate(context(), lon=query["lon"], lat=query["lat"])
 
     @blp.arguments(LocateManySchema)
     @blp.response(200, LocatedManySchema)
     @require_roles(*READERS)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """The active grid of each position, in order (null where none)."""
-        found = use_cases.locate_many(repo=_repo(), versions=_versions(), points=body["points"])
+        found = use_cases.locate_many(context(), points=body["points"])
         return {"grids": found}
 
 
@@ -128,7 +105,7 @@ class GridById(MethodView):
     @require_roles(*READERS)
     def get(self, grid_id: str) -> Grid:
         """One grid with its boundary (GeoJSON) and area; 404 for another tenant's."""
-        return use_cases.get_grid(repo=_repo(), grid_id=grid_id)
+        return use_cases.get_grid(context(), grid_id=grid_id)
 
     @blp.arguments(GridUpdateSchema)
     @blp.response(200, GridSchema)
@@ -136,7 +113,7 @@ class GridById(MethodView):
     @require_roles(*WRITERS)
     def patch(self, body: dict[str, Any], grid_id: str) -> Grid:
         """Rename and/or retype a grid; publishes `grid.updated`."""
-        return use_cases.update_grid(grid_id=grid_id, **_writer(), **body)
+        return use_cases.update_grid(context(), grid_id=grid_id, **body)
 
 
 @blp.route("/<string:grid_id>/boundary")
@@ -147,7 +124,7 @@ class GridBoundary(MethodView):
     @require_roles(*WRITERS)
     def put(self, body: dict[str, Any], grid_id: str) -> Grid:
         """Give a grid a new boundary from today; publishes `grid.boundary_changed`."""
-        return use_cases.change_boundary(grid_id=grid_id, **_writer(), **body)
+        return use_cases.change_boundary(context(), grid_id=grid_id, **body)
 
 
 @blp.route("/<string:grid_id>/split")
@@ -158,7 +135,7 @@ class GridSplit(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any], grid_id: str) -> tuple[list[Grid], int]:
         """Split a grid into 2..n new grids; publishes `grid.created` and `grid.split`."""
-        return use_cases.split_grid(grid_id=grid_id, **_writer(), **body), 201
+        return use_cases.split_grid(context(), grid_id=grid_id, **body), 201
 
 
 @blp.route("/<string:grid_id>/retire")
@@ -169,7 +146,7 @@ class GridRetire(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any], grid_id: str) -> Grid:
         """Retire a grid (reason required); publishes `grid.retired`."""
-        return use_cases.retire_grid(grid_id=grid_id, **_writer(), **body)
+        return use_cases.retire_grid(context(), grid_id=grid_id, **body)
 
 
 @blp.route("/<string:grid_id>/history")
@@ -178,4 +155,4 @@ class GridHistory(MethodView):
     @require_roles(*READERS)
     def get(self, grid_id: str) -> use_cases.GridHistory:
         """A grid's former boundaries and lineage."""
-        return use_cases.grid_history(repo=_repo(), grid_id=grid_id)
+        return use_cases.grid_history(context(), grid_id=grid_id)

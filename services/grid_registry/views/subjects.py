@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, url_for
+from flask import url_for
 from flask.views import MethodView
 
-from services.grid_registry.domain.subjects import Subject, Viewer
-from services.grid_registry.repository.grids import GridRepository
-from services.grid_registry.repository.subjects import SubjectRepository
-from services.grid_registry.repository.teams import TeamRepository
+from services.grid_registry.domain.subjects import Subject
 from services.grid_registry.schemas.subjects import (
     SubjectArchiveSchema,
     SubjectCreateSchema,
@@ -20,28 +17,11 @@ from services.grid_registry.schemas.subjects import (
     SubjectUpdateSchema,
 )
 from services.grid_registry.use_cases import subjects as use_cases
-from services.grid_registry.views import READERS
-from shared.auth import current_principal, current_tenant_id, require_roles
+from services.grid_registry.views import READERS, context
+from shared.auth import require_roles
 from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("subjects", __name__, url_prefix="/subjects", description="重点对象 (key subjects)")
-
-
-def _repo() -> SubjectRepository:
-    return SubjectRepository(current_tenant_id())
-
-
-def _grids() -> GridRepository:
-    return GridRepository(current_tenant_id())
-
-
-def _viewer() -> Viewer:
-    principal = current_principal()
-    return use_cases.viewer_for(
-        teams=TeamRepository(current_tenant_id()),
-        subject=principal.subject,
-        roles=principal.roles,
-    )
 
 
 @blp.route("")
@@ -52,7 +32,7 @@ class Subjects(MethodView):
     def get(self, paging: PageRequest, **filters: str) -> PageResponse[Subject]:
         """The subjects the caller may see (centre: all; a grid team: its grids; others: none)."""
         found = use_cases.list_subjects(
-            repo=_repo(), viewer=_viewer(), offset=paging.offset, limit=paging.limit, **filters
+            context(), offset=paging.offset, limit=paging.limit, **filters
         )
         return paging.page_of(found.items, found.total)
 
@@ -65,14 +45,7 @@ class Subjects(MethodView):
         category = body.pop("category")
         grid_id = body.pop("grid_id")
         subject = use_cases.register_subject(
-            repo=_repo(),
-            grids=_grids(),
-            viewer=_viewer(),
-            actor=current_principal().subject,
-            category=category,
-            grid_id=grid_id,
-            data=body,
-            correlation_id=g.request_id,
+            context(), category=category, grid_id=grid_id, data=body
         )
         location = url_for("subjects.SubjectById", subject_id=subject.subject_id)
         return subject, 201, {"Location": location}
@@ -84,7 +57,7 @@ class SubjectById(MethodView):
     @require_roles(*READERS)
     def get(self, subject_id: str) -> Subject:
         """One subject with its personal data; 404 for anyone outside the centre and the team."""
-        return use_cases.get_subject(repo=_repo(), viewer=_viewer(), subject_id=subject_id)
+        return use_cases.get_subject(context(), subject_id=subject_id)
 
     @blp.arguments(SubjectUpdateSchema)
     @blp.response(200, SubjectSchema)
@@ -92,14 +65,7 @@ class SubjectById(MethodView):
     @require_roles(*READERS)
     def patch(self, body: dict[str, Any], subject_id: str) -> Subject:
         """Change the fields sent (null clears); publishes `subject.updated`."""
-        return use_cases.update_subject(
-            repo=_repo(),
-            viewer=_viewer(),
-            subject_id=subject_id,
-            actor=current_principal().subject,
-            changes=body,
-            correlation_id=g.request_id,
-        )
+        return use_cases.update_subject(context(), subject_id=subject_id, changes=body)
 
 
 @blp.route("/<string:subject_id>/move")
@@ -110,15 +76,7 @@ class SubjectMove(MethodView):
     @require_roles(*READERS)
     def post(self, body: dict[str, Any], subject_id: str) -> Subject:
         """Move the subject to another grid (history kept); publishes `subject.moved`."""
-        return use_cases.move_subject(
-            repo=_repo(),
-            grids=_grids(),
-            viewer=_viewer(),
-            subject_id=subject_id,
-            grid_id=body["grid_id"],
-            actor=current_principal().subject,
-            correlation_id=g.request_id,
-        )
+        return use_cases.move_subject(context(), subject_id=subject_id, grid_id=body["grid_id"])
 
 
 @blp.route("/<string:subject_id>/archive")
@@ -129,11 +87,4 @@ class SubjectArchive(MethodView):
     @require_roles(*READERS)
     def post(self, body: dict[str, Any], subject_id: str) -> Subject:
         """Archive the subject with a reason (never deleted); publishes `subject.archived`."""
-        return use_cases.archive_subject(
-            repo=_repo(),
-            viewer=_viewer(),
-            subject_id=subject_id,
-            reason=body["reason"],
-            actor=current_principal().subject,
-            correlation_id=g.request_id,
-        )
+        return use_cases.archive_subject(context(), subject_id=subject_id, reason=body["reason"])

@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g
 from flask.views import MethodView
 
 from services.grid_registry.domain.teams import Membership, Staffing
-from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.grids import GridRepository
-from services.grid_registry.repository.teams import TeamRepository
 from services.grid_registry.schemas.teams import (
     DayQuerySchema,
     MembershipChangeSchema,
@@ -26,23 +22,11 @@ from services.grid_registry.schemas.teams import (
     UserGridsSchema,
 )
 from services.grid_registry.use_cases import teams as use_cases
-from services.grid_registry.views import READERS, WRITERS
-from shared.auth import PermissionDenied, current_principal, current_tenant_id, require_roles
+from services.grid_registry.views import READERS, WRITERS, context
+from shared.auth import require_roles
 from shared.http import Blueprint, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("teams", __name__, description="网格队伍 (grid teams) and 专职网格员配备率")
-
-
-def _teams() -> TeamRepository:
-    return TeamRepository(current_tenant_id())
-
-
-def _grids() -> GridRepository:
-    return GridRepository(current_tenant_id())
-
-
-def _divisions() -> DivisionRepository:
-    return DivisionRepository(current_tenant_id())
 
 
 @blp.route("/grids/<string:grid_id>/team")
@@ -52,8 +36,7 @@ class Team(MethodView):
     @require_roles(*READERS)
     def get(self, query: dict[str, Any], grid_id: str) -> use_cases.TeamOnDay:
         """Who held which role of the grid on ``date`` (default today, Asia/Shanghai)."""
-        day = query.get("day") or use_cases.today()
-        return use_cases.team_on(teams=_teams(), grids=_grids(), grid_id=grid_id, day=day)
+        return use_cases.team_on(context(), grid_id=grid_id, day=query.get("day"))
 
     @blp.arguments(TeamModelSchema)
     @blp.response(200, TeamSchema)
@@ -61,9 +44,7 @@ class Team(MethodView):
     @require_roles(*WRITERS)
     def patch(self, body: dict[str, Any], grid_id: str) -> use_cases.TeamOnDay:
         """Choose the team's model (1+1+1+N or 1+4+X)."""
-        return use_cases.set_model(
-            teams=_teams(), grids=_grids(), grid_id=grid_id, model=body["model"]
-        )
+        return use_cases.set_model(context(), grid_id=grid_id, model=body["model"])
 
 
 @blp.route("/grids/<string:grid_id>/team/members")
@@ -73,7 +54,7 @@ class TeamMembers(MethodView):
     @require_roles(*READERS)
     def get(self, paging: PageRequest, grid_id: str) -> PageResponse[Membership]:
         """Every membership the grid ever had (ended ones included), oldest first."""
-        history = use_cases.membership_history(teams=_teams(), grids=_grids(), grid_id=grid_id)
+        history = use_cases.membership_history(context(), grid_id=grid_id)
         window = history[paging.offset : paging.offset + paging.limit]
         return paging.page_of(window, len(history))
 
@@ -83,14 +64,7 @@ class TeamMembers(MethodView):
     @require_roles(*WRITERS)
     def post(self, body: dict[str, Any], grid_id: str) -> tuple[Membership, int]:
         """Give someone a role in the grid's team; publishes `team.member_assigned`."""
-        member = use_cases.assign_member(
-            teams=_teams(),
-            grids=_grids(),
-            grid_id=grid_id,
-            actor=current_principal().subject,
-            correlation_id=g.request_id,
-            **body,
-        )
+        member = use_cases.assign_member(context(), grid_id=grid_id, **body)
         return member, 201
 
 
@@ -103,13 +77,7 @@ class TeamMember(MethodView):
     def patch(self, body: dict[str, Any], grid_id: str, membership_id: str) -> Membership:
         """Correct a membership's dates or person; publishes `team.member_changed`."""
         return use_cases.change_member(
-            teams=_teams(),
-            grids=_grids(),
-            grid_id=grid_id,
-            membership_id=membership_id,
-            actor=current_principal().subject,
-            changes=body,
-            correlation_id=g.request_id,
+            context(), grid_id=grid_id, membership_id=membership_id, changes=body
         )
 
 
@@ -122,13 +90,7 @@ class TeamMemberEnd(MethodView):
     def post(self, body: dict[str, Any], grid_id: str, membership_id: str) -> Membership:
         """End a membership on ``ends_on`` (inclusive); publishes `team.member_ended`."""
         return use_cases.end_member(
-            teams=_teams(),
-            grids=_grids(),
-            grid_id=grid_id,
-            membership_id=membership_id,
-            ends_on=body["ends_on"],
-            actor=current_principal().subject,
-            correlation_id=g.request_id,
+            context(), grid_id=grid_id, membership_id=membership_id, ends_on=body["ends_on"]
         )
 
 
@@ -139,13 +101,7 @@ class DivisionStaffing(MethodView):
     @require_roles(*READERS)
     def get(self, query: dict[str, Any], division_id: str) -> Staffing:
         """专职网格员配备率 of a village/community on ``date`` (seed 000 measures 30 November)."""
-        return use_cases.division_staffing(
-            teams=_teams(),
-            grids=_grids(),
-            divisions=_divisions(),
-            division_id=division_id,
-            day=query.get("day") or use_cases.today(),
-        )
+        return use_cases.division_staffing(context(), division_id=division_id, day=query.get("day"))
 
 
 @blp.route("/staffing")
@@ -156,12 +112,7 @@ class TenantStaffing(MethodView):
     def get(self, paging: PageRequest, day: date | None = None) -> PageResponse[Staffing]:
         """Every division's staffing rate on ``date``, ordered by division code."""
         found = use_cases.tenant_staffing(
-            teams=_teams(),
-            grids=_grids(),
-            divisions=_divisions(),
-            day=day or use_cases.today(),
-            offset=paging.offset,
-            limit=paging.limit,
+            context(), day=day, offset=paging.offset, limit=paging.limit
         )
         return paging.page_of(found.items, found.total)
 
@@ -173,9 +124,7 @@ class UserGrids(MethodView):
     @require_roles(*READERS)
     def get(self, query: dict[str, Any], user_id: str) -> dict[str, Any]:
         """The grids whose team ``user_id`` is on, on ``date``; others ask only about themselves."""
-        principal = current_principal()
-        if user_id != principal.subject and not principal.has_any_role(*WRITERS):
-            raise PermissionDenied("only the tenant centre may ask about another user")
-        day = query.get("day") or use_cases.today()
-        grid_ids = use_cases.grids_of_user(teams=_teams(), user_id=user_id, day=day)
+        ctx = context()
+        day = query.get("day") or use_cases.today(ctx)
+        grid_ids = use_cases.grids_of_user(ctx, user_id=user_id, day=day)
         return {"user_id": user_id, "date": day, "grid_ids": grid_ids}

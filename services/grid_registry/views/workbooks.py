@@ -11,18 +11,10 @@ import io
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Response, current_app, g, request, send_file
+from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 
 from services.grid_registry.domain.base_info import tenant_today
-from services.grid_registry.repository.base_info import (
-    GridDirectory,
-    SnapshotRepository,
-    SubCategoryRepository,
-)
-from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
-from services.grid_registry.repository.teams import TeamRepository
 from services.grid_registry.schemas.workbooks import (
     UPLOAD_BODY,
     ExportQuerySchema,
@@ -31,8 +23,9 @@ from services.grid_registry.schemas.workbooks import (
     TeamExportQuerySchema,
 )
 from services.grid_registry.use_cases import workbooks as use_cases
-from services.grid_registry.views import READERS, WRITERS
-from shared.auth import current_principal, current_tenant_id, require_roles
+from services.grid_registry.use_cases.context import RegistryContext
+from services.grid_registry.views import READERS, WRITERS, context
+from shared.auth import require_roles
 from shared.errors import InvalidInput
 from shared.http import Blueprint, accepts
 from shared.workbooks import ImportReport
@@ -56,6 +49,13 @@ def uploaded_workbook() -> bytes:
     return data
 
 
+def import_context(dry_run: bool) -> RegistryContext:
+    """The request's context, as a dry run when asked: the import runs the same path and its
+    repositories store nothing."""
+    ctx = context()
+    return ctx.as_dry_run() if dry_run else ctx
+
+
 def report_response(report: ImportReport) -> dict[str, Any]:
     """An import report as the JSON body (rendered by `ImportReportSchema`)."""
     return report.as_dict()
@@ -72,10 +72,6 @@ def xlsx_response(export: use_cases.Export) -> Response:
     )
 
 
-def _divisions() -> DivisionRepository:
-    return DivisionRepository(current_tenant_id())
-
-
 @blp.route("/divisions/import")
 class DivisionsImport(MethodView):
     @blp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
@@ -85,13 +81,7 @@ class DivisionsImport(MethodView):
     @require_roles(*WRITERS)
     def post(self, dry_run: bool) -> dict[str, Any]:
         """Import 村社区 from a workbook (村社区编码, 村社区名称, 类型: 村/社区)."""
-        report = use_cases.import_divisions(
-            repo=_divisions(),
-            actor=current_principal().subject,
-            data=uploaded_workbook(),
-            dry_run=dry_run,
-            correlation_id=g.request_id,
-        )
+        report = use_cases.import_divisions(import_context(dry_run), data=uploaded_workbook())
         return report_response(report)
 
 
@@ -101,7 +91,7 @@ class DivisionsExport(MethodView):
     @require_roles(*READERS)
     def get(self) -> Response:
         """Every division in the import layout (importing it back changes nothing)."""
-        return xlsx_response(use_cases.export_divisions(repo=_divisions()))
+        return xlsx_response(use_cases.export_divisions(context()))
 
 
 @blp.route("/base-info/import")
@@ -113,16 +103,7 @@ class BaseInfoImport(MethodView):
     @require_roles(*WRITERS)
     def post(self, dry_run: bool) -> dict[str, Any]:
         """Import figures (网格编码, 类别, 子类, 应采集数, 已采集数, 已核实数, 统计日期)."""
-        tenant_id = current_tenant_id()
-        report = use_cases.import_base_info(
-            repo=SnapshotRepository(tenant_id),
-            subs=SubCategoryRepository(tenant_id),
-            grids=GridDirectory(tenant_id),
-            actor=current_principal().subject,
-            data=uploaded_workbook(),
-            dry_run=dry_run,
-            correlation_id=g.request_id,
-        )
+        report = use_cases.import_base_info(import_context(dry_run), data=uploaded_workbook())
         return report_response(report)
 
 
@@ -133,13 +114,7 @@ class BaseInfoExport(MethodView):
     @require_roles(*READERS)
     def get(self, as_of: date | None = None) -> Response:
         """The latest figures on or before ``as_of`` in the import layout."""
-        tenant_id = current_tenant_id()
-        export = use_cases.export_base_info(
-            repo=SnapshotRepository(tenant_id),
-            subs=SubCategoryRepository(tenant_id),
-            grids=GridDirectory(tenant_id),
-            as_of=as_of,
-        )
+        export = use_cases.export_base_info(context(), as_of=as_of)
         return xlsx_response(export)
 
 
@@ -152,16 +127,7 @@ class GridsImport(MethodView):
     @require_roles(*WRITERS)
     def post(self, dry_run: bool) -> dict[str, Any]:
         """Import 网格 (网格编码, 网格名称, 村社区编码, 网格类型, 边界GeoJSON), rows in order."""
-        tenant_id = current_tenant_id()
-        report = use_cases.import_grids(
-            repo=GridRepository(tenant_id),
-            divisions=DivisionRepository(tenant_id),
-            versions=GridSetVersionRepository(tenant_id),
-            actor=current_principal().subject,
-            data=uploaded_workbook(),
-            dry_run=dry_run,
-            correlation_id=g.request_id,
-        )
+        report = use_cases.import_grids(import_context(dry_run), data=uploaded_workbook())
         return report_response(report)
 
 
@@ -171,10 +137,7 @@ class GridsExport(MethodView):
     @require_roles(*READERS)
     def get(self) -> Response:
         """Every active grid in the import layout (importing it back changes nothing)."""
-        tenant_id = current_tenant_id()
-        export = use_cases.export_grids(
-            repo=GridRepository(tenant_id), divisions=DivisionRepository(tenant_id)
-        )
+        export = use_cases.export_grids(context())
         return xlsx_response(export)
 
 
@@ -187,15 +150,7 @@ class TeamsImport(MethodView):
     @require_roles(*WRITERS)
     def post(self, dry_run: bool) -> dict[str, Any]:
         """Import 网格队伍 (网格编码, 角色, 姓名, 用户ID, 手机号, 起始日期, 终止日期)."""
-        tenant_id = current_tenant_id()
-        report = use_cases.import_teams(
-            teams=TeamRepository(tenant_id),
-            grids=GridRepository(tenant_id),
-            actor=current_principal().subject,
-            data=uploaded_workbook(),
-            dry_run=dry_run,
-            correlation_id=g.request_id,
-        )
+        report = use_cases.import_teams(import_context(dry_run), data=uploaded_workbook())
         return report_response(report)
 
 
@@ -207,8 +162,5 @@ class TeamsExport(MethodView):
     def get(self, day: date | None = None) -> Response:
         """Memberships active on ``date``, or every membership with history, in the import
         layout."""
-        tenant_id = current_tenant_id()
-        export = use_cases.export_teams(
-            teams=TeamRepository(tenant_id), grids=GridRepository(tenant_id), on=day
-        )
+        export = use_cases.export_teams(context(), on=day)
         return xlsx_response(export)

@@ -24,6 +24,9 @@ class UserDocument(TenantDocument):
 
     user_id = me.StringField(primary_key=True, max_length=64)
     username = me.StringField(required=True, max_length=255)
+    # The Keycloak username. Entries written before login names were per tenant lack it:
+    # their account was created (or adopted) under the username itself.
+    login = me.StringField(max_length=255)
     display_name = me.StringField(required=True, max_length=64)
     email = me.StringField(max_length=254)
     phone = me.StringField(max_length=11)

@@ -21,9 +21,9 @@ class ProviderUnavailable(DependencyUnavailable):
 
 
 class ProviderConflict(StateConflict):
-    """Keycloak refused a duplicate (e.g. a username another tenant's user holds) (409).
+    """Keycloak refused a duplicate: a login name or service client id that exists (409).
 
-    The message never names the other tenant.
+    The message never names who holds it.
     """
 
 
@@ -73,7 +73,7 @@ class IdentityProvider(Protocol):
         ...
 
     def find_user(self, username: str) -> ProviderUser | None:
-        """The user with exactly this username, or None."""
+        """The user with exactly this Keycloak username (a login name), or None."""
         ...
 
     def get_user(self, user_id: str) -> ProviderUser | None:
@@ -93,7 +93,9 @@ class IdentityProvider(Protocol):
     ) -> str:
         """Create an enabled user with a temporary password (UPDATE_PASSWORD); its id.
 
-        `ProviderConflict` when the username or email is taken.
+        ``username`` is the login name (`services.identity.domain.users.login_name`); an email
+        may be shared by several users (the realm allows duplicates, and nobody logs in with
+        one). `ProviderConflict` when the username is taken.
         """
         ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Final
+from typing import Any, ClassVar, Final
 
 from shared.clock import require_aware
 from shared.errors import InvalidInput, StateConflict
@@ -69,8 +69,23 @@ class ServiceAccountCreated:
     created_by: str
     occurred_at: datetime
 
-    type = "service_account.created"
-    version = 1
+    type: ClassVar[str] = "service_account.created"
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.service_account_id
+
+    def payload(self) -> dict[str, Any]:
+        """The `service_account.created` v1 payload."""
+        return {
+            "service_account_id": self.service_account_id,
+            "client_id": self.client_id,
+            "name": self.name,
+            "scope": self.scope,
+            "roles": list(self.roles),
+            "created_by": self.created_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -80,8 +95,20 @@ class ServiceAccountDisabled:
     disabled_by: str
     occurred_at: datetime
 
-    type = "service_account.disabled"
-    version = 1
+    type: ClassVar[str] = "service_account.disabled"
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.service_account_id
+
+    def payload(self) -> dict[str, Any]:
+        """The `service_account.disabled` v1 payload."""
+        return {
+            "service_account_id": self.service_account_id,
+            "client_id": self.client_id,
+            "disabled_by": self.disabled_by,
+        }
 
 
 def validate_request(*, name: str, scope: str) -> tuple[str, Scope]:

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.clock import require_aware
@@ -98,8 +99,25 @@ class TenantOnboarded:
     onboarded_by: str
     occurred_at: datetime
 
-    type = "tenant.onboarded"
-    version = 2
+    type: ClassVar[str] = "tenant.onboarded"
+    version: ClassVar[int] = 2
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.code
+
+    def payload(self) -> dict[str, Any]:
+        """The `tenant.onboarded` v2 payload."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "kind": self.kind.value,
+            "district_id": self.district_id,
+            "timezone": self.timezone,
+            "calendar": self.calendar,
+            "scheme_template": self.scheme_template,
+            "onboarded_by": self.onboarded_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -112,8 +130,21 @@ class TenantOffboarded:
     offboarded_by: str
     occurred_at: datetime
 
-    type = "tenant.offboarded"
-    version = 1
+    type: ClassVar[str] = "tenant.offboarded"
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.code
+
+    def payload(self) -> dict[str, Any]:
+        """The `tenant.offboarded` v1 payload."""
+        return {
+            "code": self.code,
+            "district_id": self.district_id,
+            "reason": self.reason,
+            "offboarded_by": self.offboarded_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -125,8 +156,20 @@ class TenantReactivated:
     reactivated_by: str
     occurred_at: datetime
 
-    type = "tenant.reactivated"
-    version = 1
+    type: ClassVar[str] = "tenant.reactivated"
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.code
+
+    def payload(self) -> dict[str, Any]:
+        """The `tenant.reactivated` v1 payload."""
+        return {
+            "code": self.code,
+            "district_id": self.district_id,
+            "reactivated_by": self.reactivated_by,
+        }
 
 
 def _valid_timezone(name: str) -> bool:

@@ -3,6 +3,11 @@
 Credentials live only in Keycloak; the directory keeps who a person is to the tenant (Chinese
 name, phone, roles, enabled) with `user_id` equal to the Keycloak user id. Roles a tenant admin
 may grant are the tenant roles; platform and district roles are granted by the platform only.
+
+A username is unique within its tenant only. The Keycloak account's username, the person's
+*login name*, is ``<username>@<tenant code>`` (`login_name`), so two tenants may both have
+``x`` and nothing a tenant admin does can tell whether another tenant has it. Accounts made
+before login names were per tenant (the demo's ``admin.a``) keep their bare name as login.
 """
 
 from __future__ import annotations
@@ -199,6 +204,10 @@ class UserEvent:
     type: ClassVar[str] = ""
     version: ClassVar[int] = 1
 
+    @property
+    def aggregate_id(self) -> str:
+        return self.user_id
+
     def payload(self) -> dict[str, object]:
         """The contract payload (shared.events.contracts.identity_users)."""
         return {
@@ -245,13 +254,16 @@ E = TypeVar("E", bound=UserEvent)
 class User:
     """A person in the tenant's directory; ``user_id`` is the Keycloak user id.
 
-    ``phone`` is None only for people adopted from Keycloak by the reconciler (Keycloak does
-    not know phones); ``revision`` is the stored revision this snapshot was read at.
+    ``username`` is unique in the tenant; ``login`` is what the person types at Keycloak's
+    login page (the account's Keycloak username, see `login_name`). ``phone`` is None only for
+    people adopted from Keycloak by the reconciler (Keycloak does not know phones);
+    ``revision`` is the stored revision this snapshot was read at.
     """
 
     user_id: str
     tenant_id: str
     username: str
+    login: str
     display_name: str
     email: str | None
     phone: str | None
@@ -280,6 +292,21 @@ class Profile:
 def normalize_username(username: str) -> str:
     """Keycloak stores usernames in lower case; compare and store them that way."""
     return username.strip().lower()
+
+
+def login_name(username: str, tenant_id: str) -> str:
+    """The login name (Keycloak username) of the tenant's person ``username``: ``x@town``.
+
+    Usernames never contain '@' (`USERNAME_PATTERN`), so distinct (tenant, username) pairs
+    have distinct login names and none equals a bare name from before login names.
+    """
+    return f"{normalize_username(username)}@{tenant_id.lower()}"
+
+
+def username_of(login: str, tenant_id: str) -> str:
+    """The directory username of the tenant's account ``login`` (`login_name` reversed; an
+    account from before login names, e.g. ``admin.a``, keeps its whole name)."""
+    return normalize_username(login).removesuffix(f"@{tenant_id.lower()}")
 
 
 def username_problem(username: str) -> str | None:
@@ -411,17 +438,20 @@ def invite(
     user_id: str,
     tenant_id: str,
     username: str,
+    login: str,
     profile: Profile,
     roles: tuple[str, ...],
     actor: str,
     now: datetime,
 ) -> tuple[User, UserInvited]:
-    """A new directory entry for a person whose Keycloak account exists (validated inputs)."""
+    """A new directory entry for a person whose Keycloak account ``login`` exists (validated
+    inputs)."""
     require_aware(now)
     user = User(
         user_id=user_id,
         tenant_id=tenant_id,
         username=username,
+        login=login,
         display_name=profile.display_name,
         email=profile.email,
         phone=profile.phone,
@@ -441,7 +471,7 @@ def adopt(
     *,
     user_id: str,
     tenant_id: str,
-    username: str,
+    login: str,
     display_name: str,
     email: str | None,
     roles: Iterable[str],
@@ -449,12 +479,15 @@ def adopt(
     actor: str,
     now: datetime,
 ) -> tuple[User, UserInvited]:
-    """A directory entry for a Keycloak user of the tenant the directory lacked (reconciler)."""
+    """A directory entry for the tenant's Keycloak account ``login`` the directory lacked
+    (reconciler); its username is the login name without the tenant (`username_of`)."""
     require_aware(now)
+    username = username_of(login, tenant_id)
     user = User(
         user_id=user_id,
         tenant_id=tenant_id,
-        username=normalize_username(username),
+        username=username,
+        login=normalize_username(login),
         # Keycloak may hold no name at all; the username is the best stand-in then.
         display_name=(display_name.strip() or username)[:DISPLAY_NAME_MAX],
         email=_clean_optional(email),

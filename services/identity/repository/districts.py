@@ -6,7 +6,8 @@ from pymongo.errors import DuplicateKeyError
 
 from services.identity.documents.districts import DistrictDocument
 from services.identity.domain.districts import District
-from shared.mongo import Conflict, Page
+from shared.errors import Conflict
+from shared.mongo import Page
 
 
 class DistrictRepository:

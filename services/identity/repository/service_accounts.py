@@ -6,15 +6,15 @@ from collections.abc import Sequence
 
 from services.identity.documents.service_accounts import ServiceAccountDocument
 from services.identity.domain.service_accounts import ServiceAccount
-from shared.mongo import NotFound, Page, PendingEvent, TenantRepository
+from shared.errors import NotFound
+from shared.events.domain import DomainEvent
+from shared.mongo import Page, TenantRepository
 
 
 class ServiceAccountRepository(TenantRepository[ServiceAccountDocument]):
     document = ServiceAccountDocument
 
-    def add_account(
-        self, account: ServiceAccount, events: Sequence[PendingEvent]
-    ) -> ServiceAccount:
+    def add_account(self, account: ServiceAccount, events: Sequence[DomainEvent]) -> ServiceAccount:
         """Store a new service account with its events; `Conflict` on a duplicate name."""
         doc = ServiceAccountDocument(
             service_account_id=account.service_account_id, tenant_id=self.tenant_id
@@ -24,7 +24,7 @@ class ServiceAccountRepository(TenantRepository[ServiceAccountDocument]):
         return _to_domain(doc)
 
     def save_account(
-        self, account: ServiceAccount, events: Sequence[PendingEvent] = ()
+        self, account: ServiceAccount, events: Sequence[DomainEvent] = ()
     ) -> ServiceAccount:
         """Write back an account read at ``account.revision``; `ConcurrentUpdate` if it moved."""
         doc = self.get(account.service_account_id)

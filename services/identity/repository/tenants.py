@@ -14,7 +14,9 @@ from typing import Any
 
 from services.identity.documents.tenants import TenantRecordDocument
 from services.identity.domain.tenants import Tenant, TenantAdmin
-from shared.mongo import NotFound, Page, PendingEvent, TenantRepository
+from shared.errors import NotFound
+from shared.events.domain import DomainEvent
+from shared.mongo import Page, TenantRepository
 from shared.mongo.guard import cross_tenant_comment
 
 _CATALOGUE = cross_tenant_comment("tenant-catalogue")
@@ -25,14 +27,14 @@ class TenantRecordRepository(TenantRepository[TenantRecordDocument]):
 
     document = TenantRecordDocument
 
-    def add_tenant(self, tenant: Tenant, events: Sequence[PendingEvent] = ()) -> Tenant:
+    def add_tenant(self, tenant: Tenant, events: Sequence[DomainEvent] = ()) -> Tenant:
         """Store the new tenant; `Conflict` when the code exists."""
         doc = TenantRecordDocument(code=tenant.tenant_id, tenant_id=self.tenant_id)
         _fill(doc, tenant)
         self.add(doc, events)
         return _to_domain(doc)
 
-    def save_tenant(self, tenant: Tenant, events: Sequence[PendingEvent] = ()) -> Tenant:
+    def save_tenant(self, tenant: Tenant, events: Sequence[DomainEvent] = ()) -> Tenant:
         """Write back a tenant read at ``tenant.revision``; `ConcurrentUpdate` if it moved."""
         doc = self.get(tenant.tenant_id)
         if doc is None:

@@ -8,7 +8,9 @@ from typing import Any
 
 from services.identity.documents.users import UserDocument
 from services.identity.domain.users import User
-from shared.mongo import NotFound, Page, PendingEvent, TenantRepository
+from shared.errors import NotFound
+from shared.events.domain import DomainEvent
+from shared.mongo import Page, TenantRepository
 
 _ORDER = ("username",)
 
@@ -16,14 +18,14 @@ _ORDER = ("username",)
 class UserRepository(TenantRepository[UserDocument]):
     document = UserDocument
 
-    def add_user(self, user: User, events: Sequence[PendingEvent]) -> User:
+    def add_user(self, user: User, events: Sequence[DomainEvent]) -> User:
         """Store a new directory entry with its events; `Conflict` on a duplicate username."""
         doc = UserDocument(user_id=user.user_id, tenant_id=self.tenant_id)
         _fill(doc, user)
         self.add(doc, events)
         return _to_domain(doc)
 
-    def save_user(self, user: User, events: Sequence[PendingEvent]) -> User:
+    def save_user(self, user: User, events: Sequence[DomainEvent]) -> User:
         """Write back a changed entry read at ``user.revision``; `ConcurrentUpdate` if it moved."""
         doc = self.get(user.user_id)
         if doc is None:
@@ -83,6 +85,7 @@ def _filters(*, role: str | None, enabled: bool | None) -> dict[str, Any]:
 
 def _fill(doc: UserDocument, user: User) -> None:
     doc.username = user.username
+    doc.login = user.login
     doc.display_name = user.display_name
     doc.email = user.email
     doc.phone = user.phone
@@ -100,6 +103,7 @@ def _to_domain(doc: UserDocument) -> User:
         user_id=doc.user_id,
         tenant_id=doc.tenant_id,
         username=doc.username,
+        login=doc.login or doc.username,
         display_name=doc.display_name,
         email=doc.email,
         phone=doc.phone,

@@ -13,6 +13,7 @@ from services.identity.domain.tenants import (
 )
 from shared.events.contracts.identity import SCHEME_TEMPLATE_IDS
 from shared.http import BaseSchema
+from shared.http.schemas import MultilineString
 
 KINDS = [kind.value for kind in TenantKind]
 
@@ -21,7 +22,11 @@ class TenantAdminSchema(BaseSchema):
     username = fields.String(
         required=True,
         validate=validate.Length(min=3, max=64),
-        metadata={"description": "首个管理员登录名 / first admin's login", "example": "admin.c"},
+        metadata={
+            "description": "首个管理员用户名 / first admin's username (logs in as "
+            "<username>@<code>, unless an existing account of the tenant is adopted)",
+            "example": "admin.c",
+        },
     )
     display_name = fields.String(
         required=True,
@@ -74,14 +79,16 @@ class TenantCreateSchema(BaseSchema):
 
 
 class OffboardSchema(BaseSchema):
-    reason = fields.String(
+    reason = MultilineString(
         required=True,
         validate=validate.Length(min=1, max=REASON_MAX),
         metadata={"description": "原因 / reason"},
     )
 
 
-class TenantSchema(BaseSchema):
+class TenantRecordSchema(BaseSchema):
+    """What every caller who may see a tenant sees of it: the record, none of its people."""
+
     tenant_id = fields.String(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -97,7 +104,6 @@ class TenantSchema(BaseSchema):
             "enum": [status.value for status in TenantStatus],
         },
     )
-    admin_username = fields.String(required=True, attribute="admin.username")
     failed_step = fields.String(
         allow_none=True, metadata={"description": "the onboarding step that failed last"}
     )
@@ -107,9 +113,30 @@ class TenantSchema(BaseSchema):
     offboarded_at = fields.DateTime(allow_none=True)
 
 
+class TenantSchema(TenantRecordSchema):
+    """A tenant with its people for platform admins and the tenant's own users; a district
+    overseer gets the record alone (ADR 9: overseers see tenants, never people)."""
+
+    admin_username = fields.String(
+        attribute="admin.username",
+        metadata={
+            "description": "首个管理员登录名 / the first admin's login: for platform admins and "
+            "the tenant's own users, absent for a district overseer"
+        },
+    )
+
+
 class OnboardedSchema(BaseSchema):
     tenant = fields.Nested(TenantSchema, required=True)
     admin_username = fields.String(required=True)
+    admin_login = fields.String(
+        required=True,
+        metadata={
+            "description": "首个管理员登录名 / the first admin's login name, typed at the login "
+            "page with the password",
+            "example": "admin.c@demo-town-c",
+        },
+    )
     admin_temporary_password = fields.String(
         required=True,
         allow_none=True,

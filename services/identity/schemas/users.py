@@ -16,9 +16,19 @@ _ROLES_DOC = (
 )
 
 
+_LOGIN_DOC = (
+    "登录名：登录页输入它，而不是邮箱 / login name, typed at the login page (not the email): "
+    "<username>@<tenant code>, or the account's own name for accounts made before"
+)
+
+
 class UserSchema(BaseSchema):
     user_id = fields.String(required=True, metadata={"description": "Keycloak user id"})
-    username = fields.String(required=True, metadata={"description": "用户名 / login name"})
+    username = fields.String(
+        required=True,
+        metadata={"description": "用户名，本单位内唯一 / username, unique in the tenant"},
+    )
+    login = fields.String(required=True, metadata={"description": _LOGIN_DOC})
     display_name = fields.String(required=True, metadata={"description": "姓名 / name"})
     email = fields.String(allow_none=True, metadata={"description": "邮箱 / email"})
     phone = fields.String(allow_none=True, metadata={"description": "手机号 / mobile"})
@@ -35,7 +45,11 @@ class UserInviteSchema(BaseSchema):
     username = fields.String(
         required=True,
         validate=validate.Length(min=3, max=64),
-        metadata={"description": "用户名 / login name, lower case", "example": "zhang.wei"},
+        metadata={
+            "description": "用户名，本单位内唯一 / username, unique in the tenant, lower case; "
+            "the person logs in as <username>@<tenant code>",
+            "example": "zhang.wei",
+        },
     )
     display_name = fields.String(
         required=True,
@@ -64,6 +78,9 @@ class UserInviteSchema(BaseSchema):
 
 class InvitedUserSchema(BaseSchema):
     user = fields.Nested(UserSchema, required=True)
+    login = fields.String(
+        required=True, metadata={"description": _LOGIN_DOC, "example": "zhang.wei@demo-town-a"}
+    )
     temporary_password = fields.String(
         required=True, metadata={"description": "临时密码，仅显示一次 / shown once"}
     )
@@ -87,6 +104,7 @@ class RolesSchema(BaseSchema):
 class PasswordResetSchema(BaseSchema):
     user_id = fields.String(required=True)
     username = fields.String(required=True)
+    login = fields.String(required=True, metadata={"description": _LOGIN_DOC})
     temporary_password = fields.String(
         required=True, metadata={"description": "临时密码，仅显示一次 / shown once"}
     )
@@ -145,6 +163,7 @@ class RowReportSchema(BaseSchema):
 class IssuedPasswordSchema(BaseSchema):
     row = fields.Integer(required=True)
     username = fields.String(required=True)
+    login = fields.String(required=True, metadata={"description": _LOGIN_DOC})
     user_id = fields.String(required=True)
     temporary_password = fields.String(required=True)
 

@@ -2,10 +2,10 @@
 
 Faithful to what the Keycloak adapter does where the use cases can tell: usernames are
 lower-cased and unique across the realm (a duplicate is `ProviderConflict`, whichever tenant
-holds it), emails too, organizations by alias and name, only GridGov roles are managed,
-created users carry UPDATE_PASSWORD. ``unavailable = True`` makes every call raise
-`ProviderUnavailable`, as a Keycloak outage does; ``fail_after`` lets a test crash a flow
-after N successful calls.
+holds it) but emails are not (the realm allows duplicates), organizations by alias and name,
+only GridGov roles are managed, created users carry UPDATE_PASSWORD. ``unavailable = True``
+makes every call raise `ProviderUnavailable`, as a Keycloak outage does; ``fail_after`` lets a
+test crash a flow after N successful calls.
 """
 
 from __future__ import annotations
@@ -132,9 +132,8 @@ class InMemoryIdentityProvider:
     ) -> str:
         self._call("create_user")
         wanted = username.lower()
-        for existing in self.users.values():
-            if existing.user.username == wanted or (email and existing.user.email == email):
-                raise ProviderConflict("the identity provider already holds this name")
+        if any(existing.user.username == wanted for existing in self.users.values()):
+            raise ProviderConflict("the identity provider already holds this name")
         self._check_roles(roles)
         user = ProviderUser(
             id=self._new_id("user"),

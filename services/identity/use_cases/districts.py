@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from services.identity.domain import districts as domain
-from services.identity.repository.districts import DistrictRepository
-from shared.mongo import NotFound, Page
+from services.identity.use_cases.context import PlatformContext
+from shared.errors import NotFound
+from shared.mongo import Page
 
 
-def create_district(
-    *,
-    repo: DistrictRepository,
-    actor: str,
-    district_id: str,
-    name: str,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> domain.District:
+def create_district(ctx: PlatformContext, *, district_id: str, name: str) -> domain.District:
     """Register a district; `Conflict` (409) when the id is taken."""
     district = domain.register_district(
-        district_id=district_id, name=name, actor=actor, now=clock()
+        district_id=district_id, name=name, actor=ctx.actor, now=ctx.now()
     )
-    return repo.add_district(district)
+    return ctx.districts.add_district(district)
 
 
-def get_district(*, repo: DistrictRepository, district_id: str) -> domain.District:
+def get_district(ctx: PlatformContext, *, district_id: str) -> domain.District:
     """The district, or `NotFound`."""
-    district = repo.find_district(district_id)
+    district = ctx.districts.find_district(district_id)
     if district is None:
         raise NotFound(f"district {district_id} not found")
     return district
 
 
-def list_districts(*, repo: DistrictRepository, offset: int, limit: int) -> Page[domain.District]:
+def list_districts(ctx: PlatformContext, *, offset: int, limit: int) -> Page[domain.District]:
     """One page of districts ordered by id."""
-    return repo.list_districts(offset=offset, limit=limit)
+    return ctx.districts.list_districts(offset=offset, limit=limit)

@@ -1,11 +1,13 @@
 """Bulk roster import (网格员花名册): one workbook of people, each row created, updated or left.
 
 Rows are judged first, all of them, before anything is written: a row with a bad cell, a
-username or phone used twice in the workbook, a phone of another person, or a username another
-tenant holds is rejected and changes nothing. Good rows then land one by one, Keycloak first
-and the directory second (as in `users`), so a re-run of the same workbook finds every row
-unchanged and makes no Keycloak write at all. A dry run stops after judging: it reads the
-directory and looks usernames up in Keycloak, and writes nothing anywhere.
+username or phone used twice in the workbook, or a phone of another person is rejected and
+changes nothing. A username is the tenant's own (another tenant's `x` is no concern here:
+each created person logs in as ``<username>@<tenant>``, stated beside their password). Good
+rows then land one by one, Keycloak first and the directory second (as in `users`), so a re-run
+of the same workbook finds every row unchanged and makes no Keycloak write at all. A dry run
+stops after judging: it reads the directory and looks the tenant's accounts up in Keycloak,
+and writes nothing anywhere.
 
 A row lands whole or not at all as far as the directory and its events go; if Keycloak fails
 half-way through a row, the row is reported rejected and the next run (or the reconciler)
@@ -17,21 +19,19 @@ and the passwords of the rows that did land are still answered.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from services.identity.domain import users as domain
 from services.identity.domain.ports import IdentityProvider, ProviderUnavailable, ProviderUser
-from services.identity.repository.users import UserRepository
+from services.identity.use_cases.context import IdentityContext
 from services.identity.use_cases.users import (
-    pending,
+    find_account,
     provision_account,
     push_profile,
     require_organization,
 )
-from shared.errors import InvalidInput, StateConflict
-from shared.mongo import Conflict, PendingEvent
+from shared.errors import Conflict, InvalidInput, StateConflict
 from shared.workbooks import (
     Column,
     ImportReport,
@@ -64,10 +64,11 @@ _RETRY = "身份服务暂不可用，请稍后重新导入 / identity provider u
 
 @dataclass(frozen=True, slots=True)
 class IssuedPassword:
-    """The one-time temporary password of a person the import created."""
+    """The one-time temporary password of a person the import created, and their login name."""
 
     row: int
     username: str
+    login: str
     user_id: str
     temporary_password: str
 
@@ -92,18 +93,11 @@ class _Plan:
 
 
 def import_roster(
-    *,
-    repo: UserRepository,
-    provider: IdentityProvider,
-    actor: str,
-    data: bytes,
-    dry_run: bool,
-    correlation_id: str | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ctx: IdentityContext, *, provider: IdentityProvider, data: bytes, dry_run: bool
 ) -> RosterResult:
     """Import a roster workbook; per-row outcomes and, unless a dry run, new passwords."""
     rows = read_sheet(data, COLUMNS)
-    judged = _judge(rows, repo=repo, provider=provider)
+    judged = _judge(ctx, rows, provider=provider)
     reports: dict[int, RowReport] = {}
     plans: list[_Plan] = []
     for number, outcome in judged.items():
@@ -114,7 +108,7 @@ def import_roster(
             reports[number] = outcome
     passwords: list[IssuedPassword] = []
     if not dry_run:
-        _Writer(repo, provider, actor, correlation_id, clock).land(plans, reports, passwords)
+        _Writer(ctx, provider).land(plans, reports, passwords)
     report = ImportReport(dry_run=dry_run, rows=tuple(reports[n] for n in sorted(reports)))
     return RosterResult(report=report, passwords=tuple(passwords))
 
@@ -123,7 +117,7 @@ def import_roster(
 
 
 def _judge(
-    rows: Sequence[Row], *, repo: UserRepository, provider: IdentityProvider
+    ctx: IdentityContext, rows: Sequence[Row], *, provider: IdentityProvider
 ) -> dict[int, _Plan | RowReport]:
     problems: dict[int, list[RowProblem]] = {row.number: list(row.problems) for row in rows}
     cleaned: dict[int, tuple[str, domain.Profile, tuple[str, ...]]] = {}
@@ -134,7 +128,7 @@ def _judge(
         else:
             cleaned[row.number] = found
     _mark_duplicates(rows, problems)
-    directory = repo.all_users()
+    directory = ctx.users.all_users()
     by_username = {user.username: user for user in directory}
     by_phone: dict[str, list[domain.User]] = defaultdict(list)
     for user in directory:
@@ -165,14 +159,9 @@ def _judge(
             judged[number] = _Plan(number, outcome, username, profile, roles, current=current)
             continue
         try:
-            account = provider.find_user(username)
+            account = find_account(provider, tenant_id=ctx.tenant_id, username=username)
         except ProviderUnavailable:
             judged[number] = _rejected(row, [RowProblem(None, _RETRY)])
-            continue
-        if account is not None and account.tenant_id != repo.tenant_id:
-            judged[number] = _rejected(
-                row, [RowProblem(USERNAME, "用户名已被占用 / this username is taken")]
-            )
             continue
         judged[number] = _Plan(
             number, RowOutcome.CREATED, username, profile, roles, account=account
@@ -234,11 +223,8 @@ def _rejected(row: Row, problems: Sequence[RowProblem]) -> RowReport:
 class _Writer:
     """Lands judged rows: Keycloak first, then the directory with the row's events."""
 
-    repo: UserRepository
+    ctx: IdentityContext
     provider: IdentityProvider
-    actor: str
-    correlation_id: str | None
-    clock: Callable[[], datetime]
 
     def land(
         self,
@@ -257,7 +243,7 @@ class _Writer:
             try:
                 if plan.outcome is RowOutcome.CREATED:
                     if org_id is None:
-                        org_id = require_organization(self.provider, self.repo.tenant_id)
+                        org_id = require_organization(self.provider, self.ctx.tenant_id)
                     passwords.append(self.create(plan, org_id))
                 else:
                     self.update(plan)
@@ -265,13 +251,14 @@ class _Writer:
                 unavailable = True
                 reports[plan.number] = _failed(plan, _RETRY)
             except (StateConflict, Conflict) as exc:
-                # StateConflict covers ProviderConflict (e.g. an email another account holds).
+                # A concurrent invitation of the same person (the directory's unique username,
+                # or Keycloak's login name: StateConflict covers ProviderConflict).
                 reports[plan.number] = _failed(plan, str(exc))
 
     def create(self, plan: _Plan, org_id: str) -> IssuedPassword:
-        user_id, password = provision_account(
+        account = provision_account(
             provider=self.provider,
-            tenant_id=self.repo.tenant_id,
+            tenant_id=self.ctx.tenant_id,
             org_id=org_id,
             username=plan.username,
             profile=plan.profile,
@@ -279,38 +266,31 @@ class _Writer:
             existing=plan.account,
         )
         user, event = domain.invite(
-            user_id=user_id,
-            tenant_id=self.repo.tenant_id,
+            user_id=account.user_id,
+            tenant_id=self.ctx.tenant_id,
             username=plan.username,
+            login=account.login,
             profile=plan.profile,
             roles=plan.roles,
-            actor=self.actor,
-            now=self.clock(),
+            actor=self.ctx.actor,
+            now=self.ctx.now(),
         )
-        self.repo.add_user(user, self._pending([event]))
-        return IssuedPassword(plan.number, plan.username, user_id, password)
+        self.ctx.users.add_user(user, [event])
+        return IssuedPassword(
+            plan.number, plan.username, account.login, account.user_id, account.temporary_password
+        )
 
     def update(self, plan: _Plan) -> None:
         current = plan.current
         assert current is not None  # an UPDATED plan always carries the directory entry
-        now = self.clock()
-        profiled, updated = domain.update_profile(current, plan.profile, actor=self.actor, now=now)
-        changed, roles_changed = domain.change_roles(
-            profiled, plan.roles, actor=self.actor, now=now
-        )
+        actor, now = self.ctx.actor, self.ctx.now()
+        profiled, updated = domain.update_profile(current, plan.profile, actor=actor, now=now)
+        changed, roles_changed = domain.change_roles(profiled, plan.roles, actor=actor, now=now)
         push_profile(self.provider, current, changed)
         if roles_changed is not None:
             self.provider.set_realm_roles(current.user_id, frozenset(changed.roles))
-        self.repo.save_user(
-            replace(changed, last_synced_at=now), self._pending([updated, roles_changed])
-        )
-
-    def _pending(self, events: Sequence[domain.UserEvent | None]) -> list[PendingEvent]:
-        return [
-            pending(event, tenant_id=self.repo.tenant_id, correlation_id=self.correlation_id)
-            for event in events
-            if event is not None
-        ]
+        events = [event for event in (updated, roles_changed) if event is not None]
+        self.ctx.users.save_user(replace(changed, last_synced_at=now), events)
 
 
 def _failed(plan: _Plan, reason: str) -> RowReport:

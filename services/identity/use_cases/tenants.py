@@ -9,41 +9,33 @@ created twice. The admin's temporary password exists only in the answer of the c
 completes onboarding: a retry issues a fresh one, since the earlier call never delivered its.
 An admin account that already exists in Keycloak for this tenant and is in use (its owner set
 the password: no pending UPDATE_PASSWORD) is adopted as it is: identity never learns or resets
-that password, so the answer carries none and says why.
+that password, so the answer carries none and says why. The answer names the admin's login
+name (``<username>@<code>``, or an adopted account's own name) beside the password.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from services.identity.domain import tenants as domain
 from services.identity.domain.ports import IdentityProvider, ProviderConflict, ProviderUnavailable
-from services.identity.domain.users import normalize_username, validate_new_user
-from services.identity.repository.districts import DistrictRepository
-from services.identity.repository.service_accounts import ServiceAccountRepository
-from services.identity.repository.tenants import TenantCatalog, TenantRecordRepository
+from services.identity.domain.users import User, normalize_username, validate_new_user
 from services.identity.repository.users import UserRepository
-from services.identity.use_cases import PRODUCER
+from services.identity.use_cases.context import IdentityContext, PlatformContext
 from services.identity.use_cases.users import (
     adopt_account,
+    find_account,
     has_chosen_password,
     invite_user,
     temporary_password,
 )
 from shared.auth.principal import Role
-from shared.errors import FieldProblem, InvalidInput, StateConflict
+from shared.errors import FieldProblem, InvalidInput, NotFound, StateConflict
 from shared.events.contracts.identity import SCHEME_TEMPLATE_IDS
-from shared.mongo import NotFound, Page, PendingEvent
+from shared.mongo import Page
 
-Clock = Callable[[], datetime]
 Step = domain.OnboardingStep
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
 
 ADOPTED_NOTE = (
     "沿用已有账号，密码未改动 / the admin's existing account was adopted; its password is "
@@ -53,41 +45,16 @@ ADOPTED_NOTE = (
 
 @dataclass(frozen=True)
 class Onboarded:
-    """The active tenant and its first admin's one-time temporary password.
+    """The active tenant, its first admin's login name and one-time temporary password.
 
     The password is None (and ``note`` says why) when an in-use account was adopted.
     """
 
     tenant: domain.Tenant
     admin_username: str
+    admin_login: str
     admin_temporary_password: str | None
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a caller may see, from its verified token only."""
-
-    roles: frozenset[str]
-    tenant_id: str | None
-    district_id: str | None
-
-
-def _pending(
-    event: domain.TenantOnboarded | domain.TenantOffboarded | domain.TenantReactivated,
-    payload: dict[str, object],
-    correlation_id: str | None,
-) -> PendingEvent:
-    return PendingEvent.record(
-        type=event.type,
-        version=event.version,
-        tenant_id=event.code,
-        aggregate_id=event.code,
-        payload=payload,
-        producer=PRODUCER,
-        correlation_id=correlation_id,
-        occurred_at=event.occurred_at,
-    )
 
 
 def _validate_admin(
@@ -108,10 +75,9 @@ def _validate_admin(
 
 
 def onboard_tenant(
+    ctx: PlatformContext,
     *,
     provider: IdentityProvider,
-    districts: DistrictRepository,
-    actor: str,
     code: str,
     name: str,
     kind: str,
@@ -124,8 +90,6 @@ def onboard_tenant(
     timezone: str | None = None,
     calendar: str | None = None,
     scheme_templates: Collection[str] = SCHEME_TEMPLATE_IDS,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
 ) -> Onboarded:
     """Onboard a tenant end to end; `ProviderUnavailable` (503) leaves it to `retry_onboarding`."""
     problems: list[FieldProblem] = []
@@ -146,8 +110,8 @@ def onboard_tenant(
                 phone=admin_phone,
             ),
             scheme_templates=scheme_templates,
-            actor=actor,
-            now=clock(),
+            actor=ctx.actor,
+            now=ctx.now(),
         )
     except InvalidInput as exc:
         problems.extend(exc.problems)
@@ -155,58 +119,33 @@ def onboard_tenant(
         _validate_admin(admin_username, admin_display_name, admin_email, admin_phone)
     except InvalidInput as exc:
         problems.extend(exc.problems)
-    if districts.find_district(district_id) is None:
+    if ctx.districts.find_district(district_id) is None:
         problems.append(FieldProblem("district_id", "no such district"))
     if problems or tenant is None:
         raise InvalidInput(problems)
-    repo = TenantRecordRepository(tenant.tenant_id)
-    if repo.find_tenant() is not None:
+    # The tenant being onboarded is the aggregate: its record and events are its own.
+    onboarding = ctx.for_tenant(tenant.tenant_id)
+    if onboarding.tenant_record.find_tenant() is not None:
         raise StateConflict(f"tenant {tenant.tenant_id} exists (retry its onboarding instead)")
-    tenant = repo.add_tenant(tenant)
-    return _complete(
-        repo=repo,
-        provider=provider,
-        tenant=tenant,
-        actor=actor,
-        correlation_id=correlation_id,
-        clock=clock,
-    )
+    tenant = onboarding.tenant_record.add_tenant(tenant)
+    return _complete(onboarding, provider=provider, tenant=tenant)
 
 
 def retry_onboarding(
-    *,
-    provider: IdentityProvider,
-    actor: str,
-    tenant_id: str,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
+    ctx: PlatformContext, *, provider: IdentityProvider, tenant_id: str
 ) -> Onboarded:
     """Finish an interrupted onboarding from its first incomplete step."""
-    repo = TenantRecordRepository(tenant_id)
-    tenant = repo.find_tenant()
-    if tenant is None:
-        raise NotFound(f"tenant {tenant_id} not found")
+    onboarding = ctx.for_tenant(tenant_id)
+    tenant = _require(onboarding)
     if tenant.status is not domain.TenantStatus.ONBOARDING:
         raise StateConflict(f"tenant {tenant_id} is {tenant.status.value}, not onboarding")
-    return _complete(
-        repo=repo,
-        provider=provider,
-        tenant=tenant,
-        actor=actor,
-        correlation_id=correlation_id,
-        clock=clock,
-    )
+    return _complete(onboarding, provider=provider, tenant=tenant)
 
 
 def _complete(
-    *,
-    repo: TenantRecordRepository,
-    provider: IdentityProvider,
-    tenant: domain.Tenant,
-    actor: str,
-    correlation_id: str | None,
-    clock: Clock,
+    ctx: IdentityContext, *, provider: IdentityProvider, tenant: domain.Tenant
 ) -> Onboarded:
+    repo = ctx.tenant_record
     step = Step.ORGANIZATION
     try:
         org_id = provider.ensure_organization(
@@ -216,106 +155,75 @@ def _complete(
             attributes={"district_id": tenant.district_id, "tenant_kind": tenant.kind.value},
         )
         if tenant.organization_id != org_id:
-            tenant = repo.save_tenant(domain.organization_ready(tenant, org_id, now=clock()))
+            tenant = repo.save_tenant(domain.organization_ready(tenant, org_id, now=ctx.now()))
         step = Step.ADMIN
-        user_id, password = _ensure_admin(
-            provider=provider,
-            tenant=tenant,
-            org_id=org_id,
-            actor=actor,
-            correlation_id=correlation_id,
-            clock=clock,
-        )
-        if tenant.admin_user_id != user_id:
-            tenant = repo.save_tenant(domain.admin_ready(tenant, user_id, now=clock()))
+        admin, password = _ensure_admin(ctx, provider=provider, tenant=tenant, org_id=org_id)
+        if tenant.admin_user_id != admin.user_id:
+            tenant = repo.save_tenant(domain.admin_ready(tenant, admin.user_id, now=ctx.now()))
     except (ProviderUnavailable, ProviderConflict):
-        repo.save_tenant(domain.step_failed(tenant, step, now=clock()))
+        repo.save_tenant(domain.step_failed(tenant, step, now=ctx.now()))
         raise
-    active, event = domain.activate(tenant, actor=actor, now=clock())
-    payload: dict[str, object] = {
-        "code": event.code,
-        "name": event.name,
-        "kind": event.kind.value,
-        "district_id": event.district_id,
-        "timezone": event.timezone,
-        "calendar": event.calendar,
-        "scheme_template": event.scheme_template,
-        "onboarded_by": event.onboarded_by,
-    }
-    tenant = repo.save_tenant(active, [_pending(event, payload, correlation_id)])
+    active, event = domain.activate(tenant, actor=ctx.actor, now=ctx.now())
+    tenant = repo.save_tenant(active, [event])
     return Onboarded(
-        tenant, tenant.admin.username, password, None if password is not None else ADOPTED_NOTE
+        tenant,
+        admin.username,
+        admin.login,
+        password,
+        None if password is not None else ADOPTED_NOTE,
     )
 
 
 def _ensure_admin(
-    *,
-    provider: IdentityProvider,
-    tenant: domain.Tenant,
-    org_id: str,
-    actor: str,
-    correlation_id: str | None,
-    clock: Clock,
-) -> tuple[str, str | None]:
-    """The first admin's user id and a fresh temporary password (created, or adopted).
+    ctx: IdentityContext, *, provider: IdentityProvider, tenant: domain.Tenant, org_id: str
+) -> tuple[User, str | None]:
+    """The first admin and a fresh temporary password (created, or adopted).
 
     The password is None when the account is one its owner already uses (see the module).
     """
-    users = UserRepository(tenant.tenant_id)
-    existing = users.find_by_username(tenant.admin.username)
+    existing = ctx.users.find_by_username(tenant.admin.username)
     if existing is None:
-        account = provider.find_user(tenant.admin.username)
+        account = find_account(provider, tenant_id=ctx.tenant_id, username=tenant.admin.username)
         if account is not None and has_chosen_password(account):
             adopted = adopt_account(
-                repo=users,
+                ctx,
                 provider=provider,
-                actor=actor,
                 account=account,
+                username=tenant.admin.username,
                 display_name=tenant.admin.display_name,
                 email=tenant.admin.email,
                 phone=tenant.admin.phone,
                 roles=[Role.TENANT_ADMIN.value],
-                correlation_id=correlation_id,
-                clock=clock,
             )
-            return adopted.user_id, None
+            return adopted, None
         user, password = invite_user(
-            repo=users,
+            ctx,
             provider=provider,
-            actor=actor,
             username=tenant.admin.username,
             display_name=tenant.admin.display_name,
             email=tenant.admin.email,
             phone=tenant.admin.phone,
             roles=[Role.TENANT_ADMIN.value],
-            correlation_id=correlation_id,
-            clock=clock,
         )
-        return user.user_id, password
+        return user, password
     provider.add_to_organization(org_id, existing.user_id)
     account = provider.get_user(existing.user_id)
     if account is not None and has_chosen_password(account):
         # An earlier attempt adopted an in-use account (or its owner has logged in since).
-        return existing.user_id, None
+        return existing, None
     # An earlier attempt created the admin but its answer (and password) never arrived.
     password = temporary_password()
     provider.reset_password(existing.user_id, password)
-    return existing.user_id, password
+    return existing, password
 
 
 def offboard_tenant(
-    *,
-    provider: IdentityProvider,
-    actor: str,
-    tenant_id: str,
-    reason: str,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
+    ctx: PlatformContext, *, provider: IdentityProvider, tenant_id: str, reason: str
 ) -> domain.Tenant:
     """Disable the organization, every user and service client of the tenant; keep records."""
-    repo = TenantRecordRepository(tenant_id)
-    tenant = _require(repo)
-    stopped, event = domain.offboard(tenant, reason=reason, actor=actor, now=clock())
+    offboarding = ctx.for_tenant(tenant_id)
+    tenant = _require(offboarding)
+    stopped, event = domain.offboard(tenant, reason=reason, actor=ctx.actor, now=ctx.now())
     # Keycloak first: if it fails half-way the tenant is still active and a retry converges.
     if tenant.organization_id is not None:
         provider.set_organization_enabled(tenant.organization_id, False)
@@ -325,49 +233,32 @@ def offboard_tenant(
     for client in provider.service_clients_of_tenant(tenant_id):
         if client.enabled:
             provider.set_client_enabled(client.id, False)
-    payload: dict[str, object] = {
-        "code": event.code,
-        "district_id": event.district_id,
-        "reason": event.reason,
-        "offboarded_by": event.offboarded_by,
-    }
-    return repo.save_tenant(stopped, [_pending(event, payload, correlation_id)])
+    return offboarding.tenant_record.save_tenant(stopped, [event])
 
 
 def reactivate_tenant(
-    *,
-    provider: IdentityProvider,
-    actor: str,
-    tenant_id: str,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
+    ctx: PlatformContext, *, provider: IdentityProvider, tenant_id: str
 ) -> domain.Tenant:
     """Reverse an offboarding: enable the organization and the people and service accounts
     the tenant had not disabled itself (the directory remembers who was disabled on purpose)."""
-    repo = TenantRecordRepository(tenant_id)
-    tenant = _require(repo)
-    active, event = domain.reactivate(tenant, actor=actor, now=clock())
+    reactivating = ctx.for_tenant(tenant_id)
+    tenant = _require(reactivating)
+    active, event = domain.reactivate(tenant, actor=ctx.actor, now=ctx.now())
     if tenant.organization_id is not None:
         provider.set_organization_enabled(tenant.organization_id, True)
-    kept_disabled = _disabled_in_directory(UserRepository(tenant_id))
+    kept_disabled = _disabled_in_directory(reactivating.users)
     for user in provider.users_of_tenant(tenant_id):
         if not user.enabled and user.id not in kept_disabled:
             provider.update_user(user.id, enabled=True)
-    accounts = ServiceAccountRepository(tenant_id)
     enabled_clients = {
         account.client_uuid
-        for account in accounts.list_accounts(offset=0, limit=500).items
+        for account in reactivating.service_accounts.list_accounts(offset=0, limit=500).items
         if account.enabled
     }
     for client in provider.service_clients_of_tenant(tenant_id):
         if not client.enabled and client.id in enabled_clients:
             provider.set_client_enabled(client.id, True)
-    payload: dict[str, object] = {
-        "code": event.code,
-        "district_id": event.district_id,
-        "reactivated_by": event.reactivated_by,
-    }
-    return repo.save_tenant(active, [_pending(event, payload, correlation_id)])
+    return reactivating.tenant_record.save_tenant(active, [event])
 
 
 def _disabled_in_directory(users: UserRepository) -> set[str]:
@@ -381,31 +272,31 @@ def _disabled_in_directory(users: UserRepository) -> set[str]:
             return disabled
 
 
-def _require(repo: TenantRecordRepository) -> domain.Tenant:
-    tenant = repo.find_tenant()
+def _require(ctx: IdentityContext) -> domain.Tenant:
+    tenant = ctx.tenant_record.find_tenant()
     if tenant is None:
-        raise NotFound(f"tenant {repo.tenant_id} not found")
+        raise NotFound(f"tenant {ctx.tenant_id} not found")
     return tenant
 
 
-def get_tenant(*, scope: Scope, tenant_id: str) -> domain.Tenant:
+def get_tenant(ctx: PlatformContext, *, tenant_id: str) -> domain.Tenant:
     """The tenant if the caller may see it; `NotFound` otherwise (never 403: no probing)."""
-    tenant = TenantRecordRepository(tenant_id).find_tenant()
+    tenant = ctx.for_tenant(tenant_id).tenant_record.find_tenant()
     if tenant is None or not domain.visible_to(
-        tenant, roles=scope.roles, tenant_id=scope.tenant_id, district_id=scope.district_id
+        tenant, roles=ctx.roles, tenant_id=ctx.own_tenant_id, district_id=ctx.district_id
     ):
         raise NotFound(f"tenant {tenant_id} not found")
     return tenant
 
 
-def list_tenants(
-    *, scope: Scope, catalog: TenantCatalog, offset: int, limit: int
-) -> Page[domain.Tenant]:
+def list_tenants(ctx: PlatformContext, *, offset: int, limit: int) -> Page[domain.Tenant]:
     """All tenants (platform admin), the district's (overseer) or the caller's own."""
-    if Role.PLATFORM_ADMIN.value in scope.roles:
-        return catalog.list_tenants(offset=offset, limit=limit)
-    if Role.DISTRICT_OVERSEER.value in scope.roles and scope.district_id:
-        return catalog.list_tenants(offset=offset, limit=limit, district_id=scope.district_id)
-    own = None if scope.tenant_id is None else TenantRecordRepository(scope.tenant_id).find_tenant()
+    if Role.PLATFORM_ADMIN.value in ctx.roles:
+        return ctx.catalog.list_tenants(offset=offset, limit=limit)
+    if Role.DISTRICT_OVERSEER.value in ctx.roles and ctx.district_id:
+        return ctx.catalog.list_tenants(offset=offset, limit=limit, district_id=ctx.district_id)
+    own = None
+    if ctx.own_tenant_id is not None:
+        own = ctx.for_tenant(ctx.own_tenant_id).tenant_record.find_tenant()
     items = [own] if own is not None and offset == 0 else []
     return Page(items=items, total=0 if own is None else 1, offset=offset, limit=limit)

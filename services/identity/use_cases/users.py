@@ -3,39 +3,31 @@
 Order of writes: Keycloak first, then the directory (with its event in the outbox). There is no
 transaction spanning both; if the process dies between the two writes, Keycloak holds a change
 the directory lacks. That drift is repaired without loss: retrying the same request converges
-(an invited username that exists in Keycloak for this tenant is adopted; role and flag writes
-are idempotent), and `python -m services.identity.reconcile --repair` adopts Keycloak users the
-directory lacks and pushes the directory's roles and enabled flags back to Keycloak. The other
-order would be worse: a directory entry (and a published event) for an account that may never
-exist.
+(the tenant's Keycloak account of an invited person is adopted; role and flag writes are
+idempotent), and `python -m services.identity.cli reconcile --repair` adopts Keycloak users
+the directory lacks and pushes the directory's roles and enabled flags back to Keycloak. The
+other order would be worse: a directory entry (and a published event) for an account that may
+never exist.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable, Iterable
-from dataclasses import replace
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from services.identity.domain import users as domain
 from services.identity.domain.ports import IdentityProvider, ProviderConflict, ProviderUser
-from services.identity.repository.users import UserRepository
-from services.identity.use_cases import PRODUCER
-from shared.errors import InvalidInput, StateConflict
-from shared.mongo import NotFound, Page, PendingEvent
-
-Clock = Callable[[], datetime]
+from services.identity.use_cases.context import IdentityContext
+from shared.errors import InvalidInput, NotFound, StateConflict
+from shared.mongo import Page
 
 UPDATE_PASSWORD = "UPDATE_PASSWORD"  # noqa: S105 - Keycloak's required-action name, no secret
 
 # No look-alikes (0/O, 1/l/I): people read these aloud over the phone to grid workers.
 _PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 PASSWORD_LENGTH = 16
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def temporary_password() -> str:
@@ -50,35 +42,17 @@ def temporary_password() -> str:
             return candidate
 
 
-def pending(event: domain.UserEvent, *, tenant_id: str, correlation_id: str | None) -> PendingEvent:
-    """The outbox entry of a user event (the payload is the contract's, no personal data)."""
-    return PendingEvent.record(
-        type=event.type,
-        version=event.version,
-        tenant_id=tenant_id,
-        aggregate_id=event.user_id,
-        payload=event.payload(),
-        producer=PRODUCER,
-        correlation_id=correlation_id,
-        occurred_at=event.occurred_at,
-    )
+def check_username_free(ctx: IdentityContext, username: str) -> None:
+    """``StateConflict`` (409) when a person of the tenant already has ``username``."""
+    if ctx.users.find_by_username(username) is not None:
+        raise StateConflict(f"username {username} is taken in this tenant")
 
 
-def _events(
-    repo: UserRepository, events: Iterable[domain.UserEvent | None], correlation_id: str | None
-) -> list[PendingEvent]:
-    return [
-        pending(event, tenant_id=repo.tenant_id, correlation_id=correlation_id)
-        for event in events
-        if event is not None
-    ]
-
-
-def check_phone_free(repo: UserRepository, phone: str | None, *, user_id: str | None) -> None:
+def check_phone_free(ctx: IdentityContext, phone: str | None, *, user_id: str | None) -> None:
     """``InvalidInput`` on ``phone`` when another person of the tenant already has it."""
     if phone is None:
         return
-    if any(other.user_id != user_id for other in repo.find_by_phone(phone)):
+    if any(other.user_id != user_id for other in ctx.users.find_by_phone(phone)):
         raise InvalidInput.of("phone", "already used by another person of this tenant")
 
 
@@ -101,6 +75,32 @@ def require_organization(provider: IdentityProvider, tenant_id: str) -> str:
     return org_id
 
 
+def find_account(
+    provider: IdentityProvider, *, tenant_id: str, username: str
+) -> ProviderUser | None:
+    """The tenant's own Keycloak account for the directory username ``username``, or None.
+
+    Looked up by its login name, then by the bare username, which accounts made before login
+    names were per tenant carry (the demo's ``admin.a``, a township migrating its accounts).
+    Another tenant's account counts as none: new accounts get a login name of this tenant, so
+    it is never in the way, and a conflict would tell the caller that some tenant has it.
+    """
+    for name in (domain.login_name(username, tenant_id), username):
+        account = provider.find_user(name)
+        if account is not None and account.tenant_id == tenant_id:
+            return account
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Provisioned:
+    """A new person's Keycloak account: its id, login name and one-time temporary password."""
+
+    user_id: str
+    login: str
+    temporary_password: str
+
+
 def provision_account(
     *,
     provider: IdentityProvider,
@@ -110,17 +110,18 @@ def provision_account(
     profile: domain.Profile,
     roles: tuple[str, ...],
     existing: ProviderUser | None,
-) -> tuple[str, str]:
-    """Create (or adopt) the Keycloak account of a new person; its id and temporary password.
+) -> Provisioned:
+    """Create (or adopt) the Keycloak account of a new person, with a temporary password.
 
-    An account with this username in THIS tenant is a leftover of an interrupted invite and is
-    brought to the invited state; one of another tenant (or none) is a `ProviderConflict` that
-    never names the other tenant.
+    ``existing`` is the tenant's account `find_account` found (a leftover of an interrupted
+    invite, or an account from before login names): it is brought to the invited state. Else
+    the account is created under the login name ``<username>@<tenant>``.
     """
     password = temporary_password()
     if existing is None:
+        login = domain.login_name(username, tenant_id)
         user_id = provider.create_user(
-            username=username,
+            username=login,
             email=profile.email,
             display_name=profile.display_name,
             tenant_id=tenant_id,
@@ -128,17 +129,15 @@ def provision_account(
             roles=frozenset(roles),
             temporary_password=password,
         )
-    elif existing.tenant_id != tenant_id:
-        raise ProviderConflict(f"username {username} is taken")
     else:
-        user_id = existing.id
+        user_id, login = existing.id, existing.username
         provider.update_user(
             user_id, email=profile.email, display_name=profile.display_name, enabled=True
         )
         provider.set_realm_roles(user_id, frozenset(roles))
         provider.reset_password(user_id, password)
     provider.add_to_organization(org_id, user_id)
-    return user_id, password
+    return Provisioned(user_id, login, password)
 
 
 def has_chosen_password(account: ProviderUser) -> bool:
@@ -151,38 +150,36 @@ def has_chosen_password(account: ProviderUser) -> bool:
 
 
 def adopt_account(
+    ctx: IdentityContext,
     *,
-    repo: UserRepository,
     provider: IdentityProvider,
-    actor: str,
     account: ProviderUser,
+    username: str,
     display_name: str,
     email: str | None,
     phone: str | None,
     roles: Iterable[str],
-    correlation_id: str | None = None,
-    clock: Clock = _now,
 ) -> domain.User:
-    """Enter a person's existing, in-use Keycloak account of this tenant into the directory.
+    """Enter a person's existing, in-use Keycloak account of this tenant (`find_account`) into
+    the directory as ``username``; its login stays the account's name.
 
     The password is left alone (its owner knows it); the account keeps the tenant roles it
     had and gains ``roles``; it is enabled and joins the organization; `user.invited` as for
     an invitation. `ProviderConflict` for another tenant's account (never naming it).
     """
-    if account.tenant_id != repo.tenant_id:
-        raise ProviderConflict(f"username {account.username} is taken")
+    if account.tenant_id != ctx.tenant_id:
+        raise ProviderConflict("the identity provider already holds this name")
     wanted = (*domain.tenant_roles_of(account.roles), *roles)
     name, profile, canonical = domain.validate_new_user(
-        username=account.username,
+        username=username,
         display_name=display_name,
         email=email,
         phone=phone,
         roles=wanted,
     )
-    if repo.find_by_username(name) is not None:
-        raise StateConflict(f"username {name} is already in the directory")
-    check_phone_free(repo, profile.phone, user_id=None)
-    org_id = require_organization(provider, repo.tenant_id)
+    check_username_free(ctx, name)
+    check_phone_free(ctx, profile.phone, user_id=None)
+    org_id = require_organization(provider, ctx.tenant_id)
     provider.update_user(
         account.id, email=profile.email, display_name=profile.display_name, enabled=True
     )
@@ -190,73 +187,74 @@ def adopt_account(
     provider.add_to_organization(org_id, account.id)
     user, event = domain.invite(
         user_id=account.id,
-        tenant_id=repo.tenant_id,
+        tenant_id=ctx.tenant_id,
         username=name,
+        login=account.username,
         profile=profile,
         roles=canonical,
-        actor=actor,
-        now=clock(),
+        actor=ctx.actor,
+        now=ctx.now(),
     )
-    return repo.add_user(user, _events(repo, [event], correlation_id))
+    return ctx.users.add_user(user, [event])
 
 
 def invite_user(
+    ctx: IdentityContext,
     *,
-    repo: UserRepository,
     provider: IdentityProvider,
-    actor: str,
     username: str,
     display_name: str,
     email: str | None,
     phone: str | None,
     roles: Iterable[str],
-    correlation_id: str | None = None,
-    clock: Clock = _now,
 ) -> tuple[domain.User, str]:
-    """Give a person an account in the tenant; the user and the one-time temporary password.
+    """Give a person an account in the tenant; the user (with the login name to pass on) and
+    the one-time temporary password.
 
-    Keycloak gets the user (tenant attribute, organization membership, roles, temporary
-    password with UPDATE_PASSWORD), then the directory gets the entry with `user.invited`.
+    Keycloak gets the user (login name, tenant attribute, organization membership, roles,
+    temporary password with UPDATE_PASSWORD), then the directory gets the entry with
+    `user.invited`. A username the tenant already has is a 409; another tenant's is no
+    concern of this one's (`find_account`).
     """
     name, profile, canonical = domain.validate_new_user(
         username=username, display_name=display_name, email=email, phone=phone, roles=roles
     )
-    if repo.find_by_username(name) is not None:
-        raise StateConflict(f"username {name} is already in the directory")
-    check_phone_free(repo, profile.phone, user_id=None)
-    org_id = require_organization(provider, repo.tenant_id)
-    user_id, password = provision_account(
+    check_username_free(ctx, name)
+    check_phone_free(ctx, profile.phone, user_id=None)
+    org_id = require_organization(provider, ctx.tenant_id)
+    account = provision_account(
         provider=provider,
-        tenant_id=repo.tenant_id,
+        tenant_id=ctx.tenant_id,
         org_id=org_id,
         username=name,
         profile=profile,
         roles=canonical,
-        existing=provider.find_user(name),
+        existing=find_account(provider, tenant_id=ctx.tenant_id, username=name),
     )
     user, event = domain.invite(
-        user_id=user_id,
-        tenant_id=repo.tenant_id,
+        user_id=account.user_id,
+        tenant_id=ctx.tenant_id,
         username=name,
+        login=account.login,
         profile=profile,
         roles=canonical,
-        actor=actor,
-        now=clock(),
+        actor=ctx.actor,
+        now=ctx.now(),
     )
-    return repo.add_user(user, _events(repo, [event], correlation_id)), password
+    return ctx.users.add_user(user, [event]), account.temporary_password
 
 
-def get_user(*, repo: UserRepository, user_id: str) -> domain.User:
+def get_user(ctx: IdentityContext, *, user_id: str) -> domain.User:
     """The person, or `NotFound` (also when they belong to another tenant)."""
-    user = repo.find_user(user_id)
+    user = ctx.users.find_user(user_id)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     return user
 
 
 def list_users(
+    ctx: IdentityContext,
     *,
-    repo: UserRepository,
     offset: int,
     limit: int,
     role: str | None = None,
@@ -264,95 +262,69 @@ def list_users(
     q: str | None = None,
 ) -> Page[domain.User]:
     """One page of the tenant's people ordered by username, optionally filtered."""
-    return repo.list_users(offset=offset, limit=limit, role=role, enabled=enabled, q=q)
+    return ctx.users.list_users(offset=offset, limit=limit, role=role, enabled=enabled, q=q)
 
 
 def update_user(
+    ctx: IdentityContext,
     *,
-    repo: UserRepository,
     provider: IdentityProvider,
-    actor: str,
     user_id: str,
     display_name: str | None = None,
     email: str | None = None,
     phone: str | None = None,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
 ) -> domain.User:
     """Change a person's name, email or phone (Keycloak gets name and email first)."""
-    user = get_user(repo=repo, user_id=user_id)
+    user = get_user(ctx, user_id=user_id)
     profile = domain.validate_profile(
         display_name=user.display_name if display_name is None else display_name,
         email=user.email if email is None else email,
         phone=user.phone if phone is None else phone,
         phone_required=user.phone is not None,
     )
-    changed, event = domain.update_profile(user, profile, actor=actor, now=clock())
+    changed, event = domain.update_profile(user, profile, actor=ctx.actor, now=ctx.now())
     if event is None:
         return user
-    check_phone_free(repo, changed.phone, user_id=user.user_id)
+    check_phone_free(ctx, changed.phone, user_id=user.user_id)
     push_profile(provider, user, changed)
-    return repo.save_user(_synced(changed, clock), _events(repo, [event], correlation_id))
+    return ctx.users.save_user(_synced(ctx, changed), [event])
 
 
 def set_roles(
-    *,
-    repo: UserRepository,
-    provider: IdentityProvider,
-    actor: str,
-    user_id: str,
-    roles: Iterable[str],
-    correlation_id: str | None = None,
-    clock: Clock = _now,
+    ctx: IdentityContext, *, provider: IdentityProvider, user_id: str, roles: Iterable[str]
 ) -> domain.User:
     """Make a person's roles exactly ``roles`` (tenant roles only; 422 on ``roles`` else)."""
-    user = get_user(repo=repo, user_id=user_id)
+    user = get_user(ctx, user_id=user_id)
     changed, event = domain.change_roles(
-        user, domain.validate_roles(roles), actor=actor, now=clock()
+        user, domain.validate_roles(roles), actor=ctx.actor, now=ctx.now()
     )
     if event is None:
         return user
     provider.set_realm_roles(user.user_id, frozenset(changed.roles))
-    return repo.save_user(_synced(changed, clock), _events(repo, [event], correlation_id))
+    return ctx.users.save_user(_synced(ctx, changed), [event])
 
 
-def disable_user(
-    *,
-    repo: UserRepository,
-    provider: IdentityProvider,
-    actor: str,
-    user_id: str,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
-) -> domain.User:
+def disable_user(ctx: IdentityContext, *, provider: IdentityProvider, user_id: str) -> domain.User:
     """Stop a person from logging in (Keycloak's enabled flag, then the directory)."""
-    user = get_user(repo=repo, user_id=user_id)
-    changed, event = domain.disable(user, actor=actor, now=clock())
+    user = get_user(ctx, user_id=user_id)
+    changed, event = domain.disable(user, actor=ctx.actor, now=ctx.now())
     provider.update_user(user.user_id, enabled=False)
-    return repo.save_user(_synced(changed, clock), _events(repo, [event], correlation_id))
+    return ctx.users.save_user(_synced(ctx, changed), [event])
 
 
-def enable_user(
-    *,
-    repo: UserRepository,
-    provider: IdentityProvider,
-    actor: str,
-    user_id: str,
-    correlation_id: str | None = None,
-    clock: Clock = _now,
-) -> domain.User:
+def enable_user(ctx: IdentityContext, *, provider: IdentityProvider, user_id: str) -> domain.User:
     """Let a disabled person log in again."""
-    user = get_user(repo=repo, user_id=user_id)
-    changed, event = domain.enable(user, actor=actor, now=clock())
+    user = get_user(ctx, user_id=user_id)
+    changed, event = domain.enable(user, actor=ctx.actor, now=ctx.now())
     provider.update_user(user.user_id, enabled=True)
-    return repo.save_user(_synced(changed, clock), _events(repo, [event], correlation_id))
+    return ctx.users.save_user(_synced(ctx, changed), [event])
 
 
 def reset_password(
-    *, repo: UserRepository, provider: IdentityProvider, user_id: str
+    ctx: IdentityContext, *, provider: IdentityProvider, user_id: str
 ) -> tuple[domain.User, str]:
     """A new temporary password for a person, shown once; they must change it at login."""
-    user = get_user(repo=repo, user_id=user_id)
+    user = get_user(ctx, user_id=user_id)
     if not user.enabled:
         raise StateConflict(f"user {user.username} is disabled; enable them first")
     password = temporary_password()
@@ -366,13 +338,13 @@ def role_matrix() -> tuple[domain.RoleInfo, ...]:
 
 
 def users_with_role(
-    *, repo: UserRepository, role: str, offset: int, limit: int
+    ctx: IdentityContext, *, role: str, offset: int, limit: int
 ) -> Page[domain.User]:
     """One page of the people holding ``role``; `NotFound` for a role that does not exist."""
     if domain.role_info(role) is None:
         raise NotFound(f"role {role} not found")
-    return repo.list_users(offset=offset, limit=limit, role=role)
+    return ctx.users.list_users(offset=offset, limit=limit, role=role)
 
 
-def _synced(user: domain.User, clock: Clock) -> domain.User:
-    return replace(user, last_synced_at=clock())
+def _synced(ctx: IdentityContext, user: domain.User) -> domain.User:
+    return replace(user, last_synced_at=ctx.now())

@@ -7,10 +7,10 @@ from typing import Any
 from flask.views import MethodView
 
 from services.identity.domain.districts import District
-from services.identity.repository.districts import DistrictRepository
 from services.identity.schemas.districts import DistrictCreateSchema, DistrictSchema
 from services.identity.use_cases import districts as use_cases
-from shared.auth import Role, current_principal, require_roles
+from services.identity.views import platform_context
+from shared.auth import Role, require_roles
 from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("districts", __name__, url_prefix="/districts", description="区 (districts)")
@@ -24,7 +24,7 @@ class Districts(MethodView):
     def get(self, paging: PageRequest) -> PageResponse[District]:
         """List the districts, ordered by id."""
         found = use_cases.list_districts(
-            repo=DistrictRepository(), offset=paging.offset, limit=paging.limit
+            platform_context(), offset=paging.offset, limit=paging.limit
         )
         return paging.page_of(found.items, found.total)
 
@@ -34,6 +34,4 @@ class Districts(MethodView):
     @require_roles(Role.PLATFORM_ADMIN, tenant_scoped=False)
     def post(self, body: dict[str, Any]) -> District:
         """Register a district."""
-        return use_cases.create_district(
-            repo=DistrictRepository(), actor=current_principal().subject, **body
-        )
+        return use_cases.create_district(platform_context(), **body)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from flask.views import MethodView
 from marshmallow import fields
 
-from services.identity import reconcile
-from services.identity.views import identity_provider
+from services.identity.use_cases import reconcile as use_cases
+from services.identity.views import identity_provider, platform_context
 from shared.auth import Role, require_roles
 from shared.http import BaseSchema, Blueprint
 
@@ -54,10 +53,10 @@ class Reconcile(MethodView):
     @require_roles(Role.PLATFORM_ADMIN, tenant_scoped=False)
     def post(self, query: dict[str, Any], tenant_id: str) -> dict[str, object]:
         """Compare the tenant's directory with Keycloak; ``repair=true`` removes the drift."""
-        result = reconcile.reconcile_one(
-            tenant_id=tenant_id,
+        result = use_cases.reconcile_one(
+            platform_context(),
             provider=identity_provider(),
+            tenant_id=tenant_id,
             repair=query["repair"],
-            correlation_id=g.request_id,
         )
         return result.as_dict()

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from flask.views import MethodView
 
 from services.identity.domain.service_accounts import ServiceAccount
-from services.identity.repository.service_accounts import ServiceAccountRepository
 from services.identity.schemas.service_accounts import (
     ServiceAccountCreateSchema,
     ServiceAccountSchema,
     ServiceAccountSecretSchema,
 )
 from services.identity.use_cases import service_accounts as use_cases
-from services.identity.views import identity_provider
-from shared.auth import Role, current_principal, current_tenant_id, require_roles
+from services.identity.views import context, identity_provider
+from shared.auth import Role, require_roles
 from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint(
@@ -28,10 +26,6 @@ blp = Blueprint(
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _repo() -> ServiceAccountRepository:
-    return ServiceAccountRepository(current_tenant_id())
-
-
 @blp.route("")
 class ServiceAccounts(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
@@ -39,9 +33,7 @@ class ServiceAccounts(MethodView):
     @require_roles(Role.TENANT_ADMIN)
     def get(self, paging: PageRequest) -> PageResponse[ServiceAccount]:
         """The tenant's service accounts, ordered by name (never their secrets)."""
-        found = use_cases.list_service_accounts(
-            repo=_repo(), offset=paging.offset, limit=paging.limit
-        )
+        found = use_cases.list_service_accounts(context(), offset=paging.offset, limit=paging.limit)
         return paging.page_of(found.items, found.total)
 
     @blp.arguments(ServiceAccountCreateSchema)
@@ -50,13 +42,7 @@ class ServiceAccounts(MethodView):
     @require_roles(Role.TENANT_ADMIN)
     def post(self, body: dict[str, Any]) -> tuple[use_cases.WithSecret, int, dict[str, str]]:
         """Create a client ``svc-<tenant>-<name>``; its secret is shown once."""
-        created = use_cases.create_service_account(
-            repo=_repo(),
-            provider=identity_provider(),
-            actor=current_principal().subject,
-            correlation_id=g.request_id,
-            **body,
-        )
+        created = use_cases.create_service_account(context(), provider=identity_provider(), **body)
         return created, 201, _NO_STORE
 
 
@@ -68,7 +54,7 @@ class RotateSecret(MethodView):
     def post(self, service_account_id: str) -> tuple[use_cases.WithSecret, int, dict[str, str]]:
         """Replace the secret (the old one stops working); the new one is shown once."""
         rotated = use_cases.rotate_secret(
-            repo=_repo(), provider=identity_provider(), service_account_id=service_account_id
+            context(), provider=identity_provider(), service_account_id=service_account_id
         )
         return rotated, 200, _NO_STORE
 
@@ -80,11 +66,7 @@ class Disable(MethodView):
     def post(self, service_account_id: str) -> ServiceAccount:
         """Stop the client from getting tokens; publishes `service_account.disabled`."""
         return use_cases.disable_service_account(
-            repo=_repo(),
-            provider=identity_provider(),
-            actor=current_principal().subject,
-            service_account_id=service_account_id,
-            correlation_id=g.request_id,
+            context(), provider=identity_provider(), service_account_id=service_account_id
         )
 
 
@@ -95,5 +77,5 @@ class Enable(MethodView):
     def post(self, service_account_id: str) -> ServiceAccount:
         """Let the client get tokens again."""
         return use_cases.enable_service_account(
-            repo=_repo(), provider=identity_provider(), service_account_id=service_account_id
+            context(), provider=identity_provider(), service_account_id=service_account_id
         )

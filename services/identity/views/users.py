@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import g, url_for
+from flask import url_for
 from flask.views import MethodView
 
 from services.identity.domain.users import RoleInfo, User
-from services.identity.repository.users import UserRepository
 from services.identity.schemas.users import (
     InvitedUserSchema,
     PasswordResetSchema,
@@ -25,22 +24,14 @@ from services.identity.schemas.users import (
 )
 from services.identity.use_cases import roster
 from services.identity.use_cases import users as use_cases
-from services.identity.views import identity_provider
-from shared.auth import Role, current_principal, current_tenant_id, require_roles
+from services.identity.views import context, identity_provider
+from shared.auth import Role, require_roles
 from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, accepts, page_schema
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="人员 (people)")
 roles_blp = Blueprint("roles", __name__, url_prefix="/roles", description="角色 (roles)")
 
 ADMINS = (Role.TENANT_ADMIN,)
-
-
-def _repo() -> UserRepository:
-    return UserRepository(current_tenant_id())
-
-
-def _actor() -> str:
-    return current_principal().subject
 
 
 @blp.route("")
@@ -57,25 +48,21 @@ class Users(MethodView):
     ) -> PageResponse[User]:
         """List the tenant's people by username; filter by role, enabled, name or username."""
         found = use_cases.list_users(
-            repo=_repo(), offset=paging.offset, limit=paging.limit, role=role, enabled=enabled, q=q
+            context(), offset=paging.offset, limit=paging.limit, role=role, enabled=enabled, q=q
         )
         return paging.page_of(found.items, found.total)
 
     @blp.arguments(UserInviteSchema)
     @blp.response(201, InvitedUserSchema)
-    @blp.alt_response(409, description="the username is taken (in this or another tenant)")
+    @blp.alt_response(409, description="the tenant already has a person with this username")
     @require_roles(*ADMINS)
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Invite a person: Keycloak account with a temporary password (shown once here)."""
-        user, password = use_cases.invite_user(
-            repo=_repo(),
-            provider=identity_provider(),
-            actor=_actor(),
-            correlation_id=g.request_id,
-            **body,
-        )
+        """Invite a person: Keycloak account with a temporary password (shown once here) and
+        the login name to pass on with it."""
+        user, password = use_cases.invite_user(context(), provider=identity_provider(), **body)
         location = url_for("users.UserById", user_id=user.user_id)
-        return {"user": user, "temporary_password": password}, 201, {"Location": location}
+        answer = {"user": user, "login": user.login, "temporary_password": password}
+        return answer, 201, {"Location": location}
 
 
 @blp.route("/import")
@@ -88,12 +75,10 @@ class RosterImport(MethodView):
     def post(self, query: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         """Import a roster workbook (网格员花名册); ``dry_run=true`` judges and writes nothing."""
         result = roster.import_roster(
-            repo=_repo(),
+            context(),
             provider=identity_provider(),
-            actor=_actor(),
             data=files["file"].read(),
             dry_run=query["dry_run"],
-            correlation_id=g.request_id,
         )
         return {
             **result.report.as_dict(),
@@ -107,7 +92,7 @@ class UserById(MethodView):
     @require_roles(*ADMINS)
     def get(self, user_id: str) -> User:
         """One person of the tenant; 404 for anyone else's."""
-        return use_cases.get_user(repo=_repo(), user_id=user_id)
+        return use_cases.get_user(context(), user_id=user_id)
 
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
@@ -115,12 +100,7 @@ class UserById(MethodView):
     def patch(self, body: dict[str, Any], user_id: str) -> User:
         """Change a person's name, email or phone."""
         return use_cases.update_user(
-            repo=_repo(),
-            provider=identity_provider(),
-            actor=_actor(),
-            user_id=user_id,
-            correlation_id=g.request_id,
-            **body,
+            context(), provider=identity_provider(), user_id=user_id, **body
         )
 
 
@@ -131,13 +111,7 @@ class DisableUser(MethodView):
     @require_roles(*ADMINS)
     def post(self, user_id: str) -> User:
         """Stop a person from logging in."""
-        return use_cases.disable_user(
-            repo=_repo(),
-            provider=identity_provider(),
-            actor=_actor(),
-            user_id=user_id,
-            correlation_id=g.request_id,
-        )
+        return use_cases.disable_user(context(), provider=identity_provider(), user_id=user_id)
 
 
 @blp.route("/<string:user_id>/enable")
@@ -147,13 +121,7 @@ class EnableUser(MethodView):
     @require_roles(*ADMINS)
     def post(self, user_id: str) -> User:
         """Let a disabled person log in again."""
-        return use_cases.enable_user(
-            repo=_repo(),
-            provider=identity_provider(),
-            actor=_actor(),
-            user_id=user_id,
-            correlation_id=g.request_id,
-        )
+        return use_cases.enable_user(context(), provider=identity_provider(), user_id=user_id)
 
 
 @blp.route("/<string:user_id>/roles")
@@ -164,12 +132,7 @@ class UserRoles(MethodView):
     def put(self, body: dict[str, Any], user_id: str) -> User:
         """Make a person's roles exactly these (tenant roles only)."""
         return use_cases.set_roles(
-            repo=_repo(),
-            provider=identity_provider(),
-            actor=_actor(),
-            user_id=user_id,
-            roles=body["roles"],
-            correlation_id=g.request_id,
+            context(), provider=identity_provider(), user_id=user_id, roles=body["roles"]
         )
 
 
@@ -181,11 +144,12 @@ class PasswordReset(MethodView):
     def post(self, user_id: str) -> dict[str, str]:
         """A new temporary password, shown once; the person must change it at next login."""
         user, password = use_cases.reset_password(
-            repo=_repo(), provider=identity_provider(), user_id=user_id
+            context(), provider=identity_provider(), user_id=user_id
         )
         return {
             "user_id": user.user_id,
             "username": user.username,
+            "login": user.login,
             "temporary_password": password,
         }
 
@@ -210,6 +174,6 @@ class RoleUsers(MethodView):
     def get(self, paging: PageRequest, role: str) -> PageResponse[User]:
         """The tenant's people holding ``role``; 404 for a role that does not exist."""
         found = use_cases.users_with_role(
-            repo=_repo(), role=role, offset=paging.offset, limit=paging.limit
+            context(), role=role, offset=paging.offset, limit=paging.limit
         )
         return paging.page_of(found.items, found.total)

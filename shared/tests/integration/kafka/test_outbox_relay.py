@@ -2,13 +2,17 @@
 
 import threading
 import time
+import uuid
 from typing import Any, ClassVar
 
 import mongoengine as me
 import pytest
 from kafka.errors import KafkaError
 from prometheus_client import REGISTRY
+from pymongo.errors import AutoReconnect
 
+from shared.audit import AuditLog, AuditRecordDocument
+from shared.kafka import outbox as outbox_module
 from shared.kafka.clients import Producer
 from shared.kafka.consumer import ConsumerRunner, Route, make_consumer
 from shared.kafka.inmemory import InMemoryBroker, InMemoryProducer
@@ -202,3 +206,90 @@ def test_a_failed_entry_keeps_it_and_everything_after_it_in_order(make_topic: To
     # for the retry, and consumers dedup the extra copy
     assert published[0] == events[0].envelope.event_id
     assert published[-1] == events[2].envelope.event_id
+
+
+def audited_relay(broker: InMemoryBroker, cls: type[OutboxRelay] = OutboxRelay) -> OutboxRelay:
+    return cls(documents=[Division], producer_factory=lambda: InMemoryProducer(broker))
+
+
+def add_audited(tenant: str, topic: str, events: int) -> tuple[Division, list[str]]:
+    code = f"d-audit-{uuid.uuid4().hex[:6]}"
+    pending = [
+        PendingEvent(topic, code, division_created(tenant, code), actor="admin-7")
+        for _ in range(events)
+    ]
+    doc = Divisions(tenant).add(Division(code=code), pending)
+    return doc, [p.envelope.event_id for p in pending]
+
+
+def audit_rows(tenant: str) -> list[str]:
+    return sorted(doc.event_id for doc in AuditRecordDocument.objects(tenant_id=tenant))
+
+
+def test_each_event_is_audited_once_across_a_crash_between_audit_and_removal() -> None:
+    broker = InMemoryBroker()
+    broker.create_topic("audited")
+    tenant = f"t-audit-crash-{RUN_ID}"
+    doc, event_ids = add_audited(tenant, "audited", events=3)
+
+    crashing = audited_relay(broker, CrashingRelay)
+    with pytest.raises(SimulatedCrash):
+        crashing.run_once()  # audited, then "dies" before removing the entries
+    crashing.close()
+    assert outbox_of(tenant, doc) == event_ids
+    assert audit_rows(tenant) == sorted(event_ids)
+
+    restarted = audited_relay(broker)
+    drain(restarted)
+    restarted.close()
+
+    assert outbox_of(tenant, doc) == []
+    assert len(broker.all_records("audited")) == 6  # published twice ...
+    assert audit_rows(tenant) == sorted(event_ids)  # ... audited once
+    record = AuditLog(tenant).get(event_ids[0])
+    assert record is not None
+    assert (record.actor, record.aggregate_id, record.type) == (
+        "admin-7",
+        doc.code,
+        "division.created",
+    )
+
+
+def test_entries_stay_in_the_outbox_until_they_are_audited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broker = InMemoryBroker()
+    broker.create_topic("audited")
+    tenant = f"t-audit-down-{RUN_ID}"
+    doc, event_ids = add_audited(tenant, "audited", events=2)
+    relay = audited_relay(broker)
+
+    def store_down(database: Any, records: Any) -> int:
+        raise AutoReconnect("the audit insert failed")
+
+    monkeypatch.setattr(outbox_module, "append", store_down)
+    with pytest.raises(AutoReconnect):
+        relay.run_once()
+    assert outbox_of(tenant, doc) == event_ids  # published, not audited: not removed
+    assert audit_rows(tenant) == []
+
+    monkeypatch.undo()
+    drain(relay)
+    relay.close()
+    assert outbox_of(tenant, doc) == []
+    assert audit_rows(tenant) == sorted(event_ids)
+    assert len(broker.all_records("audited")) == 2  # acknowledged once, never sent again
+
+
+def test_a_relay_without_audit_records_nothing() -> None:
+    broker = InMemoryBroker()
+    broker.create_topic("audited")
+    tenant = f"t-audit-off-{RUN_ID}"
+    doc, _ = add_audited(tenant, "audited", events=1)
+    relay = OutboxRelay(
+        documents=[Division], producer_factory=lambda: InMemoryProducer(broker), audit=False
+    )
+    drain(relay)
+    relay.close()
+    assert outbox_of(tenant, doc) == []
+    assert audit_rows(tenant) == []

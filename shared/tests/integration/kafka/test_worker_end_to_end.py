@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import mongoengine as me
 import pytest
 
+from shared.errors import Conflict
 from shared.events.contracts import validate_envelope
 from shared.events.envelope import Envelope
 from shared.kafka.consumer import ConsumerRunner, Route, make_consumer
@@ -16,7 +17,7 @@ from shared.kafka.outbox import OutboxRelay
 from shared.kafka.producer import make_producer
 from shared.kafka.worker import run_worker
 from shared.mongo.documents import PendingEvent, TenantDocument
-from shared.mongo.repository import Conflict, TenantRepository
+from shared.mongo.repository import TenantRepository
 from shared.tests.integration.kafka.helpers import division_created
 from shared.tests.integration.stack import KAFKA_BOOTSTRAP, RUN_ID, TopicFactory
 

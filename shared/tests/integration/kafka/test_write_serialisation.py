@@ -20,11 +20,12 @@ from typing import Any, ClassVar
 import mongoengine as me
 import pytest
 
+from shared.errors import Conflict
 from shared.kafka.outbox import OutboxRelay
 from shared.kafka.producer import make_producer
 from shared.mongo.connection import connect
 from shared.mongo.documents import PendingEvent, TenantDocument
-from shared.mongo.repository import ConcurrentUpdate, Conflict, TenantRepository
+from shared.mongo.repository import ConcurrentUpdate, TenantRepository
 from shared.tests.integration.kafka.helpers import division_created, read_all
 from shared.tests.integration.stack import KAFKA_BOOTSTRAP, MONGO_DB, MONGO_URI, TopicFactory
 

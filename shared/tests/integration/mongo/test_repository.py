@@ -1,15 +1,22 @@
 """TenantRepository against the real FerretDB: tenancy, pagination, outbox, optimistic writes."""
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import mongoengine as me
 import pytest
 
-from shared.events.envelope import Envelope
+from shared.errors import Conflict, NotFound
+from shared.events.domain import EventOrigin
+from shared.events.envelope import Envelope, InvalidMessage
+from shared.events.topics import Topic
 from shared.mongo.documents import PendingEvent, TenantDocument
-from shared.mongo.repository import ConcurrentUpdate, Conflict, NotFound, TenantRepository
+from shared.mongo.repository import ConcurrentUpdate, TenantRepository
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("mongo_db")]
+
+WHEN = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 class Parcel(TenantDocument):
@@ -118,3 +125,52 @@ def test_saving_a_deleted_document_is_not_found() -> None:
     Parcel._get_collection().delete_one({"tenant_id": "tenant-gone", "_id": parcel.pk})
     with pytest.raises(NotFound):
         repo.save(parcel)
+
+
+@dataclass(frozen=True)
+class DivisionNamed:
+    """A domain event as a domain records it (the ``division.created`` contract)."""
+
+    division_id: str
+    name: str
+    occurred_at: datetime = WHEN
+    type: ClassVar[str] = "division.created"
+    version: ClassVar[int] = 1
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.division_id
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "division_id": self.division_id,
+            "code": "A-V01",
+            "name": self.name,
+            "kind": "village",
+            "created_by": "u-1",
+        }
+
+
+def test_domain_events_are_stamped_with_the_origin_and_checked_once() -> None:
+    repo = ParcelRepository("tenant-d", EventOrigin(producer="it", correlation_id="req-9"))
+    parcel = repo.add(Parcel(code="p-d"), [DivisionNamed("d-1", "东风村")])
+    [entry] = repo.require(parcel.pk).outbox
+    envelope = Envelope.parse(entry.envelope)
+    assert (entry.topic, entry.key) == (Topic.REGISTRY_DIVISIONS, "tenant-d:d-1")
+    assert (envelope.type, envelope.tenant_id, envelope.producer) == (
+        "division.created",
+        "tenant-d",
+        "it",
+    )
+    assert envelope.correlation_id == "req-9"
+    assert envelope.occurred_at == WHEN
+    assert envelope.payload == DivisionNamed("d-1", "东风村").payload()
+
+    with pytest.raises(InvalidMessage, match="name"):
+        repo.save(repo.require(parcel.pk), [DivisionNamed("d-1", "")])
+    assert len(repo.require(parcel.pk).outbox) == 1  # nothing half-written
+
+
+def test_a_repository_without_an_origin_records_no_events() -> None:
+    with pytest.raises(ValueError, match="EventOrigin"):
+        ParcelRepository("tenant-d").add(Parcel(code="p-none"), [DivisionNamed("d-2", "x")])

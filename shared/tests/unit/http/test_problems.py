@@ -7,9 +7,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
+from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 from werkzeug.test import TestResponse
 
 from shared.errors import FieldProblem, InvalidInput, StateConflict
@@ -341,3 +343,31 @@ def test_domain_errors_are_rendered_without_a_try_in_the_view() -> None:
     assert to_problem(StateConflict("grid G-1 is already retired")).status == 409
     with pytest.raises(ValueError, match="at least one"):
         InvalidInput([])
+
+
+BACKEND_DOWN = OperationFailure(
+    "failed to connect to `user=gridgov database=ferretdb`: dial error",
+    1,
+    {"ok": 0.0, "errmsg": "failed to connect to `user=gridgov`: dial error", "code": 1},
+)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        AutoReconnect("127.0.0.1:27017: connection refused"),
+        ServerSelectionTimeoutError("no server"),
+        BACKEND_DOWN,  # FerretDB up, PostgreSQL behind it down
+        psycopg.OperationalError("connection refused"),
+    ],
+)
+def test_a_store_outage_is_503_with_retry_after(exc: Exception) -> None:
+    problem = to_problem(exc)
+    assert problem.status == 503
+    assert problem.headers["Retry-After"] == "2"
+
+
+def test_other_store_failures_stay_500() -> None:
+    # A failure that is not an outage is a bug to look at, not a reason to retry.
+    assert to_problem(OperationFailure("unknown operator: $foo", 2)).status == 500
+    assert to_problem(OperationFailure("internal", 1, {"errmsg": "panic: nil map"})).status == 500

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from shared.errors import InvalidInput
 from shared.workbooks import (
+    CellError,
     Column,
     ImportReport,
     RowOutcome,
@@ -131,3 +132,10 @@ def test_the_import_report_counts_each_outcome() -> None:
         "key": None,
         "problems": [{"column": "姓名", "reason": "必填 / required"}],
     }
+
+
+@pytest.mark.parametrize("value", ["东风\x0b村", "东风\x00村", "东风\ud800村", "东风\x1e村"])
+def test_a_text_cell_with_characters_nothing_can_store_is_refused(value: str) -> None:
+    # The same rule as JSON bodies (shared.text): a workbook is not a way around it.
+    with pytest.raises(CellError, match="U\\+"):
+        text()(value)

@@ -10,7 +10,8 @@ import pytest
 from services.grid_registry.documents.grids import GridDocument
 from services.grid_registry.domain import grids as domain
 from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
-from shared.mongo import ConcurrentUpdate, Conflict
+from shared.errors import Conflict
+from shared.mongo import ConcurrentUpdate
 
 pytestmark = pytest.mark.integration
 
@@ -113,3 +114,27 @@ def test_overlap_candidates_are_the_active_neighbours_by_bounding_box(fresh_db):
     assert [grid.code for grid in found] == ["G1"]
     assert repo.overlap_candidates((120.105, 31.705, 120.115, 31.715), exclude=[near.grid_id]) == []
     assert repo.overlap_candidates((121.0, 32.0, 121.1, 32.1)) == []
+
+
+def test_a_dry_runs_overlap_candidates_are_the_grids_as_it_left_them(fresh_db):
+    stored = add(GridRepository("tenant-a"), "G1", 120.10)
+    dry = GridRepository("tenant-a", dry_run=True)
+    moved, _ = domain.change_boundary(
+        stored, shape=domain.validate_shape(box(120.30)), actor="u-1", now=NOW
+    )
+    dry.save_grid(moved, [])
+    add(dry, "G2", 120.10)
+    retired, _ = domain.retire_grid(dry.find_grid("tenant-a-G2"), reason="x", actor="u-1", now=NOW)
+    add(dry, "G3", 120.12)
+    where_g1_was = (120.105, 31.705, 120.125, 31.715)
+
+    # G1 as re-drawn (elsewhere now), G2 and G3 as added; nothing of it in the database.
+    assert [grid.code for grid in dry.overlap_candidates(where_g1_was)] == ["G2", "G3"]
+    assert [grid.code for grid in dry.overlap_candidates((120.30, 31.70, 120.31, 31.71))] == ["G1"]
+    dry.save_grid(retired, [])
+    assert [grid.code for grid in dry.overlap_candidates(where_g1_was)] == ["G3"]
+    assert dry.overlap_candidates(where_g1_was, exclude=["tenant-a-G3"]) == []
+    assert [grid.code for grid in GridRepository("tenant-a").overlap_candidates(where_g1_was)] == [
+        "G1"
+    ]
+    assert GridDocument.objects(tenant_id="tenant-a").count() == 1

@@ -4,14 +4,15 @@ the locator cache follows the grid-set version."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 import pytest
 
 from services.grid_registry.documents.grids import GridDocument
-from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
+from services.grid_registry.repository.grids import GridRepository
 from services.grid_registry.use_cases import divisions as division_cases
 from services.grid_registry.use_cases import grids as use_cases
+from services.grid_registry.use_cases.context import RegistryContext
 from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration
@@ -28,6 +29,12 @@ class CrashingRepository(GridRepository):
         raise Crash
 
 
+class CrashingContext(RegistryContext):
+    @cached_property
+    def grids(self) -> GridRepository:
+        return CrashingRepository(self.tenant_id, self.origin)
+
+
 def box(west, east):
     ring = [[west, 31.70], [east, 31.70], [east, 31.71], [west, 31.71], [west, 31.70]]
     return {"type": "Polygon", "coordinates": [ring]}
@@ -35,23 +42,14 @@ def box(west, east):
 
 @pytest.fixture
 def tenant(fresh_db):
-    division = division_cases.create_division(
-        repo=DivisionRepository("tenant-a"), actor="u-1", code="HP", name="和平村", kind="village"
-    )
-    return {
-        "repo": GridRepository("tenant-a"),
-        "versions": GridSetVersionRepository("tenant-a"),
-        "divisions": DivisionRepository("tenant-a"),
-        "division_id": division.division_id,
-    }
+    ctx = RegistryContext(tenant_id="tenant-a", actor="u-1")
+    division = division_cases.create_division(ctx, code="HP", name="和平村", kind="village")
+    return {"ctx": ctx, "division_id": division.division_id}
 
 
 def create(tenant, code, west, east):
     return use_cases.create_grid(
-        repo=tenant["repo"],
-        divisions=tenant["divisions"],
-        versions=tenant["versions"],
-        actor="u-1",
+        tenant["ctx"],
         division_id=tenant["division_id"],
         code=code,
         name=code,
@@ -71,18 +69,20 @@ def test_a_split_interrupted_after_the_new_grids_completes_on_retry(tenant):
         use_cases.SplitPart("G1-A", "A", box(120.10, 120.11)),
         use_cases.SplitPart("G1-B", "B", box(120.11, 120.12)),
     ]
-    args = {"versions": tenant["versions"], "actor": "u-1", "grid_id": grid.grid_id}
+    ctx = tenant["ctx"]
 
     with pytest.raises(Crash):
-        use_cases.split_grid(repo=CrashingRepository("tenant-a"), parts=parts, **args)
+        use_cases.split_grid(
+            CrashingContext(tenant_id="tenant-a", actor="u-1"), grid_id=grid.grid_id, parts=parts
+        )
     assert GridDocument.objects(tenant_id="tenant-a").count() == 3
     # Retried a day later: the parts keep the first attempt's day.
     later = datetime.now(UTC) + timedelta(days=1)
-    done = use_cases.split_grid(repo=tenant["repo"], parts=parts, clock=lambda: later, **args)
-    again = use_cases.split_grid(repo=tenant["repo"], parts=parts, **args)
+    done = use_cases.split_grid(ctx.at(later), grid_id=grid.grid_id, parts=parts)
+    again = use_cases.split_grid(ctx, grid_id=grid.grid_id, parts=parts)
 
     assert GridDocument.objects(tenant_id="tenant-a").count() == 3
-    old = tenant["repo"].find_grid(grid.grid_id)
+    old = ctx.grids.find_grid(grid.grid_id)
     assert done[0].valid_from == done[1].valid_from == grid.valid_from
     assert old.valid_to == done[0].valid_from - timedelta(days=1)
     assert [g.grid_id for g in again] == [g.grid_id for g in done]
@@ -95,8 +95,6 @@ def test_a_merge_interrupted_after_the_new_grid_completes_on_retry(tenant):
     a = create(tenant, "A", 120.10, 120.11)
     b = create(tenant, "B", 120.11, 120.12)
     args = {
-        "versions": tenant["versions"],
-        "actor": "u-1",
         "grid_ids": [a.grid_id, b.grid_id],
         "code": "AB",
         "name": "AB",
@@ -104,29 +102,28 @@ def test_a_merge_interrupted_after_the_new_grid_completes_on_retry(tenant):
     }
 
     with pytest.raises(Crash):
-        use_cases.merge_grids(repo=CrashingRepository("tenant-a"), **args)
-    merged = use_cases.merge_grids(repo=tenant["repo"], **args)
+        use_cases.merge_grids(CrashingContext(tenant_id="tenant-a", actor="u-1"), **args)
+    merged = use_cases.merge_grids(tenant["ctx"], **args)
 
     assert GridDocument.objects(tenant_id="tenant-a").count() == 3
     assert outbox_types(merged.grid_id) == ["grid.created"]
     assert outbox_types(a.grid_id) == ["grid.created", "grid.merged"]
     assert outbox_types(b.grid_id) == ["grid.created", "grid.merged"]
-    assert use_cases.merge_grids(repo=tenant["repo"], **args).grid_id == merged.grid_id
+    assert use_cases.merge_grids(tenant["ctx"], **args).grid_id == merged.grid_id
 
 
 def test_the_locator_is_cached_until_the_grid_set_changes(tenant):
     cache = use_cases.LocatorCache()
+    ctx = tenant["ctx"]
     create(tenant, "A", 120.10, 120.11)
-    first, _ = cache.get(tenant["repo"], tenant["versions"])
-    again, _ = cache.get(tenant["repo"], tenant["versions"])
+    first, _ = cache.get(ctx.grids, ctx.grid_set_versions)
+    again, _ = cache.get(ctx.grids, ctx.grid_set_versions)
 
     create(tenant, "B", 120.11, 120.12)
-    rebuilt, grids = cache.get(tenant["repo"], tenant["versions"])
+    rebuilt, grids = cache.get(ctx.grids, ctx.grid_set_versions)
 
     assert again is first
     assert rebuilt is not first
     assert sorted(grid.code for grid in grids.values()) == ["A", "B"]
-    found = use_cases.locate(
-        repo=tenant["repo"], versions=tenant["versions"], lon=120.115, lat=31.705, cache=cache
-    )
+    found = use_cases.locate(ctx, lon=120.115, lat=31.705, cache=cache)
     assert found.code == "B"

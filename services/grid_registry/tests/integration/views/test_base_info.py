@@ -7,9 +7,9 @@ import pytest
 
 from services.grid_registry.bootstrap import BLUEPRINTS
 from services.grid_registry.documents.base_info import BaseInfoSnapshotDocument
-from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
+from services.grid_registry.tests.integration.support import known_users
 from services.grid_registry.use_cases import divisions, grids
+from services.grid_registry.use_cases.context import RegistryContext
 from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration
@@ -25,10 +25,7 @@ def square(index: int) -> dict[str, object]:
 
 def make_grid(division_id: str, code: str, index: int, tenant: str = "tenant-a") -> str:
     grid = grids.create_grid(
-        repo=GridRepository(tenant),
-        divisions=DivisionRepository(tenant),
-        versions=GridSetVersionRepository(tenant),
-        actor="admin-a",
+        RegistryContext(tenant_id=tenant, actor="admin-a"),
         division_id=division_id,
         code=code,
         name=code,
@@ -40,7 +37,7 @@ def make_grid(division_id: str, code: str, index: int, tenant: str = "tenant-a")
 
 def make_division(code: str, tenant: str = "tenant-a") -> str:
     division = divisions.create_division(
-        repo=DivisionRepository(tenant), actor="admin-a", code=code, name=code, kind="community"
+        RegistryContext(tenant_id=tenant, actor="admin-a"), code=code, name=code, kind="community"
     )
     return division.division_id
 
@@ -186,6 +183,7 @@ def test_a_grid_worker_records_for_his_own_grid_only_and_cannot_add_sub_categori
 ):
     api = api_client(BLUEPRINTS)
     worker = {"subject": "w-1", "roles": ("grid-worker",)}
+    known_users("tenant-a", "w-1")
     member = {
         "role": "full_time_worker",
         "person_name": "网格员",

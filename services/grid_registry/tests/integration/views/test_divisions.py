@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.grid_registry.bootstrap import BLUEPRINTS
+from services.grid_registry.documents.divisions import DivisionDocument
+from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration
 
@@ -43,3 +45,21 @@ def test_a_grid_worker_cannot_create(api_client):
         "/divisions", json={"code": "X", "name": "x", "kind": "village"}, as_user=worker
     )
     assert response.status_code == 403
+
+
+def test_the_event_carries_the_tokens_actor_and_the_request_id(api_client):
+    api = api_client(BLUEPRINTS)
+    staff = {"subject": "staff-7", "roles": ("center-staff",)}
+
+    created = api.post(
+        "/divisions",
+        json={"code": "A-V01", "name": "东风村", "kind": "village"},
+        headers={"X-Request-ID": "req-division-1"},
+        as_user=staff,
+    )
+
+    assert created.status_code == 201, created.get_json()
+    stored = DivisionDocument.objects(tenant_id="tenant-a").get()
+    envelope = Envelope.parse(stored.outbox[0].envelope)
+    assert (envelope.producer, envelope.correlation_id) == ("grid_registry", "req-division-1")
+    assert (envelope.tenant_id, envelope.payload["created_by"]) == ("tenant-a", "staff-7")

@@ -8,10 +8,12 @@ import pytest
 
 from services.grid_registry.bootstrap import BLUEPRINTS
 from services.grid_registry.documents.teams import GridTeamDocument
-from services.grid_registry.repository.divisions import DivisionRepository
-from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
+from services.grid_registry.tests.integration.support import known_users
 from services.grid_registry.use_cases import divisions as division_cases
 from services.grid_registry.use_cases import grids as grid_cases
+from services.grid_registry.use_cases.context import RegistryContext
+from shared.access import AccountStates
+from shared.access.repository import user_key
 from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration
@@ -28,23 +30,19 @@ def box(west: float) -> dict:
 
 def make_division(code: str = "HP", tenant: str = "tenant-a") -> str:
     return division_cases.create_division(
-        repo=DivisionRepository(tenant), actor="u-1", code=code, name="和平村", kind="village"
+        RegistryContext(tenant_id=tenant, actor="u-1"), code=code, name="和平村", kind="village"
     ).division_id
 
 
 def make_grid(division_id: str, code: str, west: float, tenant: str = "tenant-a") -> str:
     """A grid valid since 1 January 2026, so past dates have grids to count."""
     return grid_cases.create_grid(
-        repo=GridRepository(tenant),
-        divisions=DivisionRepository(tenant),
-        versions=GridSetVersionRepository(tenant),
-        actor="u-1",
+        RegistryContext(tenant_id=tenant, actor="u-1", clock=lambda: JAN_1),
         division_id=division_id,
         code=code,
         name=code,
         type="village",
         boundary=box(west),
-        clock=lambda: JAN_1,
     ).grid_id
 
 
@@ -64,6 +62,7 @@ def outbox_types(grid_id: str) -> list[str]:
 def test_assign_then_read_the_team_on_a_date_behind_the_tenant_wall(api_client):
     api = api_client(BLUEPRINTS)
     grid = make_grid(make_division(), "G1", 120.00)
+    known_users("tenant-a", "u-lead")
 
     leader = api.post(
         f"/grids/{grid}/team/members",
@@ -231,11 +230,7 @@ def test_a_retired_grid_takes_no_members_and_the_model_is_per_grid(api_client):
     assert api.get(f"/grids/{grid}/team").get_json()["model"] == "1+1+1+N"
 
     grid_cases.retire_grid(
-        repo=GridRepository("tenant-a"),
-        versions=GridSetVersionRepository("tenant-a"),
-        actor="u-1",
-        grid_id=grid,
-        reason="合并",
+        RegistryContext(tenant_id="tenant-a", actor="u-1"), grid_id=grid, reason="合并"
     )
     assert (
         api.post(
@@ -250,6 +245,8 @@ def test_which_grids_a_user_is_on(api_client):
     division = make_division()
     g1 = make_grid(division, "G1", 120.00)
     g2 = make_grid(division, "G2", 120.02)
+    known_users("tenant-a", "w-1", "w-2")
+    known_users("tenant-b", "b-1")
     api.post(
         f"/grids/{g1}/team/members", json=member("full_time_worker", "2020-01-01", user_id="w-1")
     )
@@ -265,4 +262,58 @@ def test_which_grids_a_user_is_on(api_client):
     assert mine["grid_ids"] == [g1]
     assert back_then["grid_ids"] == sorted([g1, g2])
     assert api.get("/users/someone-else/grids", as_user=worker).status_code == 403
-    assert api.get("/users/w-1/grids", as_user=TENANT_B).get_json()["grid_ids"] == []
+    # The centre asks about its own accounts only: one on no team has no grids, another
+    # tenant's account (or a made-up one) is not found.
+    assert api.get("/users/w-2/grids").get_json()["grid_ids"] == []
+    assert api.get("/users/b-1/grids").status_code == 404
+    assert api.get("/users/w-1/grids", as_user=TENANT_B).status_code == 404
+    assert api.get("/users/nobody/grids").status_code == 404
+    # Anyone may ask about himself, known here yet or not (his token vouches for him).
+    newcomer = {"subject": "w-new", "roles": ("grid-worker",)}
+    assert api.get("/users/w-new/grids", as_user=newcomer).get_json()["grid_ids"] == []
+
+
+def test_a_membership_names_only_the_tenants_own_accounts(api_client):
+    api = api_client(BLUEPRINTS)
+    grid = make_grid(make_division(), "G1", 120.00)
+    known_users("tenant-a", "w-a", "w-a2")
+    known_users("tenant-b", "w-b")  # tenant B's worker, a real account of another tenant
+
+    for foreign in ("w-b", "made-up"):
+        refused = add(api, grid, member("full_time_worker", "2026-01-01", user_id=foreign))
+        assert refused.status_code == 422, refused.get_json()
+        (error,) = refused.get_json()["errors"]
+        assert error["field"] == "user_id"
+        assert foreign in error["reason"]
+        assert "within seconds" in error["reason"]
+    own = add(api, grid, member("full_time_worker", "2026-01-01", user_id="w-a"))
+    assert own.status_code == 201, own.get_json()
+    membership = f"/grids/{grid}/team/members/{own.get_json()['membership_id']}"
+
+    moved_abroad = api.patch(membership, json={"user_id": "w-b"})
+    assert moved_abroad.status_code == 422
+    assert [e["field"] for e in moved_abroad.get_json()["errors"]] == ["user_id"]
+    # The same user again, another of the tenant's, or none are fine.
+    assert api.patch(membership, json={"user_id": "w-a", "phone": "13900000000"}).status_code == 200
+    assert api.patch(membership, json={"user_id": "w-a2"}).status_code == 200
+    assert api.patch(membership, json={"user_id": None}).status_code == 200
+
+    members = api.get(f"/grids/{grid}/team/members").get_json()["items"]
+    assert [m["user_id"] for m in members] == [None]
+    assert outbox_types(grid) == ["team.member_assigned"] + ["team.member_changed"] * 3
+    assert api.get("/users/w-b/grids", as_user=TENANT_B).get_json()["grid_ids"] == []
+
+
+def test_an_account_identity_disabled_is_still_the_tenants_own(api_client):
+    """Identity disabled the account: it is still the tenant's, so its memberships (past ones
+    recorded late included) can still be recorded and corrected."""
+    api = api_client(BLUEPRINTS)
+    grid = make_grid(make_division(), "G1", 120.00)
+    known_users("tenant-a", "w-a")
+    AccountStates("tenant-a").record(
+        user_key("w-a"), revoked=True, changed_at=JAN_1, event_id="user-disabled-1"
+    )
+
+    assigned = add(api, grid, member("full_time_worker", "2026-01-01", user_id="w-a"))
+
+    assert assigned.status_code == 201, assigned.get_json()

@@ -7,13 +7,15 @@ import io
 import json
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from services.grid_registry.bootstrap import BLUEPRINTS
 from services.grid_registry.documents.base_info import BaseInfoSnapshotDocument
 from services.grid_registry.documents.divisions import DivisionDocument
 from services.grid_registry.documents.grids import GridDocument
 from services.grid_registry.documents.teams import GridTeamDocument
+from services.grid_registry.tests.integration.support import known_users
+from services.grid_registry.tests.integration.use_cases.workbooks.support import workbook
 from services.grid_registry.tests.integration.views.test_base_info import (
     make_division,
     make_grid,
@@ -27,17 +29,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DIVISION_HEADERS = ("村社区编码", "村社区名称", "类型")
 BASE_INFO_HEADERS = ("网格编码", "类别", "子类", "应采集数", "已采集数", "已核实数", "统计日期")
 TENANT_B = {"subject": "admin-b", "tenant_id": "tenant-b"}
-
-
-def workbook(headers, *rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def upload(api, url, data, **kwargs):
@@ -441,6 +432,7 @@ def test_teams_import_creates_updates_and_rejects_per_column(api_client):
     api = api_client(BLUEPRINTS)
     division = make_division("D1")
     g1, _ = make_grid(division, "G1", 0), make_grid(division, "G2", 1)
+    known_users("tenant-a", "u-1")
     assigned = api.post(
         f"/grids/{g1}/team/members",
         json={
@@ -556,6 +548,7 @@ def test_teams_export_by_date_imports_back_unchanged_and_stays_in_its_tenant(api
     api = api_client(BLUEPRINTS)
     division = make_division("D1")
     g1, g2 = make_grid(division, "G1", 0), make_grid(division, "G2", 1)
+    known_users("tenant-a", "u-1", "u-2")
     members = (
         (g1, "full_time_worker", "王小明", "u-1", "13800000000", "2026-01-01", "2026-06-30"),
         (g1, "full_time_worker", "李四", "u-2", None, "2026-07-01", None),

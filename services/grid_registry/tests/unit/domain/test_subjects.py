@@ -1,6 +1,5 @@
 """Key subjects without I/O: ID numbers, default cycles, field rules, visibility, events."""
 
-import hashlib
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
@@ -70,11 +69,11 @@ def test_invalid_resident_id_numbers_name_the_field(raw, reason):
     assert raised.value.field == "id_number"
 
 
-def test_the_digest_is_sha256_of_the_normalised_number():
+def test_a_subject_holds_the_normalised_number_and_no_digest_of_it():
+    # Tags for duplicates are keyed and made by the repository (ADR 13), never in the domain.
     subject, _ = register(id_number="11010519491231002x")
-    expected = hashlib.sha256(b"11010519491231002X").hexdigest()
     assert subject.id_number == "11010519491231002X"
-    assert subject.id_number_sha256 == expected
+    assert not any("sha256" in f.name or "digest" in f.name for f in fields(subject))
 
 
 @pytest.mark.parametrize(
@@ -127,7 +126,9 @@ def test_events_carry_no_personal_data():
         sub_category="社区矫正人员",
     )
     names = {f.name for f in fields(event)}
-    assert names.isdisjoint({"name", "id_number", "id_number_sha256", "phone", "address", "notes"})
+    assert names.isdisjoint({"name", "id_number", "phone", "address", "notes"})
+    for secret in ("11010519491231002X", "13800000000", "幸福路"):
+        assert secret not in str(event.payload())
     assert (event.type, event.subject_id, event.grid_id, event.division_id) == (
         "subject.registered",
         "s-1",

@@ -7,8 +7,10 @@ import pytest
 from services.identity.documents.users import UserDocument
 from services.identity.repository.users import UserRepository
 from services.identity.tests.fakes import InMemoryIdentityProvider
+from services.identity.tests.integration.support import add_account
 from services.identity.use_cases import roster
 from services.identity.use_cases import users as use_cases
+from services.identity.use_cases.context import IdentityContext
 from shared.errors import InvalidInput
 from shared.events.envelope import Envelope
 from shared.workbooks import write_sheet
@@ -40,15 +42,12 @@ def provider() -> InMemoryIdentityProvider:
     return fake
 
 
+def admin() -> IdentityContext:
+    return IdentityContext(tenant_id=TENANT, actor="admin-1", correlation_id="req-9")
+
+
 def run(provider, data: bytes, *, dry_run: bool = False) -> roster.RosterResult:
-    return roster.import_roster(
-        repo=UserRepository(TENANT),
-        provider=provider,
-        actor="admin-1",
-        data=data,
-        dry_run=dry_run,
-        correlation_id="req-9",
-    )
+    return roster.import_roster(admin(), provider=provider, data=data, dry_run=dry_run)
 
 
 def outcomes(result: roster.RosterResult) -> list[tuple[int, str, str | None]]:
@@ -72,7 +71,10 @@ def test_a_new_roster_creates_everyone_with_passwords_and_events(fresh_db, provi
     result = run(provider, data)
 
     assert outcomes(result) == [(2, "created", "zhang.wei"), (3, "created", "li.na")]
-    assert [p.username for p in result.passwords] == ["zhang.wei", "li.na"]
+    assert [(p.username, p.login) for p in result.passwords] == [
+        ("zhang.wei", "zhang.wei@t-a"),
+        ("li.na", "li.na@t-a"),
+    ]
     li = UserRepository(TENANT).find_by_username("li.na")
     assert li.roles == ("grid-leader", "grid-worker")
     assert li.phone == "13900139000"
@@ -166,46 +168,35 @@ def test_a_phone_of_another_person_is_rejected(fresh_db, provider):
     assert result.report.rows[0].problems[0].column == "手机号"
 
 
-def test_another_tenants_username_is_rejected_without_naming_it(fresh_db, provider):
-    provider.create_user(
-        username="zhang.wei",
-        email=None,
-        display_name="别人",
-        tenant_id="t-secret",
-        district_id=None,
-        roles=frozenset({"grid-worker"}),
-        temporary_password="Other-Password-1",
-    )
+def test_a_username_another_tenant_has_is_created_under_this_tenants_login(fresh_db, provider):
+    foreign = add_account(provider, "zhang.wei", tenant_id="t-secret", email="zw@example.cn")
 
-    result = run(provider, workbook(person("zhang.wei", "13800138000")))
+    data = workbook(person("zhang.wei", "13800138000", email="zw@example.cn"))
 
-    [row] = result.report.rows
-    assert row.outcome.value == "rejected"
-    assert row.problems[0].column == "用户名"
+    dry = run(provider, data, dry_run=True)
+    result = run(provider, data)
+
+    assert outcomes(dry) == outcomes(result) == [(2, "created", "zhang.wei")]
+    [issued] = result.passwords
+    assert (issued.username, issued.login) == ("zhang.wei", "zhang.wei@t-a")
+    assert issued.user_id != foreign
+    assert provider.users[issued.user_id].user.tenant_id == TENANT
+    assert provider.users[foreign].password == "Other-Password-12"
     assert "t-secret" not in str(result.report.as_dict())
 
 
 def test_the_tenants_own_leftover_account_is_adopted(fresh_db, provider):
-    leftover = provider.create_user(
-        username="zhang.wei",
-        email=None,
-        display_name="张伟",
-        tenant_id=TENANT,
-        district_id=None,
-        roles=frozenset({"grid-worker"}),
-        temporary_password="Lost-Password-1",
-    )
+    leftover = add_account(provider, "zhang.wei", tenant_id=TENANT)
     result = run(provider, workbook(person("zhang.wei", "13800138000")))
     assert outcomes(result) == [(2, "created", "zhang.wei")]
-    assert result.passwords[0].user_id == leftover
+    assert (result.passwords[0].user_id, result.passwords[0].login) == (leftover, "zhang.wei")
     assert provider.users[leftover].password == result.passwords[0].temporary_password
 
 
 def test_a_dry_run_answers_the_same_report_and_writes_nothing(fresh_db, provider):
     use_cases.invite_user(
-        repo=UserRepository(TENANT),
+        admin(),
         provider=provider,
-        actor="admin-1",
         username="zhang.wei",
         display_name="张伟",
         email=None,
@@ -235,8 +226,9 @@ def test_keycloak_going_down_mid_import_keeps_the_passwords_of_landed_rows(fresh
         person("b.user", "13800138001"),
         person("c.user", "13800138002"),
     )
-    # 3 find_user (judging) + find_organization + 3 calls for the first row, then down.
-    provider.fail_after = 7
+    # Judging looks each row up twice (login name, then bare name), then find_organization,
+    # the first row's 2 calls and the second's account, then down.
+    provider.fail_after = 10
 
     result = run(provider, data)
 

@@ -8,7 +8,6 @@ import pytest
 
 from services.identity.documents.tenants import TenantRecordDocument
 from services.identity.documents.users import UserDocument
-from services.identity.repository.users import UserRepository
 from services.identity.tests.integration.support import (
     OVERSEER,
     PLATFORM,
@@ -17,10 +16,17 @@ from services.identity.tests.integration.support import (
     outbox,
     provider,
 )
+from services.identity.use_cases.context import IdentityContext
 from services.identity.use_cases.users import adopt_account, invite_user
 
 pytestmark = pytest.mark.integration
 __all__ = ["client", "identity_db", "provider"]  # fixtures
+
+
+def onboarding() -> IdentityContext:
+    """What an earlier onboarding attempt acted as inside the tenant: the platform admin."""
+    return IdentityContext(tenant_id="demo-town-c", actor="platform-1")
+
 
 BODY = {
     "code": "demo-town-c",
@@ -44,7 +50,7 @@ def test_onboarding_creates_org_admin_and_one_event(client, provider):
     assert body["tenant"]["status"] == "active"
     assert body["tenant"]["timezone"] == "Asia/Shanghai"
     assert body["tenant"]["calendar"] == "cn-public-holidays"
-    assert body["admin_username"] == "admin.c"
+    assert (body["admin_username"], body["admin_login"]) == ("admin.c", "admin.c@demo-town-c")
     password = body["admin_temporary_password"]
     assert len(password) >= 10
     org = next(iter(provider.organizations.values()))
@@ -54,7 +60,7 @@ def test_onboarding_creates_org_admin_and_one_event(client, provider):
         "demo-district",
     )
     (admin,) = provider.users.values()
-    assert admin.user.tenant_id == "demo-town-c"
+    assert (admin.user.username, admin.user.tenant_id) == ("admin.c@demo-town-c", "demo-town-c")
     assert admin.user.roles == {"tenant-admin"}
     assert admin.user.required_actions == ("UPDATE_PASSWORD",)
     assert (admin.password, admin.temporary) == (password, True)
@@ -147,9 +153,8 @@ def test_retry_after_a_crash_past_the_admin_adopts_it_with_a_fresh_password(clie
     # Keycloak account and the directory entry, but no progress on the tenant record.
     org_id = provider.ensure_organization(alias="demo-town-c", name="丙镇", attributes={})
     _, lost_password = invite_user(
-        repo=UserRepository("demo-town-c"),
+        onboarding(),
         provider=provider,
-        actor="platform-1",
         username="admin.c",
         display_name="丙镇管理员",
         email=None,
@@ -194,6 +199,7 @@ def test_onboarding_adopts_an_in_use_admin_account_without_touching_its_password
 
     assert response.status_code == 201, response.json
     assert response.json["admin_temporary_password"] is None
+    assert response.json["admin_login"] == "admin.c"  # the account keeps its own name
     assert "adopted" in response.json["note"]
     assert "reset_password" not in provider.calls
     admin = provider.users[user_id]
@@ -217,15 +223,25 @@ def test_onboarding_adopts_an_in_use_admin_account_without_touching_its_password
     assert [t for t, _, _ in outbox(tenant)] == ["tenant.onboarded"]
 
 
-def test_an_in_use_account_of_another_tenant_is_never_adopted(client, provider):
-    in_use_account(provider, "admin.c", "demo-town-b", frozenset({"tenant-admin"}))
+def test_an_account_of_another_tenant_is_left_alone_and_the_admin_gets_a_login_of_its_own(
+    client, provider
+):
+    foreign = in_use_account(provider, "admin.c", "demo-town-b", frozenset({"tenant-admin"}))
 
     response = onboard(client)
 
-    assert response.status_code == 409
+    assert response.status_code == 201, response.json
     assert "demo-town-b" not in str(response.json)
-    assert UserDocument.objects(tenant_id="demo-town-c").count() == 0
-    assert provider.users[next(iter(provider.users))].password == "Own-pass-123"
+    assert (response.json["admin_username"], response.json["admin_login"]) == (
+        "admin.c",
+        "admin.c@demo-town-c",
+    )
+    (admin,) = (u for u in provider.users.values() if u.user.id != foreign)
+    assert (admin.user.username, admin.user.tenant_id) == ("admin.c@demo-town-c", "demo-town-c")
+    assert admin.password == response.json["admin_temporary_password"]
+    untouched = provider.users[foreign]
+    assert (untouched.password, untouched.user.tenant_id) == ("Own-pass-123", "demo-town-b")
+    assert UserDocument.objects(tenant_id="demo-town-c").get().user_id == admin.user.id
 
 
 def test_a_retry_past_an_adopted_admin_still_leaves_its_password_alone(client, provider):
@@ -234,13 +250,12 @@ def test_a_retry_past_an_adopted_admin_still_leaves_its_password_alone(client, p
     assert onboard(client).status_code == 503
     provider.unavailable = False
     # A process that died right after adopting the admin: the directory entry exists.
-    users = UserRepository("demo-town-c")
     provider.ensure_organization(alias="demo-town-c", name="丙镇", attributes={})
     adopt_account(
-        repo=users,
+        onboarding(),
         provider=provider,
-        actor="platform-1",
         account=provider.users[user_id].user,
+        username="admin.c",
         display_name="丙镇管理员",
         email=None,
         phone="13800138000",
@@ -275,6 +290,25 @@ def test_visibility_per_role(client):
     assert client.get("/tenants/demo-town-c", as_user=stranger).status_code == 404
     assert client.get("/tenants", as_user=stranger).json["items"] == []
     assert client.get("/tenants/no-such-town", as_user=PLATFORM).status_code == 404
+
+
+def test_an_overseer_reads_the_tenant_record_without_its_people(client):
+    """ADR 9: overseers see tenants, never people; platform admins and the tenant's own users
+    still see its first admin."""
+    assert onboard(client).status_code == 201
+    platform_view = client.get("/tenants/demo-town-c", as_user=PLATFORM).json
+    assert platform_view["admin_username"] == "admin.c"
+    assert client.get("/tenants", as_user=PLATFORM).json["items"] == [platform_view]
+    own = {"subject": "w", "tenant_id": "demo-town-c", "roles": ("grid-worker",)}
+    assert client.get("/tenants/demo-town-c", as_user=own).json == platform_view
+
+    listed = client.get("/tenants", as_user=OVERSEER).json["items"]
+    one = client.get("/tenants/demo-town-c", as_user=OVERSEER).json
+
+    record = {key: value for key, value in platform_view.items() if key != "admin_username"}
+    assert listed == [record]
+    assert one == record
+    assert "admin.c" not in str(listed) + str(one)
 
 
 def test_offboard_disables_every_login_and_reactivate_restores_them(client, provider):

@@ -49,12 +49,32 @@ def test_invite_then_read_list_and_walls(api):
 
     user = invited["user"]
     assert invited["temporary_password"]
+    assert (user["username"], user["login"], invited["login"]) == (
+        "zhang.wei",
+        "zhang.wei@tenant-a",
+        "zhang.wei@tenant-a",
+    )
+    [listed] = api.get("/users").get_json()["items"]
+    assert (listed["username"], listed["login"]) == ("zhang.wei", "zhang.wei@tenant-a")
     assert api.get(f"/users/{user['user_id']}").get_json()["display_name"] == "张伟"
     assert api.get("/users").get_json()["total"] == 1
     assert api.get(f"/users/{user['user_id']}", as_user=TENANT_B).status_code == 404
     assert api.get("/users", as_user=TENANT_B).get_json()["total"] == 0
     assert api.post(f"/users/{user['user_id']}/disable", as_user=TENANT_B).status_code == 404
     assert api.get(f"/users/{user['user_id']}").get_json()["enabled"] is True
+
+
+def test_a_username_is_the_tenants_own(api):
+    invite(api)
+
+    theirs = api.post("/users", json=BODY, as_user=TENANT_B)
+    again = api.post("/users", json={**BODY, "phone": "13900139000"})
+
+    assert theirs.status_code == 201, theirs.get_json()
+    assert theirs.get_json()["login"] == "zhang.wei@tenant-b"
+    assert "tenant-a" not in theirs.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "username zhang.wei" in again.get_json()["detail"]
 
 
 def test_reserved_roles_and_bad_phones_name_the_field(api):
@@ -91,6 +111,7 @@ def test_edit_roles_disable_enable_and_reset(api):
     assert api.post(f"/users/{user_id}/enable").get_json()["enabled"] is True
     reset = api.post(f"/users/{user_id}/password-reset")
     assert reset.status_code == 200
+    assert reset.get_json()["login"] == "zhang.wei@tenant-a"
     assert api.provider.users[user_id].password == reset.get_json()["temporary_password"]
     assert api.get("/users?enabled=true&role=grid-leader&q=zhang").get_json()["total"] == 1
 
@@ -155,7 +176,7 @@ def test_roster_import_dry_run_then_for_real(api):
         {"column": "手机号", "reason": real["rows"][1]["problems"][0]["reason"]}
     ]
     [issued] = real["temporary_passwords"]
-    assert issued["username"] == "zhang.wei"
+    assert (issued["username"], issued["login"]) == ("zhang.wei", "zhang.wei@tenant-a")
     assert api.get("/users").get_json()["total"] == 1
 
 

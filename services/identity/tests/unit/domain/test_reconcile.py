@@ -36,6 +36,7 @@ class World:
             user_id=user_id,
             tenant_id=TENANT,
             username=username,
+            login=username,
             profile=profile,
             roles=roles,
             actor="admin",

@@ -25,6 +25,7 @@ def new_user(**changes: object) -> domain.User:
         user_id="u-1",
         tenant_id="t-a",
         username=username,
+        login=domain.login_name(username, "t-a"),
         profile=profile,
         roles=roles,
         actor="admin",
@@ -134,11 +135,17 @@ def test_nobody_disables_their_own_account():
         domain.disable(new_user(), actor="u-1", now=NOW)
 
 
-def test_adoption_keeps_only_tenant_roles_and_has_no_phone():
+@pytest.mark.parametrize(
+    ("login", "username"),
+    [("Li.Na@t-a", "li.na"), ("Li.Na", "li.na")],  # a login name, an account from before them
+)
+def test_adoption_names_the_user_after_the_login_keeps_tenant_roles_and_has_no_phone(
+    login, username
+):
     user, event = domain.adopt(
         user_id="kc-1",
         tenant_id="t-a",
-        username="Li.Na",
+        login=login,
         display_name="",
         email=None,
         roles=["grid-worker", "platform-admin"],
@@ -146,9 +153,10 @@ def test_adoption_keeps_only_tenant_roles_and_has_no_phone():
         actor="reconciler",
         now=NOW,
     )
-    assert (user.username, user.display_name, user.phone) == ("li.na", "Li.Na", None)
+    assert (user.username, user.login, user.phone) == (username, login.lower(), None)
+    assert user.display_name == username  # Keycloak had no name: the username stands in
     assert user.roles == ("grid-worker",)
-    assert event.type == "user.invited"
+    assert (event.type, event.payload()["username"]) == ("user.invited", username)
     assert not event.enabled
 
 
@@ -178,3 +186,32 @@ def test_a_phone_is_optional_unless_required():
     with pytest.raises(InvalidInput) as exc:
         domain.validate_new_user(**common, phone=" ", phone_required=True)
     assert fields_of(exc) == ["phone"]
+
+
+def test_a_login_name_is_the_username_at_the_tenant():
+    assert domain.login_name(" Zhang.Wei ", "demo-town-b") == "zhang.wei@demo-town-b"
+    assert domain.login_name("zhang.wei", "demo-town-a") != domain.login_name(
+        "zhang.wei", "demo-town-b"
+    )
+
+
+@pytest.mark.parametrize(
+    ("login", "username"),
+    [
+        ("zhang.wei@t-a", "zhang.wei"),
+        ("Zhang.Wei@T-A", "zhang.wei"),
+        ("admin.a", "admin.a"),  # an account from before login names keeps its name
+        ("zhang.wei@t-b", "zhang.wei@t-b"),  # not this tenant's login name: left whole
+    ],
+)
+def test_the_username_of_a_login_drops_only_this_tenants_suffix(login, username):
+    assert domain.username_of(login, "t-a") == username
+
+
+@pytest.mark.parametrize("username", ["x@t-a", "zhang wei", "ab", "-x.y"])
+def test_a_username_cannot_look_like_a_login_name_or_break_the_rules(username):
+    with pytest.raises(InvalidInput) as exc:
+        domain.validate_new_user(
+            username=username, display_name="张伟", email=None, phone=None, roles=["inspector"]
+        )
+    assert fields_of(exc) == ["username"]

@@ -1,9 +1,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
-
-from services.scoring.domain.ledger import UnusableFact, fact_from_division_created
+from services.scoring.domain.ledger import fact_from_division_created
 
 WHEN = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 PAYLOAD = {
@@ -35,12 +33,3 @@ def test_the_same_event_gives_the_same_fact():
         event_id="e-1", tenant_id="t-1", occurred_at=WHEN, payload=dict(PAYLOAD)
     )
     assert first == again
-
-
-@pytest.mark.parametrize("missing", ["division_id", "code", "name", "kind"])
-def test_a_payload_without_a_needed_field_is_unusable(missing):
-    payload = {k: v for k, v in PAYLOAD.items() if k != missing}
-    with pytest.raises(UnusableFact, match=missing):
-        fact_from_division_created(
-            event_id="e-1", tenant_id="t-1", occurred_at=WHEN, payload=payload
-        )
