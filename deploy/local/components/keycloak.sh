@@ -33,9 +33,18 @@ keycloak_realm_sync() {
   # database; users added at run time are lost, and identity's reconciler
   # (python -m services.identity.cli reconcile --repair) disables them in its directory.
   local sum; sum="$(cat "$ROOT"/deploy/keycloak/*.json | sha256sum | cut -d' ' -f1)"
-  if [ "$(cat "$INFRA/keycloak/realm.sha256" 2>/dev/null)" != "$sum" ]; then
+  local before; before="$(cat "$INFRA/keycloak/realm.sha256" 2>/dev/null || true)"
+  if [ "$before" != "$sum" ]; then
     stop_bg keycloak 30
     rm -rf "$home/data/h2" "$home/data/import"
+    if [ -n "$before" ]; then
+      # The demo's organizations and every login created at run time are gone while the
+      # services' records of them stay: say so once instead of leaving a silent drift.
+      say "deploy/keycloak changed: Keycloak's database is re-created from the realm file."
+      say "Logins created at run time and the demo's organizations are gone; for a consistent"
+      say "demo run 'make reset && make up' (deletes all local data), or check the drift with"
+      say "'python -m services.identity.cli reconcile --tenant demo-town-a demo-town-b'."
+    fi
   fi
   mkdir -p "$home/data/import"
   cp "$ROOT"/deploy/keycloak/*.json "$home/data/import/"
