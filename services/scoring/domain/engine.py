@@ -25,6 +25,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared.calendar import WorkCalendar
+
 from .facts import Facts, load_facts
 from .formula import Evaluator, FormulaError
 from .model import BadFactError, MissingFactError, Outcome
@@ -35,7 +37,7 @@ from .results import Evaluation, Flag, Line, MissingFactReport, ScoreSheet, show
 from .rules import CohortRule, Key, LocalRule, show
 from .scheme import COERCERS, Indicator, InputDef, Rounding, Scheme, Streak
 from .scope import SubjectScope
-from .workdays import Period, WorkCalendar, parse_period
+from .workdays import Period, parse_period
 
 
 def evaluate(

@@ -16,12 +16,13 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import ClassVar, NamedTuple
 
+from shared.calendar import WorkCalendar
+
 from .model import BadFactError, Condition, Scope, ValueRef
 from .numbers import CENT, CONTEXT, HUNDRED, ZERO
 from .parsing import ParseContext
 from .problems import Reader, Text
 from .rules import TIE_POLICIES, competition_ranks, show
-from .workdays import WorkCalendar
 
 # Names a money ``when`` may use besides inputs and derived values.
 RESULT_NAMES = frozenset({"rank", "subjects", "total", "mean_total", "grade", "assessable"})

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from shared.calendar import WorkCalendar
+
 from .formula import FUNCTION_NAMES, Formula
 from .model import Condition
 from .money import RESULT_NAMES, MoneyRule, parse_money
@@ -24,7 +26,7 @@ from .numbers import HUNDRED, ONE, ROUNDING_MODES, ZERO, to_decimal
 from .parsing import ParseContext
 from .problems import Problem, Reader, SchemeError, Text
 from .rules import SECTIONS, TIE_POLICIES, Rule, Slot, parse_rule, sections_for
-from .workdays import PERIOD_KINDS, WorkCalendar
+from .workdays import PERIOD_KINDS
 
 FORMAT = "gridgov.scheme/v1"
 SUBJECT_KINDS = ("division", "grid", "worker")
@@ -382,7 +384,11 @@ def _calendar(r: Reader | None) -> WorkCalendar:
     both = days["extra_holidays"] & days["extra_workdays"]
     if both:
         r.fail(f"dates both holiday and workday: {', '.join(sorted(map(str, both)))}")
-    return WorkCalendar(chinese, days["extra_holidays"], days["extra_workdays"])
+    return WorkCalendar(
+        chinese_holidays=chinese,
+        extra_holidays=days["extra_holidays"],
+        extra_workdays=days["extra_workdays"],
+    )
 
 
 def _unit(r: Reader) -> Text:

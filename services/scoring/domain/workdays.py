@@ -1,20 +1,21 @@
-"""Assessment periods and the working-day calendar.
+"""Assessment periods, and the working-day calendar scoring counts them on.
 
-Working days follow the Chinese public-holiday calendar (``chinesecalendar``: holidays and
-make-up working days, years 2004-2026 in the installed version) unless the scheme
-overrides single dates; outside the covered years only the overrides and weekends count,
-and the period reports that it was computed that way.
+The calendar is the platform's (`shared.calendar.WorkCalendar`, re-exported here): Chinese
+public holidays and make-up working days (``chinesecalendar``) unless the scheme overrides
+single dates; outside the covered years only the overrides and weekends count, and
+`WorkCalendar.covers` says so.
 """
 
 from __future__ import annotations
 
 import calendar as _gregorian
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-import chinese_calendar
+from shared.calendar import WorkCalendar
+
+__all__ = ["PERIOD_KINDS", "Period", "WorkCalendar", "parse_period"]
 
 PERIOD_KINDS = ("month", "quarter", "year", "custom")
 
@@ -79,71 +80,3 @@ def _as_date(value: object) -> date | None:
         except ValueError:
             return None
     return None
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    """Which days are working days: Chinese holidays by default, single dates overridden."""
-
-    chinese_holidays: bool = True
-    extra_holidays: frozenset[date] = field(default_factory=frozenset)
-    extra_workdays: frozenset[date] = field(default_factory=frozenset)
-
-    def is_workday(self, day: date) -> bool:
-        if day in self.extra_workdays:
-            return True
-        if day in self.extra_holidays:
-            return False
-        if self.chinese_holidays:
-            try:
-                return bool(chinese_calendar.is_workday(day))
-            except NotImplementedError:
-                # chinesecalendar raises this for years its data does not cover yet; such a
-                # day counts by weekday and overrides, and `covers()` lets callers report it.
-                pass
-        return day.weekday() < 5
-
-    def covers(self, day: date) -> bool:
-        """Whether the holiday data covers ``day`` (else only weekends and overrides count)."""
-        if not self.chinese_holidays:
-            return True
-        try:
-            chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return False
-        return True
-
-    def workdays(self, start: date, end: date) -> list[date]:
-        days = []
-        day = start
-        while day <= end:
-            if self.is_workday(day):
-                days.append(day)
-            day += timedelta(days=1)
-        return days
-
-    def longest_run(self, failing: Iterable[date]) -> int:
-        """Length of the longest run of failing days that are consecutive working days.
-
-        Non-working days between two failing working days do not break the run (a failing
-        Friday and the following failing Monday are two consecutive failing days).
-        """
-        days = sorted({d for d in failing if self.is_workday(d)})
-        best = run = 0
-        previous: date | None = None
-        for day in days:
-            if previous is not None and self._next_workday(previous) == day:
-                run += 1
-            else:
-                run = 1
-            best = max(best, run)
-            previous = day
-        return best
-
-    def _next_workday(self, day: date) -> date:
-        nxt = day + timedelta(days=1)
-        for _ in range(60):
-            if self.is_workday(nxt):
-                return nxt
-            nxt += timedelta(days=1)
-        return nxt

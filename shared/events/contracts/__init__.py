@@ -96,7 +96,7 @@ def validate_envelope(envelope: Envelope) -> dict[str, Any]:
 
 
 # Importing the contract modules registers them; keep this list in sync with the files.
-from shared.events.contracts import identity, identity_users, registry  # noqa: E402
+from shared.events.contracts import identity, identity_users, intake, registry  # noqa: E402
 
 __all__ = [
     "EXAMPLES_DIR",
@@ -106,6 +106,7 @@ __all__ = [
     "contract_for",
     "identity",
     "identity_users",
+    "intake",
     "register",
     "registry",
     "validate_envelope",

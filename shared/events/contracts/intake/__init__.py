@@ -1,0 +1,8 @@
+"""Contracts published by the event_intake service, one module per aggregate.
+
+Importing a module registers its contracts; add a line here for each new module.
+"""
+
+from shared.events.contracts.intake import events
+
+__all__ = ["events"]
