@@ -179,7 +179,7 @@ class TenantRepository(Generic[T]):
 
     # -- writes --------------------------------------------------------------------------------
 
-    def add(self, doc: T, events: Sequence[DomainEvent] = ()) -> T:
+    def add(self, doc: T, events: Sequence[DomainEvent | PendingEvent] = ()) -> T:
         """Insert a new document with its events in its outbox, in one write.
 
         Raises `Conflict` when a unique index rejects it.
@@ -200,7 +200,7 @@ class TenantRepository(Generic[T]):
         doc.pk = result.inserted_id
         return doc
 
-    def save(self, doc: T, events: Sequence[DomainEvent] = ()) -> T:
+    def save(self, doc: T, events: Sequence[DomainEvent | PendingEvent] = ()) -> T:
         """Write back a document read from this repository, appending `events` to its outbox.
 
         The update matches `_id`, `tenant_id` and the `revision` that was read; it `$set`s the
@@ -331,7 +331,9 @@ class TenantRepository(Generic[T]):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _claim(self, doc: T, events: Sequence[DomainEvent]) -> tuple[PendingEvent, ...]:
+    def _claim(
+        self, doc: T, events: Sequence[DomainEvent | PendingEvent]
+    ) -> tuple[PendingEvent, ...]:
         """Check `doc` is this tenant's and turn `events` into outbox entries."""
         if not isinstance(doc, self.document):
             raise TypeError(f"expected {self.document.__name__}, got {type(doc).__name__}")
@@ -342,9 +344,10 @@ class TenantRepository(Generic[T]):
         return tuple(self._pending(event) for event in events)
 
     def _pending(self, event: DomainEvent | PendingEvent) -> PendingEvent:
-        if isinstance(
-            event, PendingEvent
-        ):  # TRANSITION: removed once services record domain events
+        # An already-enveloped PendingEvent is how the platform's own tests and benchmarks
+        # write to topics that have no contract; service code records domain events only
+        # (tests/ops/test_event_path.py refuses PendingEvent under services/).
+        if isinstance(event, PendingEvent):
             if event.envelope.tenant_id != self.tenant_id:
                 raise ValueError(f"event {event.envelope.event_id} is for another tenant")
             return event

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from services.scoring import cli
 
@@ -86,8 +86,7 @@ def test_json_is_canonical_and_repeatable(files: dict[str, Path]) -> None:
     assert data["sheets"][1]["lines"][9]["explain"]["zh"].startswith("月有效上报服务管理事项70条")
 
 
-def test_excel_workbook_has_chinese_headers(files: dict[str, Path]) -> None:
-    target = files["dir"] / "out.xlsx"
+def evaluate_to_workbook(files: dict[str, Path], target: Path) -> Workbook:
     code, _ = call(
         "evaluate",
         str(files["scheme"]),
@@ -98,7 +97,12 @@ def test_excel_workbook_has_chinese_headers(files: dict[str, Path]) -> None:
         str(target),
     )
     assert code == 0
-    book = load_workbook(target)
+    return load_workbook(target)
+
+
+def test_excel_workbook_has_chinese_headers(files: dict[str, Path]) -> None:
+    target = files["dir"] / "out.xlsx"
+    book = evaluate_to_workbook(files, target)
     assert book.sheetnames == ["总表", "明细", "金额", "缺失数据"]
     header = [c.value for c in book["总表"][1]]
     assert header[:4] == ["排名", "对象编号", "对象名称", "总分"]
@@ -115,17 +119,7 @@ def test_excel_workbook_writes_names_as_text_never_formulas(
     facts["subjects"][1]["name"] = "网格\x0b二"
     files["facts"].write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
     target = tmp_path / "names.xlsx"
-    code, _ = call(
-        "evaluate",
-        str(files["scheme"]),
-        str(files["facts"]),
-        "--format",
-        "xlsx",
-        "--output",
-        str(target),
-    )
-    assert code == 0
-    book = load_workbook(target)
+    book = evaluate_to_workbook(files, target)
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     names = {cell.value for cell in book["总表"]["C"]}
