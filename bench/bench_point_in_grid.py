@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from services.grid_registry.domain.locator import GridLocator
+from shared.geometry import GridLocator
 
 GOAL_PER_SECOND = 50_000
 WEST, SOUTH = 120.05, 31.66

@@ -43,6 +43,16 @@ class InvalidInput(ValueError):
         return self.problems[0].reason
 
 
+class ContentTooLarge(InvalidInput):
+    """An uploaded file is over its size limit (rendered as 413 naming the field, before any
+    rule about its content is checked)."""
+
+
+class UnsupportedContent(InvalidInput):
+    """An uploaded file is not of a type the endpoint takes, judged by its content, not its
+    name (rendered as 415 naming the field)."""
+
+
 class NotFound(LookupError):
     """No such object in this tenant, including one that exists in another tenant (rendered
     as 404, so another tenant's ids are indistinguishable from made-up ones)."""

@@ -42,6 +42,7 @@ from shared.mongo.documents import tenant_documents
 from shared.mongo.indexes import GinIndexKeeper
 from shared.mongo.leases import LeasePolicy, configure_write_leases
 from shared.mongo.pg_reads import configure_equality_reads
+from shared.scheduler import PeriodicJob, Scheduler
 from shared.settings import PlatformSettings, setting
 
 log = logging.getLogger(__name__)
@@ -135,10 +136,16 @@ def api_app(*, settings: PlatformSettings, blueprints: Sequence[Blueprint]) -> F
     )
 
 
-def run_service_worker(*, settings: ServiceSettings, routes: Sequence[Route] = ()) -> None:
+def run_service_worker(
+    *,
+    settings: ServiceSettings,
+    routes: Sequence[Route] = (),
+    jobs: Sequence[PeriodicJob] = (),
+) -> None:
     """Run the outbox relay (for every document of the service that publishes events, see
-    `relayed_documents`) and the consumer runner (for ``routes``) until SIGTERM, with
-    ``/metrics`` on ``worker_metrics_port``. Blocks; call from the main thread."""
+    `relayed_documents`), the consumer runner (for ``routes``) and the periodic ``jobs``
+    (`shared.scheduler`) until SIGTERM, with ``/metrics`` on ``worker_metrics_port``. Blocks;
+    call from the main thread."""
     configure_logging(f"{settings.service}-worker", settings.log_level)
     connect_database(settings)
     documents = relayed_documents(settings.service)
@@ -181,16 +188,16 @@ def run_service_worker(*, settings: ServiceSettings, routes: Sequence[Route] = (
             group_id=group,
             routes=routes,
         )
-    if relay is None and runner is None:
+    if relay is None and runner is None and not jobs:
         log.info(
-            "%s has no outbox and no consumers yet: the worker only serves metrics",
+            "%s has no outbox, consumers or jobs yet: the worker only serves metrics",
             settings.service,
         )
     log.info("worker started", extra={"service": settings.service})
-    if relay is None and runner is None:
+    if relay is None and runner is None and not jobs:
         _idle_until_signal()
     else:
-        run_worker(relay=relay, runner=runner)
+        run_worker(relay=relay, runner=runner, scheduler=Scheduler(jobs) if jobs else None)
 
 
 def merge_routes(*tables: Sequence[Route]) -> tuple[Route, ...]:

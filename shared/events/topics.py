@@ -34,6 +34,9 @@ class Topic(StrEnum):
     REGISTRY_BASE_INFO = "gridgov.registry.baseinfo"
     REGISTRY_FILINGS = "gridgov.registry.filings"
     INTAKE_EVENTS = "gridgov.intake.events"
+    INTAKE_TASKS = "gridgov.intake.tasks"
+    INTAKE_INSPECTIONS = "gridgov.intake.inspections"
+    INTAKE_RECORDS = "gridgov.intake.records"
     PATROL_POINTS = "gridgov.patrol.points"
     PATROL_DAILY = "gridgov.patrol.daily"
     SURVEY_RESPONSES = "gridgov.survey.responses"
@@ -67,6 +70,9 @@ TOPIC_SPECS: dict[Topic, TopicSpec] = {
     Topic.REGISTRY_BASE_INFO: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_FILINGS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.INTAKE_EVENTS: TopicSpec(partitions=6, retention_ms=30 * _DAY_MS),
+    Topic.INTAKE_TASKS: TopicSpec(partitions=3, retention_ms=90 * _DAY_MS),
+    Topic.INTAKE_INSPECTIONS: TopicSpec(partitions=3, retention_ms=90 * _DAY_MS),
+    Topic.INTAKE_RECORDS: TopicSpec(partitions=3, retention_ms=90 * _DAY_MS),
     Topic.PATROL_POINTS: TopicSpec(partitions=12, retention_ms=7 * _DAY_MS),
     Topic.PATROL_DAILY: TopicSpec(partitions=6, retention_ms=90 * _DAY_MS),
     Topic.SURVEY_RESPONSES: TopicSpec(partitions=6, retention_ms=90 * _DAY_MS),

@@ -137,6 +137,17 @@ def _from_http_exception(exc: HTTPException) -> Problem:
     return one_off(exc.description or None, headers=headers)
 
 
+def _input_problem(exc: errors.InvalidInput) -> Problem:
+    """422 naming every field; an upload over its limit is a 413 and one of a type the
+    endpoint does not take a 415, still naming the field."""
+    field_errors = [FieldError(problem.field, problem.reason) for problem in exc.problems]
+    if isinstance(exc, errors.ContentTooLarge):
+        return PayloadTooLarge(str(exc), errors=field_errors)
+    if isinstance(exc, errors.UnsupportedContent):
+        return UnsupportedMediaType(str(exc), errors=field_errors)
+    return UnprocessableContent("the request breaks a rule", errors=field_errors)
+
+
 def to_problem(exc: BaseException) -> Problem:  # noqa: PLR0911 - one return per kind
     """The problem describing ``exc``; unknown exceptions become an opaque 500."""
     if isinstance(exc, Problem):
@@ -157,10 +168,7 @@ def to_problem(exc: BaseException) -> Problem:  # noqa: PLR0911 - one return per
         return Conflict(str(exc))
     # Domain rules broken by the client's input: 422 naming every field, 409 for a wrong state.
     if isinstance(exc, errors.InvalidInput):
-        return UnprocessableContent(
-            "the request breaks a rule",
-            errors=[FieldError(problem.field, problem.reason) for problem in exc.problems],
-        )
+        return _input_problem(exc)
     if isinstance(exc, errors.StateConflict):
         return Conflict(str(exc))
     if isinstance(exc, errors.DependencyUnavailable):

@@ -9,6 +9,7 @@ from types import FrameType
 
 from shared.kafka.consumer import ConsumerRunner, DlqLimitExceeded
 from shared.kafka.outbox import OutboxRelay
+from shared.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,7 @@ def run_worker(
     *,
     relay: OutboxRelay | None,
     runner: ConsumerRunner | None,
+    scheduler: Scheduler | None = None,
     join_timeout_s: float = 30.0,
 ) -> None:
     """Run the relay on a thread and the consumer runner on the calling (main) thread.
@@ -33,8 +35,8 @@ def run_worker(
     exception propagates, so the process exits non-zero. Must be called from the main thread
     (signal handlers).
     """
-    if relay is None and runner is None:
-        raise ValueError("nothing to run: pass a relay, a runner or both")
+    if relay is None and runner is None and scheduler is None:
+        raise ValueError("nothing to run: pass a relay, a runner, a scheduler or several")
     stopping = threading.Event()
     relay_error: list[BaseException] = []
 
@@ -46,9 +48,13 @@ def run_worker(
             runner.stop()
         if relay is not None:
             relay.stop()
+        if scheduler is not None:
+            scheduler.stop()
 
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
+
+    scheduler_thread = _start_scheduler(scheduler)
 
     relay_thread: threading.Thread | None = None
     if relay is not None:
@@ -81,5 +87,17 @@ def run_worker(
         stop_all()
         if relay_thread is not None:
             relay_thread.join(timeout=join_timeout_s)
+        if scheduler_thread is not None:
+            scheduler_thread.join(timeout=join_timeout_s)
     if relay_error:
         raise relay_error[0]
+
+
+def _start_scheduler(scheduler: Scheduler | None) -> threading.Thread | None:
+    """Periodic jobs (overdue scans) on a thread of their own: a failing run is logged by the
+    scheduler and never stops the worker."""
+    if scheduler is None:
+        return None
+    thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
+    thread.start()
+    return thread

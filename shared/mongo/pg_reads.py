@@ -102,6 +102,48 @@ class EqualityReads:
         total = int(count[0]) if count else 0
         return PageIds(total=total, ids=[_id_value(document, row[0]) for row in rows])
 
+    def due_ids(
+        self,
+        document: type[me.Document],
+        database: str,
+        *,
+        flag: str,
+        number: str,
+        at_most: int,
+        limit: int,
+    ) -> list[tuple[str, Any]] | None:
+        """``(tenant_id, _id)`` of every tenant's documents whose boolean ``flag`` is true and
+        whose integer ``number`` is at most ``at_most``, smallest first: the scans of
+        schedulers (a range FerretDB would answer by decoding every flagged document in Go).
+        None when this cannot answer (the caller asks FerretDB)."""
+        flag_field, number_field = _field(document, flag), _field(document, number)
+        if not isinstance(flag_field, me.BooleanField) or not isinstance(number_field, me.IntField):
+            return None
+        table = self._table(database, document._get_collection_name())
+        if table is None:
+            return None
+        value = sql.SQL(
+            "(CASE WHEN jsonb_typeof(_jsonb -> {0}) = 'number' THEN (_jsonb -> {0})::numeric END)"
+        ).format(sql.Literal(number_field.db_field))
+        query = sql.SQL(
+            "SELECT _jsonb ->> 'tenant_id', _jsonb ->> '_id' FROM {} "
+            "WHERE _jsonb -> {} @> 'true'::jsonb AND {} <= {} ORDER BY {} LIMIT {}"
+        ).format(
+            sql.Identifier(database, table),
+            sql.Literal(flag_field.db_field),
+            value,
+            sql.Literal(at_most),
+            value,
+            sql.Literal(limit),
+        )
+        try:
+            rows = self._connection().execute(query).fetchall()
+        except psycopg.Error as exc:
+            log.warning("PostgreSQL due read failed, asking FerretDB: %r", exc)
+            self._drop(database)
+            return None
+        return [(str(tenant), _id_value(document, raw)) for tenant, raw in rows]
+
     def fetch(self, calls: Sequence[Any]) -> list[Any]:
         """Run the page's point reads a few at a time; results in the order of `calls`."""
         with self._pool_lock:

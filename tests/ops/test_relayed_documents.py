@@ -28,8 +28,16 @@ def test_identity_relays_tenants_users_and_service_accounts() -> None:
 
 
 def test_services_without_documents_relay_nothing() -> None:
-    for service in ("event_intake", "patrol_tracking", "survey"):
+    for service in ("patrol_tracking", "survey"):
         assert service_documents(service) == []
+
+
+def test_event_intake_relays_its_records_but_not_the_registry_read_model() -> None:
+    relayed = {c.__name__ for c in relayed_documents("event_intake")}
+    assert {"EventDocument", "IntakeSettingsDocument", "DepartmentDocument"} <= relayed
+    read_model = {c.__name__ for c in service_documents("event_intake")} - relayed
+    assert read_model
+    assert all(name.startswith("Registry") for name in read_model), read_model
 
 
 def test_scoring_has_nothing_to_relay_yet() -> None:

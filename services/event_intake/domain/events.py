@@ -93,6 +93,7 @@ class State(StrEnum):
     RETURNED = "returned"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+    MERGED = "merged"
 
 
 class Action(StrEnum):
@@ -111,6 +112,8 @@ class Action(StrEnum):
     EXTEND = "extend"
     REVIEW = "review"
     MARK_SHIRKED = "mark_shirked"
+    MERGE = "merge"
+    FLAG_LATE_REPORT = "flag_late_report"
 
 
 class ReviewOutcome(StrEnum):
@@ -190,6 +193,7 @@ class Event:
     event_id: str
     tenant_id: str
     grid_id: str
+    division_id: str | None
     reporter_id: str
     reporter_role: ActingAs
     source: Source
@@ -219,6 +223,10 @@ class Event:
     review_outcome: ReviewOutcome | None = None
     unqualified_reason: UnqualifiedReason | None = None
     shirked: bool = False
+    # A major event the grid reported later than it should have (迟报): a finding of its own.
+    late_report: bool = False
+    # The earlier report of the same matter this one was merged into (重复上报).
+    merged_into: str | None = None
     overdue: frozenset[str] = frozenset()
     history: tuple[Transition, ...] = field(default_factory=tuple)
     # Optimistic-lock counter as read from storage (0 for an event not stored yet).
@@ -268,6 +276,7 @@ class IntakeEvent:
         return {
             "event_id": event.event_id,
             "grid_id": event.grid_id,
+            "division_id": event.division_id,
             "category": event.category,
             "source": event.source.value,
             "level": event.level.value,
@@ -292,6 +301,8 @@ class IntakeEvent:
             if event.unqualified_reason is None
             else event.unqualified_reason.value,
             "shirked": event.shirked,
+            "late_report": event.late_report,
+            "merged_into": event.merged_into,
         }
 
 
@@ -373,6 +384,19 @@ class EventMarkedShirked(IntakeEvent):
 
 
 @dataclass(frozen=True)
+class EventMerged(IntakeEvent):
+    """Merged into an earlier report of the same matter (`merged_into`), which keeps the
+    credit; this one is final."""
+
+    type: ClassVar[str] = "event.merged"
+
+
+@dataclass(frozen=True)
+class EventFlaggedLateReport(IntakeEvent):
+    type: ClassVar[str] = "event.late_report_flagged"
+
+
+@dataclass(frozen=True)
 class EventOverdue(IntakeEvent):
     """A deadline passed unmet; `deadline` is ``acceptance`` or ``closure``."""
 
@@ -399,6 +423,8 @@ RECORDED: Mapping[Action, type[IntakeEvent]] = {
     Action.EXTEND: EventExtended,
     Action.REVIEW: EventReviewed,
     Action.MARK_SHIRKED: EventMarkedShirked,
+    Action.MERGE: EventMerged,
+    Action.FLAG_LATE_REPORT: EventFlaggedLateReport,
 }
 
 # --- the rules -----------------------------------------------------------------------------
@@ -440,9 +466,12 @@ TRANSITIONS: Mapping[tuple[State, Action], State | None] = {
     (State.RETURNED, Action.REJECT_INVALID): State.REJECTED,
     (State.RETURNED, Action.MARK_SHIRKED): None,
     (State.SUSPENDED, Action.RESUME): State.SUSPENDED,  # really: back to `suspended_from`
+    (State.REPORTED, Action.MERGE): State.MERGED,
+    (State.ACCEPTED, Action.MERGE): State.MERGED,
     **{(state, Action.SUSPEND): State.SUSPENDED for state in _OPEN},
     **{(state, Action.EXTEND): None for state in (*_OPEN, State.SUSPENDED)},
     **{(state, Action.REVIEW): None for state in State},
+    **{(state, Action.FLAG_LATE_REPORT): None for state in State if state is not State.MERGED},
 }
 
 # Who may take each action: centre staff on any event of the tenant, a grid worker on his own
@@ -462,6 +491,8 @@ ROLE_RULES: Mapping[Action, tuple[ActingAs, ...]] = {
     Action.EXTEND: (ActingAs.CENTRE,),
     Action.REVIEW: (ActingAs.CENTRE,),
     Action.MARK_SHIRKED: (ActingAs.CENTRE,),
+    Action.MERGE: (ActingAs.CENTRE,),
+    Action.FLAG_LATE_REPORT: (ActingAs.CENTRE,),
 }
 
 # Actions that must say why.
@@ -473,6 +504,7 @@ REASON_REQUIRED = frozenset(
         Action.SUSPEND,
         Action.EXTEND,
         Action.MARK_SHIRKED,
+        Action.FLAG_LATE_REPORT,
     }
 )
 
@@ -490,7 +522,8 @@ _REPORTERS: Mapping[Source, tuple[ActingAs, ...]] = {
 def _capacities(actor: Actor, grid_id: str, department_id: str | None) -> list[ActingAs]:
     """Every capacity in which `actor` may act on an event of `grid_id` (same tenant)."""
     found: list[ActingAs] = []
-    if Role.CENTER_STAFF in actor.roles:
+    # The tenant admin heads the centre (中心): he acts as the centre, as in tasks and records.
+    if Role.CENTER_STAFF in actor.roles or Role.TENANT_ADMIN in actor.roles:
         found.append(ActingAs.CENTRE)
     if department_id is not None and actor.department_id == department_id:
         found.append(ActingAs.DEPARTMENT)
@@ -582,6 +615,7 @@ def report(
     now: datetime,
     level: Level | str = Level.GRID,
     request_id: str | None = None,
+    division_id: str | None = None,
 ) -> tuple[Event, EventReported]:
     """A new event in state `reported`, its acceptance deadline set by the category's policy.
 
@@ -636,6 +670,7 @@ def report(
         event_id=event_id,
         tenant_id=tenant_id,
         grid_id=grid_id,
+        division_id=division_id,
         reporter_id=actor.user_id,
         reporter_role=acting_as,
         source=source,
@@ -670,6 +705,8 @@ class Details:
     extra_hours: Decimal | int = 0
     outcome: ReviewOutcome | str | None = None
     unqualified_reason: UnqualifiedReason | str | None = None
+    # `merge`: the surviving (earlier) event, as the use case read it.
+    merged_into: Event | None = None
 
 
 def transition(
@@ -786,6 +823,28 @@ def _reviewed(_event: Event, _now: datetime, given: Details) -> dict[str, Any]:
     return _review(given.outcome, given.unqualified_reason)
 
 
+def _merge(event: Event, _now: datetime, given: Details) -> dict[str, Any]:
+    target = given.merged_into
+    if target is None:
+        raise InvalidInput.of("merged_into", "is required")
+    if target.event_id == event.event_id:
+        raise InvalidInput.of("merged_into", "an event cannot be merged into itself")
+    if target.tenant_id != event.tenant_id:  # pragma: no cover - the use case reads in-tenant
+        raise InvalidInput.of("merged_into", "is not an event of this tenant")
+    if target.state in (State.MERGED, State.REJECTED):
+        raise InvalidInput.of("merged_into", f"is {target.state.value}; merge into a live event")
+    # The first report keeps the credit: a report merges only into an earlier one.
+    if (target.reported_at, target.event_id) > (event.reported_at, event.event_id):
+        raise InvalidInput.of("merged_into", "must be an earlier report than this one")
+    if target.category != event.category:
+        raise InvalidInput.of("merged_into", "is an event of another category")
+    return {"merged_into": target.event_id}
+
+
+def _flag_late_report(_event: Event, _now: datetime, _: Details) -> dict[str, Any]:
+    return {"late_report": True}
+
+
 def _mark_shirked(event: Event, _now: datetime, _: Details) -> dict[str, Any]:
     if event.shirked:
         raise StateConflict("the event is already marked as shirked")
@@ -804,6 +863,8 @@ _CHANGES: Mapping[Action, Callable[[Event, datetime, Details], dict[str, Any]]] 
     Action.EXTEND: _extend,
     Action.REVIEW: _reviewed,
     Action.MARK_SHIRKED: _mark_shirked,
+    Action.MERGE: _merge,
+    Action.FLAG_LATE_REPORT: _flag_late_report,
 }
 
 

@@ -26,11 +26,11 @@ from datetime import date, datetime
 from typing import Any
 
 from services.grid_registry.domain import grids as domain
-from services.grid_registry.domain.locator import GridLocator
 from services.grid_registry.repository.grids import GridRepository, GridSetVersionRepository
 from services.grid_registry.use_cases.context import RegistryContext
 from services.grid_registry.use_cases.references import require_division
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, StateConflict
+from shared.geometry import GridLocator
 from shared.mongo import Page
 
 MAX_POINTS = 10_000

@@ -33,6 +33,8 @@ EVENT_CLOSED = "event.closed"
 EVENT_REVIEWED = "event.reviewed"
 EVENT_MARKED_SHIRKED = "event.marked_shirked"
 EVENT_OVERDUE = "event.overdue"
+EVENT_MERGED = "event.merged"
+EVENT_LATE_REPORT_FLAGGED = "event.late_report_flagged"
 
 SOURCES = (
     "grid_app",
@@ -55,6 +57,7 @@ STATES = (
     "returned",
     "rejected",
     "suspended",
+    "merged",
 )
 ACTIONS = (
     "report",
@@ -72,6 +75,8 @@ ACTIONS = (
     "extend",
     "review",
     "mark_shirked",
+    "merge",
+    "flag_late_report",
 )
 ACTING_AS = ("grid_worker", "centre", "department", "inspector", "system")
 REVIEW_OUTCOMES = ("valid", "unqualified", "false")
@@ -86,6 +91,7 @@ class EventStateV1(Schema):
 
     event_id = fields.String(required=True, validate=_ID)
     grid_id = fields.String(required=True, validate=_ID)
+    division_id = fields.String(required=True, allow_none=True, validate=_ID)
     category = fields.String(required=True, validate=validate.Length(min=1, max=64))
     source = fields.String(required=True, validate=validate.OneOf(SOURCES))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
@@ -110,6 +116,8 @@ class EventStateV1(Schema):
         required=True, allow_none=True, validate=validate.OneOf(UNQUALIFIED_REASONS)
     )
     shirked = fields.Boolean(required=True, truthy={True}, falsy={False})
+    late_report = fields.Boolean(required=True, truthy={True}, falsy={False})
+    merged_into = fields.String(required=True, allow_none=True, validate=_ID)
 
 
 @register(EVENT_REPORTED, 1, Topic.INTAKE_EVENTS)
@@ -185,6 +193,16 @@ class EventReviewedV1(EventStateV1):
 @register(EVENT_MARKED_SHIRKED, 1, Topic.INTAKE_EVENTS)
 class EventMarkedShirkedV1(EventStateV1):
     """The centre found a returned event was the grid's own job (推诿)."""
+
+
+@register(EVENT_MERGED, 1, Topic.INTAKE_EVENTS)
+class EventMergedV1(EventStateV1):
+    """Merged into the earlier report `merged_into` (重复上报), which keeps the credit; final."""
+
+
+@register(EVENT_LATE_REPORT_FLAGGED, 1, Topic.INTAKE_EVENTS)
+class EventLateReportFlaggedV1(EventStateV1):
+    """The centre found a major event reported late (迟报): `late_report` is true."""
 
 
 @register(EVENT_OVERDUE, 1, Topic.INTAKE_EVENTS)

@@ -183,6 +183,9 @@ def _in_state(state: State) -> Event:
         return event
     if state is State.REJECTED:
         return step(event, Action.REJECT_INVALID, centre())
+    if state is State.MERGED:
+        first = reported(event_id="e-0", now=NOW - HOUR)
+        return step(event, Action.MERGE, centre(), merged_into=first)
     event = step(event, Action.ACCEPT, centre())
     paths: dict[State, list[tuple[Action, ev.Actor, dict[str, Any]]]] = {
         State.ACCEPTED: [],
@@ -462,8 +465,13 @@ def every_recorded_event() -> list[IntakeEvent]:
     event = run(event, Action.REOPEN, centre())
     event, overdue = ev.record_overdue(event, NOW + 60 * DAY)
     found.extend(overdue)
+    event = run(event, Action.FLAG_LATE_REPORT, centre(), reason="重大事项超过2小时上报")
     rejected = run(reported(event_id="e-2"), Action.REJECT_INVALID, centre())
     assert rejected.state is State.REJECTED
+    merged = run(
+        reported(event_id="e-3", now=NOW + HOUR), Action.MERGE, centre(), merged_into=event
+    )
+    assert merged.state is State.MERGED
     return found
 
 
@@ -505,3 +513,42 @@ def test_the_payload_carries_what_scoring_needs() -> None:
     assert closed["closure_deadline"] == (NOW + 10 * DAY).isoformat()
     assert datetime.fromisoformat(closed["reported_at"]).tzinfo is not None
     assert closed["reported_at"] == NOW.astimezone(UTC).isoformat()
+
+
+def test_a_later_report_merges_into_the_first_which_keeps_the_credit() -> None:
+    first = reported(event_id="e-1")
+    later = reported(event_id="e-2", now=NOW + HOUR)
+    merged, (recorded,) = act(later, Action.MERGE, centre(), merged_into=first)
+    assert merged.state is State.MERGED
+    assert merged.merged_into == "e-1"
+    assert recorded.type == "event.merged"
+    assert recorded.payload()["merged_into"] == "e-1"
+    # Never the other way round, never into itself, another category or a dead event.
+    for target, field_reason in (
+        (later, "earlier"),
+        (first, "itself"),
+        (reported(event_id="e-0", category="dispute", now=NOW - HOUR), "category"),
+        (step(reported(event_id="e-0", now=NOW - HOUR), Action.REJECT_INVALID, centre()), "live"),
+    ):
+        source = first if field_reason in ("earlier", "itself") else later
+        with pytest.raises(InvalidInput) as caught:
+            act(source, Action.MERGE, centre(), merged_into=target)
+        assert caught.value.problems[0].field == "merged_into"
+    with pytest.raises(InvalidInput):
+        act(later, Action.MERGE, centre())
+    with pytest.raises(PermissionDenied):
+        act(later, Action.MERGE, worker(), merged_into=first)
+
+
+def test_late_reporting_is_a_finding_that_needs_a_reason() -> None:
+    flagged = step(reported(), Action.FLAG_LATE_REPORT, centre())
+    assert flagged.late_report is True
+    assert flagged.state is State.REPORTED
+    with pytest.raises(InvalidInput):
+        act(reported(), Action.FLAG_LATE_REPORT, centre(), reason=None)
+
+
+def test_the_tenant_admin_acts_as_the_centre() -> None:
+    admin = ev.Actor(user_id="u-admin", tenant_id=TENANT, roles=frozenset({"tenant-admin"}))
+    accepted = step(reported(), Action.ACCEPT, admin)
+    assert accepted.history[-1].acting_as.value == "centre"

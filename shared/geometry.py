@@ -1,4 +1,8 @@
-"""Point-in-grid: which of a tenant's active grids contains a (lon, lat) position."""
+"""Point-in-grid: which of a tenant's grids contains a (lon, lat) position.
+
+Shared because two services answer it from their own data: grid_registry from its grids,
+event_intake from its read model of the registry's events (services never import each other).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GridLocator against brute force on random points, borders, and the empty locator."""
+"""GridLocator (shared.geometry) against brute force on random points, borders, no grids."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from services.grid_registry.domain.locator import GridLocator
+from shared.geometry import GridLocator
 
 
 def jittered_tiling(columns=8, rows=6, seed=7):

@@ -1,0 +1,360 @@
+"""The event repository: domain `Event` in and out, lists, the overdue scan and duplicates.
+
+Lists are plain equality on top-level fields (see the document) so PostgreSQL behind FerretDB
+counts and orders them (`shared.mongo.pg_reads`); the date range and multi-grid filters are
+the exceptions FerretDB answers itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from services.event_intake.documents.events import (
+    EventDocument,
+    PauseDocument,
+    TransitionDocument,
+)
+from services.event_intake.domain.events import (
+    ActingAs,
+    Action,
+    Event,
+    Level,
+    Pause,
+    PauseKind,
+    Position,
+    ReviewOutcome,
+    Source,
+    State,
+    Transition,
+    UnqualifiedReason,
+)
+from services.event_intake.domain.taxonomy import Span
+from shared.events.domain import DomainEvent
+from shared.mongo import Page, TenantRepository
+from shared.mongo.guard import cross_tenant_comment
+from shared.mongo.pg_reads import equality_reads
+
+# The one query of this service that crosses tenants (the tenant guard's escape hatch).
+OVERDUE_SCAN = cross_tenant_comment("overdue-scan")
+
+TENANT_ZONE_OFFSET = timedelta(hours=8)  # Asia/Shanghai has no daylight saving time
+# States whose next deadline the scheduler watches.
+_ACCEPTANCE_PENDING = {State.REPORTED}
+_CLOSURE_PENDING = {
+    State.ACCEPTED,
+    State.DISPATCHED,
+    State.ESCALATED,
+    State.IN_PROGRESS,
+    State.RETURNED,
+    State.RESOLVED,
+}
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What a list asks for; `grid_ids` / `department_id` narrow it to what a caller may see
+    (None: the whole tenant)."""
+
+    state: State | None = None
+    category: str | None = None
+    grid_id: str | None = None
+    division_id: str | None = None
+    source: Source | None = None
+    overdue: bool | None = None
+    reported_from: date | None = None
+    reported_to: date | None = None
+    grid_ids: frozenset[str] | None = None
+    department_id: str | None = None
+    reporter_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DueEvent:
+    tenant_id: str
+    event_id: str
+
+
+def local_day(moment: datetime) -> date:
+    """The Asia/Shanghai day of an instant."""
+    return (moment.astimezone(UTC) + TENANT_ZONE_OFFSET).date()
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.astimezone(UTC).timestamp() * 1000)
+
+
+def next_due(event: Event) -> datetime | None:
+    """The next deadline the scheduler must check: acceptance while reported, closure while
+    open; None once each was recorded overdue, or while suspended (the clocks stand still)."""
+    if event.state in _ACCEPTANCE_PENDING and "acceptance" not in event.overdue:
+        return event.acceptance_deadline
+    if (
+        event.state in _CLOSURE_PENDING
+        and event.closure_deadline is not None
+        and "closure" not in event.overdue
+    ):
+        return event.closure_deadline
+    return None
+
+
+def overdue_now(event: Event) -> bool:
+    """Overdue and still waiting for what it is late for (the centre's 'overdue' list)."""
+    if "acceptance" in event.overdue and event.state in _ACCEPTANCE_PENDING:
+        return True
+    return "closure" in event.overdue and (
+        event.state in _CLOSURE_PENDING or event.state is State.SUSPENDED
+    )
+
+
+class EventRepository(TenantRepository[EventDocument]):
+    document = EventDocument
+
+    def find_event(self, event_id: str) -> Event | None:
+        """The event with this id in this tenant, or None (also for another tenant's id)."""
+        doc = self.get(event_id)
+        return None if doc is None else to_domain(doc)
+
+    def add_event(self, event: Event, events: Sequence[DomainEvent]) -> Event:
+        """Insert a new event with its `event.reported`; `Conflict` when its id exists (a
+        retried report with the same client request id: the caller reads the first one)."""
+        self.add(to_document(event), events)
+        return replace(event, revision=1)
+
+    def save_event(self, event: Event, events: Sequence[DomainEvent]) -> Event:
+        """Write back the event read at ``event.revision`` with its domain events;
+        `ConcurrentUpdate` when another transition landed first."""
+        doc = to_document(event)
+        doc.revision = event.revision
+        self.save(doc, events)
+        return replace(event, revision=event.revision + 1)
+
+    def page(self, where: EventFilter, *, offset: int, limit: int) -> Page[Event]:
+        """One page of the events matching ``where``, newest report first."""
+        filters: dict[str, Any] = {}
+        for name in ("category", "grid_id", "division_id", "department_id", "reporter_id"):
+            value = getattr(where, name)
+            if value is not None:
+                filters[name] = value
+        if where.state is not None:
+            filters["state"] = where.state.value
+        if where.source is not None:
+            filters["source"] = where.source.value
+        if where.overdue is not None:
+            filters["overdue_now"] = where.overdue
+        if where.grid_ids is not None:
+            allowed = sorted(where.grid_ids)
+            if where.grid_id is not None:
+                allowed = [where.grid_id] if where.grid_id in where.grid_ids else []
+            if not allowed:
+                return Page(items=[], total=0, offset=offset, limit=limit)
+            if len(allowed) == 1:
+                filters["grid_id"] = allowed[0]
+            else:
+                filters.pop("grid_id", None)
+                filters["grid_id__in"] = allowed
+        if where.reported_from is not None:
+            filters["reported_day__gte"] = where.reported_from.isoformat()
+        if where.reported_to is not None:
+            filters["reported_day__lte"] = where.reported_to.isoformat()
+        found = self.list(
+            offset=offset, limit=limit, order_by=("-reported_at", "-event_id"), **filters
+        )
+        return found.map(to_domain)
+
+    def merged_into(self, event_id: str) -> list[str]:
+        """The ids of the reports merged into ``event_id``."""
+        return [doc.event_id for doc in self._query(merged_into=event_id).only("event_id")]
+
+    def reported_near(
+        self, category: str, days: Sequence[date], *, exclude: str | None = None
+    ) -> Iterator[Event]:
+        """Live events of ``category`` reported on ``days`` (duplicate candidates)."""
+        for day in days:
+            for doc in self._query(category=category, reported_day=day.isoformat()):
+                if doc.event_id != exclude and doc.state not in ("merged", "rejected"):
+                    yield to_domain(doc)
+
+    @staticmethod
+    def due(now: datetime, *, limit: int = 5_000) -> list[DueEvent]:
+        """Every tenant's events with a deadline passed by ``now`` that was not recorded yet,
+        earliest first (the scheduler's scan; it then works through tenant repositories).
+
+        PostgreSQL answers the range from the flagged rows in one statement; without it,
+        FerretDB returns every watched event's three fields and the range is applied here."""
+        cutoff = _ms(now)
+        reads = equality_reads()
+        if reads is not None:
+            rows = reads.due_ids(
+                EventDocument,
+                EventDocument._get_db().name,
+                flag="watch",
+                number="due_ms",
+                at_most=cutoff,
+                limit=limit,
+            )
+            if rows is not None:
+                return [DueEvent(tenant_id=tenant, event_id=str(key)) for tenant, key in rows]
+        query = (
+            EventDocument.objects(watch=True)
+            .only("event_id", "tenant_id", "due_ms")
+            .comment(OVERDUE_SCAN)
+        )
+        due = sorted(
+            (doc.due_ms, doc.tenant_id, doc.event_id)
+            for doc in query
+            if doc.due_ms is not None and doc.due_ms <= cutoff
+        )
+        return [DueEvent(tenant_id=tenant, event_id=key) for _, tenant, key in due[:limit]]
+
+
+# --- mapping ------------------------------------------------------------------------------
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Stored datetimes come back naive (UTC); the domain speaks aware UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _required(moment: datetime | None) -> datetime:
+    aware = _aware(moment)
+    if aware is None:  # pragma: no cover - required fields
+        raise ValueError("a required instant is missing")
+    return aware
+
+
+def to_document(event: Event) -> EventDocument:
+    due = next_due(event)
+    return EventDocument(
+        event_id=event.event_id,
+        tenant_id=event.tenant_id,
+        grid_id=event.grid_id,
+        division_id=event.division_id,
+        reporter_id=event.reporter_id,
+        reporter_role=event.reporter_role.value,
+        source=event.source.value,
+        category=event.category,
+        title=event.title,
+        description=event.description,
+        address=event.address,
+        lon=None if event.position is None else event.position.lon,
+        lat=None if event.position is None else event.position.lat,
+        level=event.level.value,
+        state=event.state.value,
+        reported_at=event.reported_at,
+        reported_day=local_day(event.reported_at).isoformat(),
+        acceptance_days=event.acceptance_span.days,
+        acceptance_hours=str(event.acceptance_span.hours),
+        closure_days=event.closure_span.days,
+        closure_hours=str(event.closure_span.hours),
+        acceptance_deadline=event.acceptance_deadline,
+        closure_deadline=event.closure_deadline,
+        accepted_at=event.accepted_at,
+        resolved_at=event.resolved_at,
+        closed_at=event.closed_at,
+        accepted_on_time=event.accepted_on_time,
+        closed_on_time=event.closed_on_time,
+        department_id=event.department_id,
+        suspended_from=None if event.suspended_from is None else event.suspended_from.value,
+        pauses=[
+            PauseDocument(kind=pause.kind.value, start=pause.start, end=pause.end)
+            for pause in event.pauses
+        ],
+        extra_days=event.extra_days,
+        extra_hours=str(event.extra_hours),
+        extended_until=event.extended_until,
+        review_outcome=None if event.review_outcome is None else event.review_outcome.value,
+        unqualified_reason=None
+        if event.unqualified_reason is None
+        else event.unqualified_reason.value,
+        shirked=event.shirked,
+        late_report=event.late_report,
+        merged_into=event.merged_into,
+        overdue=sorted(event.overdue),
+        overdue_now=overdue_now(event),
+        history=[
+            TransitionDocument(
+                action=entry.action.value,
+                actor=entry.actor,
+                acting_as=entry.acting_as.value,
+                at=entry.at,
+                from_state=None if entry.from_state is None else entry.from_state.value,
+                to_state=entry.to_state.value,
+                reason=entry.reason,
+                request_id=entry.request_id,
+                level=None if entry.level is None else entry.level.value,
+                department_id=entry.department_id,
+            )
+            for entry in event.history
+        ],
+        watch=due is not None,
+        due_ms=None if due is None else _ms(due),
+    )
+
+
+def to_domain(doc: EventDocument) -> Event:
+    position = None if doc.lon is None or doc.lat is None else Position(doc.lon, doc.lat)
+    return Event(
+        event_id=doc.event_id,
+        tenant_id=doc.tenant_id,
+        grid_id=doc.grid_id,
+        division_id=doc.division_id,
+        reporter_id=doc.reporter_id,
+        reporter_role=ActingAs(doc.reporter_role),
+        source=Source(doc.source),
+        category=doc.category,
+        title=doc.title,
+        description=doc.description or "",
+        address=doc.address or "",
+        position=position,
+        level=Level(doc.level),
+        state=State(doc.state),
+        reported_at=_required(doc.reported_at),
+        acceptance_span=Span(doc.acceptance_days, Decimal(doc.acceptance_hours)),
+        closure_span=Span(doc.closure_days, Decimal(doc.closure_hours)),
+        acceptance_deadline=_required(doc.acceptance_deadline),
+        closure_deadline=_aware(doc.closure_deadline),
+        accepted_at=_aware(doc.accepted_at),
+        resolved_at=_aware(doc.resolved_at),
+        closed_at=_aware(doc.closed_at),
+        accepted_on_time=doc.accepted_on_time,
+        closed_on_time=doc.closed_on_time,
+        department_id=doc.department_id,
+        suspended_from=None if doc.suspended_from is None else State(doc.suspended_from),
+        pauses=tuple(
+            Pause(kind=PauseKind(p.kind), start=_required(p.start), end=_aware(p.end))
+            for p in doc.pauses
+        ),
+        extra_days=doc.extra_days,
+        extra_hours=Decimal(doc.extra_hours),
+        extended_until=_aware(doc.extended_until),
+        review_outcome=None if doc.review_outcome is None else ReviewOutcome(doc.review_outcome),
+        unqualified_reason=None
+        if doc.unqualified_reason is None
+        else UnqualifiedReason(doc.unqualified_reason),
+        shirked=doc.shirked,
+        late_report=doc.late_report,
+        merged_into=doc.merged_into,
+        overdue=frozenset(doc.overdue),
+        history=tuple(
+            Transition(
+                action=Action(entry.action),
+                actor=entry.actor,
+                acting_as=ActingAs(entry.acting_as),
+                at=_required(entry.at),
+                from_state=None if entry.from_state is None else State(entry.from_state),
+                to_state=State(entry.to_state),
+                reason=entry.reason,
+                request_id=entry.request_id,
+                level=None if entry.level is None else Level(entry.level),
+                department_id=entry.department_id,
+            )
+            for entry in doc.history
+        ),
+        revision=doc.revision,
+    )

@@ -1,0 +1,160 @@
+"""A simulated month on the real FerretDB (use cases, clock driven): the National Day holiday,
+the make-up workdays of 20 September and 10 October 2026, a suspension, the overdue scans.
+
+Hand count (default deadlines: city_management accepted within 2 working days and closed
+within 7; public_safety accepted within 4 working hours and closed within 3 working days;
+working hours 08:30-17:30 Asia/Shanghai):
+
+- E1 city_management, reported Tue 29 Sep 10:00. Acceptance due Thu 8 Oct 17:30 (30 Sep,
+  then the holiday 1-7 Oct, then 8 Oct); accepted 8 Oct 09:00: on time. Closure due Fri
+  16 Oct 17:30 (9, 10 [make-up Saturday], 12, 13, 14, 15, 16 Oct); closed Sat 17 Oct 10:00:
+  late. The scan of 16 Oct 18:00 records its closure overdue.
+- E2 city_management, reported Wed 30 Sep 16:00. Acceptance due Fri 9 Oct 17:30; the scan of
+  9 Oct 18:00 records it overdue; accepted Mon 12 Oct 09:00: late. Closure due Wed 21 Oct
+  17:30 (13-16, 19-21 Oct), never closed: the scan of 21 Oct records it.
+- E3 public_safety, reported Sat 10 Oct (a make-up workday) 16:00. Acceptance due Mon 12 Oct
+  11:00 (1.5 h on the 10th, 2.5 h on the 12th); accepted 10:30: on time. Closure due Thu
+  15 Oct 17:30; suspended Tue 13 Oct 09:00 to Wed 14 Oct 09:00 (9 working hours), so due
+  Fri 16 Oct 17:30; closed 16 Oct 15:00: on time (late without the pause).
+
+Accepted on time 2 of 3, closed on time 1 of 2, three overdue marks, each published once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.event_intake.documents.events import EventDocument
+from services.event_intake.tests.integration.support import seed_registry, square
+from services.event_intake.use_cases import events as cases
+from services.event_intake.use_cases.context import IntakeContext
+from shared.mongo.pg_reads import configure_equality_reads, equality_reads
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_db")]
+POSTGRES_URL = os.environ.get(
+    "GRIDGOV_MONGO_POSTGRES_URL", "postgresql://gridgov@127.0.0.1:5433/ferretdb"
+)
+
+
+@pytest.fixture(params=["ferretdb", "postgres"])
+def scan_path(request):
+    """The overdue scan asks PostgreSQL for due events when it can, FerretDB otherwise:
+    both must find the same."""
+    configure_equality_reads(POSTGRES_URL if request.param == "postgres" else None)
+    yield request.param
+    configure_equality_reads(None)
+
+
+CST = ZoneInfo("Asia/Shanghai")
+TENANT = "tenant-month"
+IN_GRID = {"lon": 120.005, "lat": 31.705}
+
+
+def at(day: str, clock: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=CST)
+
+
+def worker(now: datetime) -> IntakeContext:
+    return IntakeContext(
+        tenant_id=TENANT, actor="w-1", roles=frozenset({"grid-worker"}), clock=lambda: now
+    )
+
+
+def centre(now: datetime) -> IntakeContext:
+    return IntakeContext(
+        tenant_id=TENANT, actor="c-1", roles=frozenset({"center-staff"}), clock=lambda: now
+    )
+
+
+def report(now: datetime, category: str) -> str:
+    found = cases.report_event(
+        worker(now), source="grid_app", category=category, title="巡查发现", position=IN_GRID
+    )
+    return found.event.event_id
+
+
+def act(now: datetime, event_id: str, action: str, **details) -> None:
+    cases.act(centre(now), event_id=event_id, action=action, **details)
+
+
+def scan_daily(start: date, end: date) -> int:
+    recorded = 0
+    day = start
+    while day <= end:
+        recorded += cases.mark_overdue(at(day.isoformat(), "18:00")).recorded
+        day += timedelta(days=1)
+    return recorded
+
+
+def test_a_month_with_the_national_day_holiday_matches_the_hand_count(scan_path) -> None:
+    seed_registry(
+        TENANT,
+        grids=[("g-1", "div-1", "G01", square(120.00, 31.70), date(2026, 1, 1))],
+        teams={"g-1": [("w-1", "full_time_worker", date(2026, 1, 1), None)]},
+        now=at("2026-09-01", "09:00"),
+    )
+    e1 = report(at("2026-09-29", "10:00"), "city_management")
+    e2 = report(at("2026-09-30", "16:00"), "city_management")
+    assert scan_daily(date(2026, 9, 29), date(2026, 10, 7)) == 0
+
+    act(at("2026-10-08", "09:00"), e1, "accept")
+    assert scan_daily(date(2026, 10, 8), date(2026, 10, 9)) == 1  # E2's acceptance
+    e3 = report(at("2026-10-10", "16:00"), "public_safety")
+    act(at("2026-10-12", "09:00"), e2, "accept")
+    act(at("2026-10-12", "10:30"), e3, "accept")
+    act(at("2026-10-12", "10:40"), e3, "start")
+    act(at("2026-10-13", "09:00"), e3, "suspend", reason="等待产权单位确认")
+    act(at("2026-10-14", "09:00"), e3, "resume")
+    assert scan_daily(date(2026, 10, 10), date(2026, 10, 15)) == 0
+    act(at("2026-10-16", "14:00"), e3, "resolve")
+    act(at("2026-10-16", "15:00"), e3, "close")
+    assert scan_daily(date(2026, 10, 16), date(2026, 10, 16)) == 1  # E1's closure
+    act(at("2026-10-17", "09:00"), e1, "start")
+    act(at("2026-10-17", "09:30"), e1, "resolve")
+    act(at("2026-10-17", "10:00"), e1, "close")
+    assert scan_daily(date(2026, 10, 17), date(2026, 10, 20)) == 0
+    assert scan_daily(date(2026, 10, 21), date(2026, 10, 31)) == 1  # E2's closure
+
+    events = {
+        key: cases.get_event(centre(at("2026-10-31", "12:00")), event_id=value)
+        for key, value in (("e1", e1), ("e2", e2), ("e3", e3))
+    }
+    assert events["e1"].acceptance_deadline == at("2026-10-08", "17:30")
+    assert events["e1"].closure_deadline == at("2026-10-16", "17:30")
+    assert events["e2"].acceptance_deadline == at("2026-10-09", "17:30")
+    assert events["e3"].acceptance_deadline == at("2026-10-12", "11:00")
+    assert events["e3"].closure_deadline == at("2026-10-16", "17:30")
+    assert [events[k].accepted_on_time for k in ("e1", "e2", "e3")] == [True, False, True]
+    assert [events["e1"].closed_on_time, events["e3"].closed_on_time] == [False, True]
+    assert events["e1"].overdue == {"closure"}
+    assert events["e2"].closure_deadline == at("2026-10-21", "17:30")
+    assert events["e2"].overdue == {"acceptance", "closure"}
+
+    published = [
+        json.loads(entry.envelope)
+        for doc in EventDocument.objects(tenant_id=TENANT)
+        for entry in doc.outbox
+    ]
+    overdue = sorted(
+        (message["payload"]["event_id"], message["payload"]["deadline"])
+        for message in published
+        if message["type"] == "event.overdue"
+    )
+    assert overdue == sorted([(e1, "closure"), (e2, "acceptance"), (e2, "closure")])
+    reads = equality_reads()
+    if scan_path == "postgres":  # the PostgreSQL path answered, not the fallback
+        assert reads is not None
+        answered = reads.due_ids(
+            EventDocument,
+            EventDocument._get_db().name,
+            flag="watch",
+            number="due_ms",
+            at_most=2**52,
+            limit=10,
+        )
+        assert answered == []  # every deadline is recorded or met: nothing watched

@@ -1,0 +1,319 @@
+"""Event (事项) use cases: report, act on, read and list events; suggest and merge duplicates;
+the scheduler's overdue scan.
+
+Who sees what: the centre (center-staff), tenant admins and inspectors see the tenant's
+events; a department sees what was ever dispatched to it; everyone else (grid workers,
+leaders, instructors) the events of the grids he is on today and those he reported himself.
+An event the caller may not see answers 404, exactly like another tenant's. What he may do
+with an event he sees is the domain's rule (403 otherwise, 409 when the state forbids it).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.event_intake.domain import events as domain
+from services.event_intake.domain.events import Action, Actor, Event, Position
+from services.event_intake.domain.settings import IntakeSettings
+from services.event_intake.repository.events import EventFilter, EventRepository, local_day
+from services.event_intake.use_cases.context import IntakeContext
+from shared.auth.principal import Role
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.mongo import ConcurrentUpdate, Page
+
+# Report ids derived from the reporter's client request id: a retried report lands on the
+# same document, so a phone retrying after a timeout creates nothing new.
+_REQUEST_NAMESPACE = uuid.UUID("6f1d3c2e-9a4b-4c7e-8d21-5e0f9b7a1c33")
+TENANT_WIDE = frozenset({Role.TENANT_ADMIN, Role.CENTER_STAFF, Role.INSPECTOR})
+_RETRIES = 3
+_EARTH_RADIUS_M = 6_371_008.8
+MAX_SUGGESTIONS = 10
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An earlier live event that may be the same matter (same category, near, recent)."""
+
+    event_id: str
+    state: str
+    grid_id: str
+    reported_at: datetime
+    distance_m: int | None
+
+
+@dataclass(frozen=True)
+class Reported:
+    event: Event
+    created: bool
+    possible_duplicates: list[Suggestion]
+
+
+def actor_of(ctx: IntakeContext) -> Actor:
+    """The caller as the domain sees him: roles, today's grids, his department."""
+    roles = frozenset(ctx.roles)
+    grid_ids: frozenset[str] = frozenset()
+    if roles - TENANT_WIDE:
+        grid_ids = ctx.registry.grid_ids_of_user(ctx.actor, local_day(ctx.now()))
+    return Actor(
+        user_id=ctx.actor,
+        tenant_id=ctx.tenant_id,
+        roles=roles,
+        grid_ids=grid_ids,
+        department_id=ctx.departments.department_of(ctx.actor),
+    )
+
+
+def _sees(actor: Actor, event: Event) -> bool:
+    if actor.roles & TENANT_WIDE:
+        return True
+    if event.grid_id in actor.grid_ids or event.reporter_id == actor.user_id:
+        return True
+    return actor.department_id is not None and any(
+        entry.department_id == actor.department_id for entry in event.history
+    )
+
+
+def visible_event(ctx: IntakeContext, event_id: str, actor: Actor | None = None) -> Event:
+    """The event if the caller may see it; `NotFound` otherwise (also another tenant's)."""
+    event = ctx.events.find_event(event_id)
+    if event is None or not _sees(actor or actor_of(ctx), event):
+        raise NotFound(f"event {event_id} not found")
+    return event
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _locate(
+    ctx: IntakeContext, actor: Actor, grid_id: str | None, position: Position | None
+) -> str:
+    now = ctx.now()
+    if grid_id is not None:
+        if not ctx.registry.grid_exists_at(grid_id, now):
+            raise InvalidInput.of("grid_id", "is not a grid of this tenant in force today")
+        return grid_id
+    if position is not None:
+        found = ctx.registry.locate(position.lon, position.lat, now)
+        if found is None:
+            raise InvalidInput.of("position", "lies in no grid of this tenant")
+        return found
+    if len(actor.grid_ids) == 1:  # a grid worker reporting from his one grid
+        return next(iter(actor.grid_ids))
+    raise InvalidInput.of("grid_id", "give the grid or the position of the event")
+
+
+def report_event(
+    ctx: IntakeContext,
+    *,
+    source: str,
+    category: str,
+    title: str,
+    description: str = "",
+    address: str = "",
+    position: Mapping[str, float] | None = None,
+    grid_id: str | None = None,
+    level: str = domain.Level.GRID.value,
+    request_id: str | None = None,
+) -> Reported:
+    """A new event in state ``reported`` (`event.reported`), located in its grid, with its
+    acceptance deadline; the same ``request_id`` again answers the first report unchanged."""
+    actor = actor_of(ctx)
+    event_id = str(
+        uuid.uuid4()
+        if request_id is None
+        else uuid.uuid5(_REQUEST_NAMESPACE, f"{ctx.tenant_id}\x1f{ctx.actor}\x1f{request_id}")
+    )
+    if request_id is not None and (seen := ctx.events.find_event(event_id)) is not None:
+        return Reported(event=seen, created=False, possible_duplicates=[])
+    point = None if position is None else Position(lon=position["lon"], lat=position["lat"])
+    settings = ctx.settings.current()
+    where = _locate(ctx, actor, grid_id, point)
+    now = ctx.now()
+    event, recorded = domain.report(
+        event_id=event_id,
+        tenant_id=ctx.tenant_id,
+        grid_id=where,
+        division_id=ctx.registry.division_of(where),
+        actor=actor,
+        source=source,
+        category=category,
+        title=title,
+        description=description,
+        address=address,
+        position=point,
+        taxonomy=settings.taxonomy,
+        clock=settings.work_clock(),
+        now=now,
+        level=level,
+        request_id=request_id,
+    )
+    try:
+        saved = ctx.events.add_event(event, [recorded])
+    except Conflict:
+        # The same request raced itself (two retries in flight): the first one stands.
+        first = ctx.events.find_event(event_id)
+        if first is None:
+            raise
+        return Reported(event=first, created=False, possible_duplicates=[])
+    return Reported(
+        event=saved, created=True, possible_duplicates=suggestions(ctx, saved, settings)
+    )
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+
+def _distance_m(a: Position, b: Position) -> float:
+    """Great-circle distance (haversine): plenty for a radius of a few hundred metres."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat, dlon = lat2 - lat1, math.radians(b.lon - a.lon)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def suggestions(
+    ctx: IntakeContext, event: Event, settings: IntakeSettings | None = None
+) -> list[Suggestion]:
+    """Earlier live events of the same category reported within the tenant's window before
+    this one and within its radius (same grid when either has no position), nearest first."""
+    rule = (settings or ctx.settings.current()).duplicates
+    since = event.reported_at - timedelta(hours=rule.window_hours)
+    first, last = local_day(since), local_day(event.reported_at)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    found: list[tuple[float, Suggestion]] = []
+    for other in ctx.events.reported_near(event.category, days, exclude=event.event_id):
+        if not since <= other.reported_at <= event.reported_at:
+            continue
+        if (other.reported_at, other.event_id) > (event.reported_at, event.event_id):
+            continue
+        distance: float | None = None
+        if event.position is not None and other.position is not None:
+            distance = _distance_m(event.position, other.position)
+            if distance > rule.radius_m:
+                continue
+        elif other.grid_id != event.grid_id:
+            continue
+        found.append(
+            (
+                distance if distance is not None else float(rule.radius_m),
+                Suggestion(
+                    event_id=other.event_id,
+                    state=other.state.value,
+                    grid_id=other.grid_id,
+                    reported_at=other.reported_at,
+                    distance_m=None if distance is None else round(distance),
+                ),
+            )
+        )
+    found.sort(key=lambda pair: (pair[0], pair[1].reported_at))
+    return [suggestion for _, suggestion in found[:MAX_SUGGESTIONS]]
+
+
+def duplicate_suggestions(ctx: IntakeContext, *, event_id: str) -> list[Suggestion]:
+    return suggestions(ctx, visible_event(ctx, event_id))
+
+
+# --- act -----------------------------------------------------------------------------------
+
+
+def act(
+    ctx: IntakeContext,
+    *,
+    event_id: str,
+    action: str,
+    reason: str | None = None,
+    request_id: str | None = None,
+    **details: Any,
+) -> Event:
+    """Apply ``action`` as the caller; the domain decides 403/409/422. A transition that lost
+    a race to another one is re-read and re-decided (it may then be a 409), never written
+    over it."""
+    actor = actor_of(ctx)
+    settings = ctx.settings.current()
+    for attempt in range(_RETRIES):
+        event = visible_event(ctx, event_id, actor)
+        given = dict(details)
+        if action == Action.MERGE.value and given.get("merged_into") is not None:
+            target_id = given["merged_into"]
+            target = ctx.events.find_event(target_id)
+            if target is None or not _sees(actor, target):
+                raise InvalidInput.of("merged_into", "is not an event of this tenant")
+            given["merged_into"] = target
+        updated, recorded = domain.transition(
+            event,
+            action,
+            actor,
+            ctx.now(),
+            reason=reason,
+            request_id=request_id,
+            clock=settings.work_clock(),
+            **given,
+        )
+        if not recorded:
+            return event  # a retried request: already applied
+        try:
+            return ctx.events.save_event(updated, recorded)
+        except ConcurrentUpdate:
+            if attempt == _RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def get_event(ctx: IntakeContext, *, event_id: str) -> Event:
+    return visible_event(ctx, event_id)
+
+
+def merged_reports(ctx: IntakeContext, *, event_id: str) -> list[str]:
+    """The reports merged into ``event_id`` (it keeps their credit)."""
+    visible_event(ctx, event_id)
+    return ctx.events.merged_into(event_id)
+
+
+def list_events(ctx: IntakeContext, *, where: EventFilter, offset: int, limit: int) -> Page[Event]:
+    """A page of the events the caller may see matching ``where``, newest report first."""
+    actor = actor_of(ctx)
+    if not actor.roles & TENANT_WIDE:
+        if actor.grid_ids:
+            where = replace(where, grid_ids=actor.grid_ids)
+        elif actor.department_id is not None:
+            where = replace(where, department_id=actor.department_id)
+        else:
+            where = replace(where, reporter_id=actor.user_id)
+    return ctx.events.page(where, offset=offset, limit=limit)
+
+
+# --- the scheduler's overdue scan ---------------------------------------------------------
+
+SCAN_ACTOR = "system:overdue-scan"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    examined: int
+    recorded: int
+
+
+def mark_overdue(now: datetime, *, limit: int = 5_000) -> ScanResult:
+    """Record `event.overdue` for every deadline passed by ``now`` (all tenants), once each.
+
+    Safe to run from several workers at once: each write is revision-checked, the loser of a
+    race skips the event (the winner recorded it, or the next scan will)."""
+    examined = recorded = 0
+    for due in EventRepository.due(now, limit=limit):
+        examined += 1
+        ctx = IntakeContext(tenant_id=due.tenant_id, actor=SCAN_ACTOR, clock=lambda: now)
+        event = ctx.events.find_event(due.event_id)
+        if event is None:
+            continue
+        updated, overdue = domain.record_overdue(event, now)
+        try:
+            ctx.events.save_event(updated, overdue)
+        except (ConcurrentUpdate, NotFound):
+            continue
+        recorded += len(overdue)
+    return ScanResult(examined=examined, recorded=recorded)
