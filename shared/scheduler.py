@@ -5,9 +5,11 @@ of its writes is revision-checked and idempotent), so the scheduler needs no lea
 two workers scanning at once record each fact once. A failing run is logged and counted and
 the job runs again at its next tick; the worker keeps consuming and relaying meanwhile.
 
-Metrics (bounded labels: job names are a fixed list in each service's composition root):
-``gridgov_scheduled_job_runs_total{job,outcome}``, ``gridgov_scheduled_job_seconds{job}``,
-``gridgov_scheduled_job_last_success_timestamp_seconds{job}`` (the JobStale alert watches it).
+Metrics (bounded labels: job names are a fixed list in each service's composition root; the
+label is ``name``, as ``job`` is Prometheus's own target label):
+``gridgov_scheduled_job_runs_total{name,outcome}``, ``gridgov_scheduled_job_seconds{name}``,
+``gridgov_scheduled_job_last_success_timestamp_seconds{name}`` (the ScheduledJobStale and
+ScheduledJobFailing alerts watch them).
 """
 
 from __future__ import annotations
@@ -25,18 +27,18 @@ from prometheus_client import Counter, Gauge, Histogram
 log = logging.getLogger(__name__)
 
 JOB_RUNS = Counter(
-    "gridgov_scheduled_job_runs_total", "Runs of a worker's periodic job", ["job", "outcome"]
+    "gridgov_scheduled_job_runs_total", "Runs of a worker's periodic job", ["name", "outcome"]
 )
 JOB_SECONDS = Histogram(
     "gridgov_scheduled_job_seconds",
     "Duration of one run of a periodic job",
-    ["job"],
+    ["name"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
 JOB_LAST_SUCCESS = Gauge(
     "gridgov_scheduled_job_last_success_timestamp_seconds",
     "When a periodic job last finished without error (Unix time)",
-    ["job"],
+    ["name"],
 )
 
 

@@ -110,12 +110,13 @@ class EqualityReads:
         flag: str,
         number: str,
         at_most: int,
-        limit: int,
+        limit: int | None,
     ) -> list[tuple[str, Any]] | None:
         """``(tenant_id, _id)`` of every tenant's documents whose boolean ``flag`` is true and
-        whose integer ``number`` is at most ``at_most``, smallest first: the scans of
-        schedulers (a range FerretDB would answer by decoding every flagged document in Go).
-        None when this cannot answer (the caller asks FerretDB)."""
+        whose integer ``number`` is at most ``at_most``, smallest first, at most ``limit`` of
+        them (None: all): the scans of schedulers (a range FerretDB would answer by decoding
+        every flagged document in Go). None when this cannot answer (the caller asks
+        FerretDB)."""
         flag_field, number_field = _field(document, flag), _field(document, number)
         if not isinstance(flag_field, me.BooleanField) or not isinstance(number_field, me.IntField):
             return None

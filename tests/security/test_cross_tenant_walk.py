@@ -35,6 +35,7 @@ parameter with no object of A behind it fails the test naming the route.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,8 +43,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from PIL import Image
 
-from tests.conftest import PORTS, Api
+from tests.conftest import PORTS, Api, wait_until
 from tests.tenants import TestTenant
 
 pytestmark = pytest.mark.e2e
@@ -52,15 +54,21 @@ B_ROLES = frozenset({"tenant-admin", "center-staff"})  # what onboarding gives a
 METHODS = ("get", "put", "post", "patch", "delete")
 
 # Parameters that are vocabulary, the same in every tenant: the value used.
-VOCABULARY = {"role": "grid-worker", "category": "population", "sub_category": "registered"}
+VOCABULARY = {
+    "role": "grid-worker",
+    "category": "population",
+    "sub_category": "registered",
+    "service_code": "city_management",  # an event category every tenant starts with
+}
 
 # Routes with no object of A in their path (vocabulary only): what each answers B instead.
 NOT_TENANT_OBJECTS = {
     "/roles/{role}/users": "lists B's own users holding the role",
+    "/open311/v2/services/{service_code}.json": "B's own category of that code",
 }
 
 # Query filters naming an object of another kind than their name says: which of A's ids.
-QUERY_ALIASES = {"aggregate_id": "grid_id"}
+QUERY_ALIASES = {"aggregate_id": "grid_id", "worker_id": "user_id", "assignee_id": "grid_id"}
 
 _PARAM = re.compile(r"{([^}]+)}")
 
@@ -126,9 +134,11 @@ _FORMATS = {"date": "2025-06-30", "date-time": "2025-06-30T08:00:00+08:00", "ema
 
 
 def example_of(  # noqa: PLR0911  # one return per kind of schema
-    schema: dict[str, Any], document: dict[str, Any], ids: dict[str, str]
+    schema: dict[str, Any], document: dict[str, Any], ids: dict[str, str], *, change: bool = False
 ) -> Any:
-    """A small valid value for ``schema``: its example, first enum value, or a plain value."""
+    """A small valid value for ``schema``: its example, first enum value, or a plain value.
+    ``change``: the body of a PATCH, which refuses one that changes nothing, so it carries the
+    first optional property besides the required ones (a correction's reason is not a change)."""
     schema = _resolve(schema, document)
     if "example" in schema:
         return schema["example"]
@@ -139,8 +149,9 @@ def example_of(  # noqa: PLR0911  # one return per kind of schema
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties", {})
-        # the required properties; a PATCH body requires none but refuses {}: its first one
-        wanted = schema.get("required") or list(properties)[:1]
+        wanted = list(schema.get("required") or ())
+        if change or not wanted:
+            wanted += [name for name in properties if name not in wanted][:1]
         return {
             name: ids[name] if name in ids else example_of(prop, document, ids)
             for name, prop in properties.items()
@@ -167,7 +178,8 @@ def body_of(operation: Operation, ids: dict[str, str]) -> dict[str, Any]:
     content = operation.spec.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         schema = content["application/json"]["schema"]
-        return {"json": example_of(schema, operation.document, ids)}
+        change = operation.method == "patch"
+        return {"json": example_of(schema, operation.document, ids, change=change)}
     if content:  # multipart uploads: an empty workbook part is as minimal as a body gets
         return {"files": {"file": ("empty.xlsx", b"", "application/octet-stream")}}
     return {}
@@ -235,7 +247,9 @@ def ids_of_a(api: Callable[[str, str | None], Api], tenant_a: TestTenant) -> dic
         for user in identity.get("/users", params={"page_size": 50}).json()["items"]
         if user["username"].startswith("worker.")
     )
+    intake = api("event_intake", tenant_a.admin)
     return {
+        **_intake_objects(intake, grid["grid_id"], worker["user_id"]),
         "division_id": division["division_id"],
         "grid_id": grid["grid_id"],
         "membership_id": member["membership_id"],
@@ -245,6 +259,80 @@ def ids_of_a(api: Callable[[str, str | None], Api], tenant_a: TestTenant) -> dic
         "service_account_id": account["service_account"]["service_account_id"],
         "user_id": worker["user_id"],
         "tenant_id": tenant_a.code,
+    }
+
+
+def _intake_objects(intake: Api, grid_id: str, worker_id: str) -> dict[str, str]:
+    """One object of every kind event_intake keeps, in the walk's grid (which event_intake
+    learns from the registry's events a moment after it was made)."""
+    report = {
+        "source": "web",
+        "category": "city_management",
+        "title": "走查事项",
+        "grid_id": grid_id,
+    }
+    answers: list[Any] = []
+
+    def reported() -> bool:
+        answers.append(intake.post("/events", json=report))
+        return answers[-1].status_code == 201
+
+    assert wait_until(reported, timeout=30, interval=0.5), answers[-1].text
+    event = answers[-1].json()
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(image, format="PNG")
+    photo = intake.session.post(
+        f"{intake.base}/events/{event['event_id']}/photos",
+        data={"kind": "before"},
+        files={"file": ("walk.png", image.getvalue(), "image/png")},
+        timeout=10,
+    )
+    assert photo.status_code == 201, photo.text
+    department = _created(intake, "/departments", {"code": "WALK", "name": "走查部门"})
+    record = _created(
+        intake,
+        "/records",
+        {
+            "kind": "service_record",
+            "grid_id": grid_id,
+            "worker_id": worker_id,
+            "date": "2026-01-05",
+        },
+    )
+    task = _created(
+        intake,
+        "/tasks",
+        {
+            "title": "走查任务",
+            "assignee_kind": "grid",
+            "assignee_id": grid_id,
+            "deadline": "2030-01-01T09:00:00+08:00",
+        },
+    )
+    inspection = _created(
+        intake,
+        "/inspections",
+        {
+            "kind": "daily_patrol",
+            "grid_id": grid_id,
+            "found_on": "2026-01-05",
+            "category": "sanitation",
+            "rectification_deadline": "2030-01-01T09:00:00+08:00",
+        },
+    )
+    request = intake.post(
+        "/open311/v2/requests.json",
+        json={"service_code": "city_management", "lat": 30.505, "long": 121.505},
+    )
+    assert request.status_code == 201, request.text
+    return {
+        "event_id": event["event_id"],
+        "photo_id": photo.json()["photo_id"],
+        "department_id": department["department_id"],
+        "record_id": record["record_id"],
+        "task_id": task["task_id"],
+        "inspection_id": inspection["inspection_id"],
+        "service_request_id": request.json()[0]["service_request_id"],
     }
 
 

@@ -17,20 +17,13 @@ from typing import Any, ClassVar
 
 import mongoengine as me
 
+from services.event_intake.documents.workflow import HistoryEntryDocument
 from shared.mongo import TenantDocument
 
 
-class TransitionDocument(me.EmbeddedDocument):  # type: ignore[misc]  # mongoengine is untyped
-    """One entry of the event's history: who, acting as what, when, why, from → to."""
+class TransitionDocument(HistoryEntryDocument):
+    """One entry of the event's history; an escalation's level, a dispatch's department."""
 
-    action = me.StringField(required=True, max_length=32)
-    actor = me.StringField(required=True, max_length=64)
-    acting_as = me.StringField(required=True, max_length=32)
-    at = me.DateTimeField(required=True)
-    from_state = me.StringField(max_length=32)
-    to_state = me.StringField(required=True, max_length=32)
-    reason = me.StringField(max_length=500)
-    request_id = me.StringField(max_length=64)
     level = me.StringField(max_length=16)
     department_id = me.StringField(max_length=64)
 

@@ -6,10 +6,10 @@ from typing import Any, ClassVar
 
 import mongoengine as me
 
+from services.event_intake.documents.workflow import HistoryEntryDocument
 from services.event_intake.domain.tasks import (
     EVIDENCE_MAX,
     INSTRUCTIONS_MAX,
-    REASON_MAX,
     TITLE_MAX,
     Action,
     AssigneeKind,
@@ -20,17 +20,12 @@ from shared.mongo import TenantDocument
 _STATES = tuple(state.value for state in State)
 
 
-class TaskTransitionDocument(me.EmbeddedDocument):  # type: ignore[misc]  # mongoengine is untyped
-    """One history entry; `request_id` makes a client's retry a no-op."""
+class TaskTransitionDocument(HistoryEntryDocument):
+    """One history entry of a task: its own actions and states only."""
 
     action = me.StringField(required=True, choices=tuple(a.value for a in Action))
-    actor = me.StringField(required=True, max_length=64)
-    acting_as = me.StringField(required=True, max_length=32)
-    at = me.DateTimeField(required=True)
     from_state = me.StringField(choices=_STATES)
     to_state = me.StringField(required=True, choices=_STATES)
-    reason = me.StringField(max_length=REASON_MAX)
-    request_id = me.StringField(max_length=64)
 
 
 class TaskDocument(TenantDocument):

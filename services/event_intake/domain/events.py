@@ -11,7 +11,8 @@ the new event and the domain events it records, or raises:
 
 Every transition appends a `Transition` (who, acting as what, when, why, from → to, client
 request id) to the history. An action whose client request id is already in the history
-returns the event unchanged and records nothing (a phone retrying after a timeout).
+returns the event unchanged and records nothing (a phone retrying after a timeout). The
+mechanics are the intake workflow core's (`services.event_intake.domain.workflow`).
 
 Deadlines: acceptance counts from the report, closure from acceptance, on a work clock
 (`WorkClockLike`: working days or hours per the category's `DeadlinePolicy`). Suspensions
@@ -32,17 +33,27 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
+from services.event_intake.domain import workflow
 from services.event_intake.domain.taxonomy import DeadlinePolicy, Span, Taxonomy
+from services.event_intake.domain.workflow import (
+    ActingAs,
+    Actor,
+    HistoryEntry,
+    WorkflowEvent,
+    entry_payload,
+    iso,
+    request_id_of,
+    text,
+)
 from shared.auth.principal import Role
 from shared.clock import require_aware
-from shared.errors import FieldProblem, InvalidInput, PermissionDenied, StateConflict
+from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
 ADDRESS_MAX = 200
-REASON_MAX = 500
-REQUEST_ID_MAX = 64
-SYSTEM = "system"
+REASON_MAX = workflow.REASON_MAX
+REQUEST_ID_MAX = workflow.REQUEST_ID_MAX
 
 
 class WorkClockLike(Protocol):
@@ -130,29 +141,8 @@ class UnqualifiedReason(StrEnum):
     DUPLICATE = "duplicate"
 
 
-class ActingAs(StrEnum):
-    """The capacity an actor acted in, as the history records it."""
-
-    GRID_WORKER = "grid_worker"
-    CENTRE = "centre"
-    DEPARTMENT = "department"
-    INSPECTOR = "inspector"
-    SYSTEM = "system"
-
-
 class PauseKind(StrEnum):
     SUSPENSION = "suspension"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: user id, realm roles, the grids he works on today and his department."""
-
-    user_id: str
-    tenant_id: str
-    roles: frozenset[str]
-    grid_ids: frozenset[str] = frozenset()
-    department_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,17 +163,10 @@ class Pause:
 
 
 @dataclass(frozen=True)
-class Transition:
-    """One entry of an event's history."""
+class Transition(HistoryEntry[Action, State]):
+    """One entry of an event's history; an escalation records the level it went to, a
+    dispatch the department."""
 
-    action: Action
-    actor: str
-    acting_as: ActingAs
-    at: datetime
-    from_state: State | None
-    to_state: State
-    reason: str | None = None
-    request_id: str | None = None
     level: Level | None = None
     department_id: str | None = None
 
@@ -235,12 +218,6 @@ class Event:
     def closed_pauses(self) -> tuple[tuple[datetime, datetime], ...]:
         return tuple((p.start, p.end) for p in self.pauses if p.end is not None)
 
-    def entry_for(self, request_id: str) -> Transition | None:
-        for entry in self.history:
-            if entry.request_id == request_id:
-                return entry
-        return None
-
     @property
     def was_returned(self) -> bool:
         return any(entry.to_state is State.RETURNED for entry in self.history)
@@ -249,21 +226,12 @@ class Event:
 # --- domain events -------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
 @dataclass(frozen=True)
-class IntakeEvent:
+class IntakeEvent(WorkflowEvent[Transition]):
     """What happened to one event; `event` is its state afterwards, `entry` the history entry
     (None for `EventOverdue`, which the system records)."""
 
     event: Event
-    entry: Transition | None
-    occurred_at: datetime
-
-    type: ClassVar[str]
-    version: ClassVar[int] = 1
 
     @property
     def aggregate_id(self) -> str:
@@ -281,19 +249,14 @@ class IntakeEvent:
             "source": event.source.value,
             "level": event.level.value,
             "state": event.state.value,
-            "previous_state": None
-            if entry is None or entry.from_state is None
-            else entry.from_state.value,
-            "action": None if entry is None else entry.action.value,
-            "actor": SYSTEM if entry is None else entry.actor,
-            "acting_as": ActingAs.SYSTEM.value if entry is None else entry.acting_as.value,
+            **entry_payload(entry),
             "department_id": event.department_id,
             "reported_at": event.reported_at.isoformat(),
-            "accepted_at": _iso(event.accepted_at),
-            "resolved_at": _iso(event.resolved_at),
-            "closed_at": _iso(event.closed_at),
+            "accepted_at": iso(event.accepted_at),
+            "resolved_at": iso(event.resolved_at),
+            "closed_at": iso(event.closed_at),
             "acceptance_deadline": event.acceptance_deadline.isoformat(),
-            "closure_deadline": _iso(event.closure_deadline),
+            "closure_deadline": iso(event.closure_deadline),
             "accepted_on_time": event.accepted_on_time,
             "closed_on_time": event.closed_on_time,
             "review_outcome": None if event.review_outcome is None else event.review_outcome.value,
@@ -523,7 +486,7 @@ def _capacities(actor: Actor, grid_id: str, department_id: str | None) -> list[A
     """Every capacity in which `actor` may act on an event of `grid_id` (same tenant)."""
     found: list[ActingAs] = []
     # The tenant admin heads the centre (中心): he acts as the centre, as in tasks and records.
-    if Role.CENTER_STAFF in actor.roles or Role.TENANT_ADMIN in actor.roles:
+    if workflow.is_centre(actor):
         found.append(ActingAs.CENTRE)
     if department_id is not None and actor.department_id == department_id:
         found.append(ActingAs.DEPARTMENT)
@@ -543,29 +506,14 @@ def _acting_as(
     allowed: Sequence[ActingAs],
     what: str,
 ) -> ActingAs:
-    if actor.tenant_id != tenant_id:
-        raise PermissionDenied("the event belongs to another tenant")
-    capacities = _capacities(actor, grid_id, department_id)
-    for capacity in allowed:
-        if capacity in capacities:
-            return capacity
-    names = ", ".join(capacity.value for capacity in allowed)
-    raise PermissionDenied(f"only {names} may {what} this event")
-
-
-def _text(value: str | None, name: str, limit: int, *, required: bool) -> str | None:
-    text = None if value is None else value.strip()
-    if not text:
-        if required:
-            raise InvalidInput.of(name, "is required")
-        return None
-    if len(text) > limit:
-        raise InvalidInput.of(name, f"is longer than {limit} characters")
-    return text
-
-
-def _request_id(request_id: str | None) -> str | None:
-    return _text(request_id, "request_id", REQUEST_ID_MAX, required=False)
+    return workflow.acting_as(
+        actor,
+        tenant_id=tenant_id,
+        noun="event",
+        held=_capacities(actor, grid_id, department_id),
+        allowed=allowed,
+        what=what,
+    )
 
 
 def _deadline(
@@ -639,7 +587,7 @@ def report(
         ("address", address, ADDRESS_MAX, False),
     ):
         try:
-            texts[name] = _text(value, name, limit, required=required)
+            texts[name] = text(value, name, limit, required=required)
         except InvalidInput as exc:
             problems.extend(exc.problems)
     if position is not None and not (-180 <= position.lon <= 180 and -90 <= position.lat <= 90):
@@ -655,7 +603,7 @@ def report(
         allowed=_REPORTERS[source],
         what="report",
     )
-    request = _request_id(request_id)
+    request = request_id_of(request_id)
     entry = Transition(
         action=Action.REPORT,
         actor=actor.user_id,
@@ -728,17 +676,12 @@ def transition(
     when it is ``unqualified``.
     """
     require_aware(now)
-    try:
-        action = Action(action)
-    except ValueError:
-        raise InvalidInput.of("action", "is not a known action") from None
-    if action is Action.REPORT:
-        raise InvalidInput.of("action", "use report() to create an event")
+    action = workflow.parse_action(
+        Action, action, creation=Action.REPORT, use="use report() to create an event"
+    )
     given = Details(**details)
-    request = _request_id(request_id)
-    if request is not None and (seen := event.entry_for(request)) is not None:
-        if seen.action is not action:
-            raise StateConflict(f"request {request} was already used to {seen.action.value}")
+    request = request_id_of(request_id)
+    if workflow.replayed(event.history, request, action):
         return event, ()
     key = (event.state, action)
     if key not in TRANSITIONS:
@@ -751,7 +694,7 @@ def transition(
         allowed=ROLE_RULES[action],
         what=action.value.replace("_", " "),
     )
-    why = _text(reason, "reason", REASON_MAX, required=action in REASON_REQUIRED)
+    why = text(reason, "reason", REASON_MAX, required=action in REASON_REQUIRED)
     changes: dict[str, Any] = {"state": TRANSITIONS[key] or event.state}
     if (change := _CHANGES.get(action)) is not None:
         changes.update(change(event, now, given))
@@ -778,7 +721,7 @@ def _accept(event: Event, now: datetime, _: Details) -> dict[str, Any]:
 
 
 def _dispatch(_event: Event, _now: datetime, given: Details) -> dict[str, Any]:
-    return {"department_id": _text(given.department_id, "department_id", 64, required=True)}
+    return {"department_id": text(given.department_id, "department_id", 64, required=True)}
 
 
 def _escalate(event: Event, _now: datetime, given: Details) -> dict[str, Any]:

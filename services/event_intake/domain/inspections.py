@@ -28,6 +28,9 @@ itself): for a spot check that is its own scored fact.
 
 Payloads carry ids, codes, dates, instants and flags: never a description, evidence text,
 reason, or anything about the complainant (who is not stored at all).
+
+History, request ids and the capacity check are the intake workflow core's
+(`services.event_intake.domain.workflow`).
 """
 
 from __future__ import annotations
@@ -39,18 +42,27 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from services.event_intake.domain.events import ActingAs, Actor
-from services.event_intake.domain.tasks import CENTRE_ROLES, Evidence
+from services.event_intake.domain import workflow
+from services.event_intake.domain.tasks import Evidence
+from services.event_intake.domain.workflow import (
+    ActingAs,
+    Actor,
+    HistoryEntry,
+    WorkflowEvent,
+    entry_payload,
+    is_centre,
+    iso,
+    request_id_of,
+    text,
+)
 from shared.auth.principal import Role
 from shared.clock import require_aware
-from shared.errors import FieldProblem, InvalidInput, PermissionDenied, StateConflict
+from shared.errors import FieldProblem, InvalidInput, StateConflict
 
 DESCRIPTION_MAX = 2000
 EVIDENCE_MAX = 2000
-REASON_MAX = 500
-REQUEST_ID_MAX = 64
+REASON_MAX = workflow.REASON_MAX
 PHOTOS_MAX = 20
-SYSTEM = "system"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
@@ -96,14 +108,8 @@ _RECORDERS: Mapping[Kind, tuple[ActingAs, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One allowed transition: the state it leads to (None: back to awaiting rectification)
-    and who may take it."""
-
-    to: State | None
-    by: tuple[ActingAs, ...]
-
+# A rule leading to None sends the finding back to await a new rectification.
+Rule = workflow.Rule[State | None]
 
 _RECTIFIERS = (ActingAs.GRID_WORKER, ActingAs.CENTRE)
 
@@ -121,17 +127,8 @@ REASON_REQUIRED = frozenset({Action.DISMISS, Action.REJECT_RECTIFICATION})
 
 
 @dataclass(frozen=True)
-class Transition:
+class Transition(HistoryEntry[Action, State]):
     """One entry of an inspection's history."""
-
-    action: Action
-    actor: str
-    acting_as: ActingAs
-    at: datetime
-    from_state: State | None
-    to_state: State
-    reason: str | None = None
-    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,31 +165,16 @@ class Inspection:
             self.state in AWAITING and self.rectification_deadline is not None and not self.overdue
         )
 
-    def entry_for(self, request_id: str) -> Transition | None:
-        for entry in self.history:
-            if entry.request_id == request_id:
-                return entry
-        return None
-
 
 # --- domain events -------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
 @dataclass(frozen=True)
-class InspectionEvent:
+class InspectionEvent(WorkflowEvent[Transition]):
     """What happened to one inspection; `inspection` is its state afterwards, `entry` the
     history entry (None for `InspectionOverdue`, which the system records)."""
 
     inspection: Inspection
-    entry: Transition | None
-    occurred_at: datetime
-
-    type: ClassVar[str]
-    version: ClassVar[int] = 1
 
     @property
     def aggregate_id(self) -> str:
@@ -209,21 +191,16 @@ class InspectionEvent:
             "category": found.category,
             "severity": None if found.severity is None else found.severity.value,
             "state": found.state.value,
-            "previous_state": None
-            if entry is None or entry.from_state is None
-            else entry.from_state.value,
-            "action": None if entry is None else entry.action.value,
-            "actor": SYSTEM if entry is None else entry.actor,
-            "acting_as": ActingAs.SYSTEM.value if entry is None else entry.acting_as.value,
+            **entry_payload(entry),
             "found_on": found.found_on.isoformat(),
             "recorded_at": found.recorded_at.isoformat(),
             "verified": found.verified,
-            "verified_at": _iso(found.verified_at),
-            "rectification_deadline": _iso(found.rectification_deadline),
-            "rectified_at": _iso(found.rectified_at),
+            "verified_at": iso(found.verified_at),
+            "rectification_deadline": iso(found.rectification_deadline),
+            "rectified_at": iso(found.rectified_at),
             "rectified_on_time": found.rectified_on_time,
             "rejected_rectifications": found.rejected_rectifications,
-            "confirmed_at": _iso(found.confirmed_at),
+            "confirmed_at": iso(found.confirmed_at),
             "overdue": found.overdue,
         }
 
@@ -278,7 +255,7 @@ RECORDED: Mapping[Action, type[InspectionEvent]] = {
 def capacities(actor: Actor, grid_id: str) -> list[ActingAs]:
     """Every capacity in which `actor` may act on an inspection of `grid_id`."""
     found: list[ActingAs] = []
-    if not CENTRE_ROLES.isdisjoint(actor.roles):
+    if is_centre(actor):
         found.append(ActingAs.CENTRE)
     if Role.INSPECTOR in actor.roles:
         found.append(ActingAs.INSPECTOR)
@@ -290,28 +267,17 @@ def capacities(actor: Actor, grid_id: str) -> list[ActingAs]:
 def _acting_as(
     actor: Actor, tenant_id: str, grid_id: str, allowed: Sequence[ActingAs], what: str
 ) -> ActingAs:
-    if actor.tenant_id != tenant_id:
-        raise PermissionDenied("the inspection belongs to another tenant")
-    held = capacities(actor, grid_id)
-    for capacity in allowed:
-        if capacity in held:
-            return capacity
-    names = ", ".join(capacity.value for capacity in allowed)
-    raise PermissionDenied(f"only {names} may {what} this inspection")
+    return workflow.acting_as(
+        actor,
+        tenant_id=tenant_id,
+        noun="inspection",
+        held=capacities(actor, grid_id),
+        allowed=allowed,
+        what=what,
+    )
 
 
 # --- checks --------------------------------------------------------------------------------
-
-
-def _text(value: str | None, name: str, limit: int, *, required: bool) -> str | None:
-    text = None if value is None else value.strip()
-    if not text:
-        if required:
-            raise InvalidInput.of(name, "is required")
-        return None
-    if len(text) > limit:
-        raise InvalidInput.of(name, f"is longer than {limit} characters")
-    return text
 
 
 def _photos(photo_ids: Sequence[str] | None) -> tuple[str, ...]:
@@ -334,11 +300,6 @@ def _deadline(deadline: datetime | None, now: datetime) -> datetime:
     if deadline <= now:
         raise InvalidInput.of("rectification_deadline", "must be in the future")
     return deadline
-
-
-def request_id_of(request_id: str | None) -> str | None:
-    """The client's request id, trimmed; None when absent; 422 when too long."""
-    return _text(request_id, "request_id", REQUEST_ID_MAX, required=False)
 
 
 def _finding_problems(
@@ -410,7 +371,7 @@ def record(
     )
     texts: dict[str, Any] = {}
     for name, run in (
-        ("description", lambda: _text(description, "description", DESCRIPTION_MAX, required=False)),
+        ("description", lambda: text(description, "description", DESCRIPTION_MAX, required=False)),
         ("photo_ids", lambda: _photos(photo_ids)),
         ("request_id", lambda: request_id_of(request_id)),
     ):
@@ -484,16 +445,11 @@ def transition(
     rectification of a finding not yet recorded overdue records `inspection.overdue` first.
     """
     require_aware(now)
-    try:
-        action = Action(action)
-    except ValueError:
-        raise InvalidInput.of("action", "is not a known action") from None
-    if action is Action.RECORD:
-        raise InvalidInput.of("action", "use record() to create an inspection")
+    action = workflow.parse_action(
+        Action, action, creation=Action.RECORD, use="use record() to create an inspection"
+    )
     request = request_id_of(request_id)
-    if request is not None and (seen := inspection.entry_for(request)) is not None:
-        if seen.action is not action:
-            raise StateConflict(f"request {request} was already used to {seen.action.value}")
+    if workflow.replayed(inspection.history, request, action):
         return inspection, ()
     rule = TRANSITIONS.get((inspection.state, action))
     if rule is None:
@@ -502,7 +458,7 @@ def transition(
     acting_as = _acting_as(
         actor, inspection.tenant_id, inspection.grid_id, rule.by, action.value.replace("_", " ")
     )
-    why = _text(reason, "reason", REASON_MAX, required=action in REASON_REQUIRED)
+    why = text(reason, "reason", REASON_MAX, required=action in REASON_REQUIRED)
     target = rule.to or (
         State.VERIFIED if inspection.kind is Kind.RESIDENT_COMPLAINT else State.OPEN
     )
@@ -517,9 +473,9 @@ def transition(
     elif action is Action.DISMISS:
         changes.update(verified=False, verified_at=now)
     elif action is Action.RECTIFY:
-        text = _text(evidence, "evidence", EVIDENCE_MAX, required=True) or ""
+        shown = text(evidence, "evidence", EVIDENCE_MAX, required=True) or ""
         changes.update(
-            evidence=Evidence(text=text, photo_ids=_photos(photo_ids)),
+            evidence=Evidence(text=shown, photo_ids=_photos(photo_ids)),
             rectified_at=now,
             rectified_on_time=inspection.rectification_deadline is None
             or now <= inspection.rectification_deadline,
@@ -558,9 +514,9 @@ def record_overdue(
 ) -> tuple[Inspection, tuple[InspectionOverdue, ...]]:
     """`InspectionOverdue` when the rectification deadline passed while a rectification is
     awaited, at most once per inspection; otherwise unchanged and nothing recorded."""
-    require_aware(now)
-    deadline = inspection.rectification_deadline
-    if not inspection.deadline_pending or deadline is None or now <= deadline:
-        return inspection, ()
-    updated = replace(inspection, overdue=True)
-    return updated, (InspectionOverdue(inspection=updated, entry=None, occurred_at=now),)
+    return workflow.overdue_once(
+        inspection,
+        inspection.rectification_deadline,
+        now,
+        lambda late: InspectionOverdue(inspection=late, entry=None, occurred_at=now),
+    )

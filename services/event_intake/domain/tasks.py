@@ -20,7 +20,8 @@ counts); a deadline that passes while the task waits for its assignee is recorde
 `task.overdue` (by the scheduler through `record_overdue`, or by a late completion itself).
 
 Every transition appends a `Transition` to the history; an action whose client request id is
-already there returns the task unchanged and records nothing (a phone retrying).
+already there returns the task unchanged and records nothing (a phone retrying). The mechanics
+are the intake workflow core's (`services.event_intake.domain.workflow`).
 
 Payloads carry ids, codes, instants and flags: never the title, instructions, evidence text or
 reasons.
@@ -35,20 +36,27 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from services.event_intake.domain.events import ActingAs, Actor
-from shared.auth.principal import Role
+from services.event_intake.domain import workflow
+from services.event_intake.domain.workflow import (
+    ActingAs,
+    Actor,
+    HistoryEntry,
+    WorkflowEvent,
+    entry_payload,
+    is_centre,
+    iso,
+    request_id_of,
+    text,
+)
 from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput, PermissionDenied, StateConflict
 
 TITLE_MAX = 100
 INSTRUCTIONS_MAX = 2000
 EVIDENCE_MAX = 2000
-REASON_MAX = 500
-REQUEST_ID_MAX = 64
+REASON_MAX = workflow.REASON_MAX
 ID_MAX = 64
 PHOTOS_MAX = 20
-SYSTEM = "system"
-CENTRE_ROLES = frozenset({Role.CENTER_STAFF, Role.TENANT_ADMIN})
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 
@@ -79,13 +87,7 @@ class Action(StrEnum):
 PENDING = frozenset({State.ISSUED, State.ACCEPTED, State.RETURNED})
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One allowed transition: the state it leads to and who may take it."""
-
-    to: State
-    by: tuple[ActingAs, ...]
-
+Rule = workflow.Rule[State]
 
 _CENTRE = (ActingAs.CENTRE,)
 _ASSIGNEE = (ActingAs.GRID_WORKER, ActingAs.DEPARTMENT)
@@ -115,17 +117,8 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Transition:
+class Transition(HistoryEntry[Action, State]):
     """One entry of a task's history."""
-
-    action: Action
-    actor: str
-    acting_as: ActingAs
-    at: datetime
-    from_state: State | None
-    to_state: State
-    reason: str | None = None
-    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,31 +150,16 @@ class Task:
         """The deadline still runs and has not been recorded as missed."""
         return self.state in PENDING and not self.overdue
 
-    def entry_for(self, request_id: str) -> Transition | None:
-        for entry in self.history:
-            if entry.request_id == request_id:
-                return entry
-        return None
-
 
 # --- domain events -------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
 @dataclass(frozen=True)
-class TaskEvent:
+class TaskEvent(WorkflowEvent[Transition]):
     """What happened to one task; `task` is its state afterwards, `entry` the history entry
     (None for `TaskOverdue`, which the system records)."""
 
     task: Task
-    entry: Transition | None
-    occurred_at: datetime
-
-    type: ClassVar[str]
-    version: ClassVar[int] = 1
 
     @property
     def aggregate_id(self) -> str:
@@ -196,20 +174,15 @@ class TaskEvent:
             "assignee_id": task.assignee_id,
             "grid_id": task.grid_id,
             "state": task.state.value,
-            "previous_state": None
-            if entry is None or entry.from_state is None
-            else entry.from_state.value,
-            "action": None if entry is None else entry.action.value,
-            "actor": SYSTEM if entry is None else entry.actor,
-            "acting_as": ActingAs.SYSTEM.value if entry is None else entry.acting_as.value,
+            **entry_payload(entry),
             "issued_at": task.issued_at.isoformat(),
             "deadline": task.deadline.isoformat(),
-            "accepted_at": _iso(task.accepted_at),
-            "completed_at": _iso(task.completed_at),
+            "accepted_at": iso(task.accepted_at),
+            "completed_at": iso(task.completed_at),
             "completed_on_time": task.completed_on_time,
             "evidence_photos": 0 if task.evidence is None else len(task.evidence.photo_ids),
-            "closed_at": _iso(task.closed_at),
-            "cancelled_at": _iso(task.cancelled_at),
+            "closed_at": iso(task.closed_at),
+            "cancelled_at": iso(task.cancelled_at),
             "overdue": task.overdue,
         }
 
@@ -262,10 +235,6 @@ RECORDED: Mapping[State, type[TaskEvent]] = {
 # --- who -----------------------------------------------------------------------------------
 
 
-def is_centre(actor: Actor) -> bool:
-    return not CENTRE_ROLES.isdisjoint(actor.roles)
-
-
 def is_assignee(actor: Actor, kind: AssigneeKind, assignee_id: str) -> bool:
     """A worker task is its user's; a grid task belongs to the grid's team that day; a
     department task to the department's members."""
@@ -277,8 +246,6 @@ def is_assignee(actor: Actor, kind: AssigneeKind, assignee_id: str) -> bool:
 
 
 def _acting_as(actor: Actor, task: Task, allowed: Sequence[ActingAs], what: str) -> ActingAs:
-    if actor.tenant_id != task.tenant_id:
-        raise PermissionDenied("the task belongs to another tenant")
     capacities: list[ActingAs] = []
     if is_centre(actor):
         capacities.append(ActingAs.CENTRE)
@@ -288,25 +255,18 @@ def _acting_as(actor: Actor, task: Task, allowed: Sequence[ActingAs], what: str)
             if task.assignee_kind is AssigneeKind.DEPARTMENT
             else ActingAs.GRID_WORKER
         )
-    for capacity in allowed:
-        if capacity in capacities:
-            return capacity
-    who = "the tenant centre" if tuple(allowed) == _CENTRE else "the task's assignee"
-    raise PermissionDenied(f"only {who} may {what} this task")
+    return workflow.acting_as(
+        actor,
+        tenant_id=task.tenant_id,
+        noun="task",
+        held=capacities,
+        allowed=allowed,
+        what=what,
+        who="the tenant centre" if tuple(allowed) == _CENTRE else "the task's assignee",
+    )
 
 
 # --- checks --------------------------------------------------------------------------------
-
-
-def _text(value: str | None, name: str, limit: int, *, required: bool) -> str | None:
-    text = None if value is None else value.strip()
-    if not text:
-        if required:
-            raise InvalidInput.of(name, "is required")
-        return None
-    if len(text) > limit:
-        raise InvalidInput.of(name, f"is longer than {limit} characters")
-    return text
 
 
 def _identifier(value: str | None, name: str) -> str:
@@ -317,13 +277,8 @@ def _identifier(value: str | None, name: str) -> str:
     return value
 
 
-def request_id_of(request_id: str | None) -> str | None:
-    """The client's request id, trimmed; None when absent; 422 when too long."""
-    return _text(request_id, "request_id", REQUEST_ID_MAX, required=False)
-
-
-def _evidence(text: str | None, photo_ids: Sequence[str] | None) -> Evidence:
-    body = _text(text, "evidence", EVIDENCE_MAX, required=True) or ""
+def _evidence(evidence: str | None, photo_ids: Sequence[str] | None) -> Evidence:
+    body = text(evidence, "evidence", EVIDENCE_MAX, required=True) or ""
     photos = tuple(photo_ids or ())
     if len(photos) > PHOTOS_MAX:
         raise InvalidInput.of("photo_ids", f"at most {PHOTOS_MAX} photos")
@@ -354,8 +309,7 @@ def issue(
     """A new task in state `issued`; only the tenant centre issues. Whether the assignee and
     grid exist in the tenant is the use case's check (it has the repositories)."""
     require_aware(now)
-    if actor.tenant_id != tenant_id:
-        raise PermissionDenied("the task belongs to another tenant")
+    workflow.same_tenant(actor, tenant_id, "task")
     if not is_centre(actor):
         raise PermissionDenied("only the tenant centre may issue tasks")
     problems: list[FieldProblem] = []
@@ -367,8 +321,8 @@ def issue(
             problems.extend(exc.problems)
             return None
 
-    body_title = check(lambda: _text(title, "title", TITLE_MAX, required=True))
-    body = check(lambda: _text(instructions, "instructions", INSTRUCTIONS_MAX, required=False))
+    body_title = check(lambda: text(title, "title", TITLE_MAX, required=True))
+    body = check(lambda: text(instructions, "instructions", INSTRUCTIONS_MAX, required=False))
     kind = check(lambda: _assignee_kind(assignee_kind))
     who = check(lambda: _identifier(assignee_id, "assignee_id"))
     grid = None if grid_id is None else check(lambda: _identifier(grid_id, "grid_id"))
@@ -437,22 +391,17 @@ def transition(
     before `task.completed`.
     """
     require_aware(now)
-    try:
-        action = Action(action)
-    except ValueError:
-        raise InvalidInput.of("action", "is not a known action") from None
-    if action is Action.ISSUE:
-        raise InvalidInput.of("action", "use issue() to create a task")
+    action = workflow.parse_action(
+        Action, action, creation=Action.ISSUE, use="use issue() to create a task"
+    )
     request = request_id_of(request_id)
-    if request is not None and (seen := task.entry_for(request)) is not None:
-        if seen.action is not action:
-            raise StateConflict(f"request {request} was already used to {seen.action.value}")
+    if workflow.replayed(task.history, request, action):
         return task, ()
     rule = TRANSITIONS.get((task.state, action))
     if rule is None:
         raise StateConflict(f"cannot {action.value} a task that is {task.state.value}")
     acting_as = _acting_as(actor, task, rule.by, action.value)
-    why = _text(reason, "reason", REASON_MAX, required=action in REASON_REQUIRED)
+    why = text(reason, "reason", REASON_MAX, required=action in REASON_REQUIRED)
     changes: dict[str, Any] = {"state": rule.to}
     recorded: list[TaskEvent] = []
     if rule.to is State.ACCEPTED:
@@ -494,8 +443,6 @@ def transition(
 def record_overdue(task: Task, now: datetime) -> tuple[Task, tuple[TaskOverdue, ...]]:
     """`TaskOverdue` when the deadline passed while the task waits for its assignee, at most
     once per task; otherwise the task unchanged and nothing recorded."""
-    require_aware(now)
-    if not task.deadline_pending or now <= task.deadline:
-        return task, ()
-    updated = replace(task, overdue=True)
-    return updated, (TaskOverdue(task=updated, entry=None, occurred_at=now),)
+    return workflow.overdue_once(
+        task, task.deadline, now, lambda late: TaskOverdue(task=late, entry=None, occurred_at=now)
+    )

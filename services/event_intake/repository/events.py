@@ -8,7 +8,7 @@ the exceptions FerretDB answers itself.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,6 @@ from services.event_intake.documents.events import (
     TransitionDocument,
 )
 from services.event_intake.domain.events import (
-    ActingAs,
     Action,
     Event,
     Level,
@@ -33,13 +32,20 @@ from services.event_intake.domain.events import (
     UnqualifiedReason,
 )
 from services.event_intake.domain.taxonomy import Span
+from services.event_intake.domain.workflow import ActingAs
+from services.event_intake.repository.mapping import (
+    aware,
+    entry_fields,
+    entry_values,
+    epoch_ms,
+    inserted,
+    narrow,
+    required,
+    written_back,
+)
+from services.event_intake.repository.overdue import due_across_tenants
 from shared.events.domain import DomainEvent
 from shared.mongo import Page, TenantRepository
-from shared.mongo.guard import cross_tenant_comment
-from shared.mongo.pg_reads import equality_reads
-
-# The one query of this service that crosses tenants (the tenant guard's escape hatch).
-OVERDUE_SCAN = cross_tenant_comment("overdue-scan")
 
 TENANT_ZONE_OFFSET = timedelta(hours=8)  # Asia/Shanghai has no daylight saving time
 # States whose next deadline the scheduler watches.
@@ -83,10 +89,6 @@ def local_day(moment: datetime) -> date:
     return (moment.astimezone(UTC) + TENANT_ZONE_OFFSET).date()
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.astimezone(UTC).timestamp() * 1000)
-
-
 def next_due(event: Event) -> datetime | None:
     """The next deadline the scheduler must check: acceptance while reported, closure while
     open; None once each was recorded overdue, or while suspended (the clocks stand still)."""
@@ -121,16 +123,12 @@ class EventRepository(TenantRepository[EventDocument]):
     def add_event(self, event: Event, events: Sequence[DomainEvent]) -> Event:
         """Insert a new event with its `event.reported`; `Conflict` when its id exists (a
         retried report with the same client request id: the caller reads the first one)."""
-        self.add(to_document(event), events)
-        return replace(event, revision=1)
+        return inserted(self, event, to_document(event), events)
 
     def save_event(self, event: Event, events: Sequence[DomainEvent]) -> Event:
         """Write back the event read at ``event.revision`` with its domain events;
         `ConcurrentUpdate` when another transition landed first."""
-        doc = to_document(event)
-        doc.revision = event.revision
-        self.save(doc, events)
-        return replace(event, revision=event.revision + 1)
+        return written_back(self, event, to_document(event), events)
 
     def page(self, where: EventFilter, *, offset: int, limit: int) -> Page[Event]:
         """One page of the events matching ``where``, newest report first."""
@@ -145,17 +143,8 @@ class EventRepository(TenantRepository[EventDocument]):
             filters["source"] = where.source.value
         if where.overdue is not None:
             filters["overdue_now"] = where.overdue
-        if where.grid_ids is not None:
-            allowed = sorted(where.grid_ids)
-            if where.grid_id is not None:
-                allowed = [where.grid_id] if where.grid_id in where.grid_ids else []
-            if not allowed:
-                return Page(items=[], total=0, offset=offset, limit=limit)
-            if len(allowed) == 1:
-                filters["grid_id"] = allowed[0]
-            else:
-                filters.pop("grid_id", None)
-                filters["grid_id__in"] = allowed
+        if not narrow(filters, "grid_id", where.grid_id, where.grid_ids):
+            return Page(items=[], total=0, offset=offset, limit=limit)
         if where.reported_from is not None:
             filters["reported_day__gte"] = where.reported_from.isoformat()
         if where.reported_to is not None:
@@ -183,49 +172,13 @@ class EventRepository(TenantRepository[EventDocument]):
         """Every tenant's events with a deadline passed by ``now`` that was not recorded yet,
         earliest first (the scheduler's scan; it then works through tenant repositories).
 
-        PostgreSQL answers the range from the flagged rows in one statement; without it,
-        FerretDB returns every watched event's three fields and the range is applied here."""
-        cutoff = _ms(now)
-        reads = equality_reads()
-        if reads is not None:
-            rows = reads.due_ids(
-                EventDocument,
-                EventDocument._get_db().name,
-                flag="watch",
-                number="due_ms",
-                at_most=cutoff,
-                limit=limit,
-            )
-            if rows is not None:
-                return [DueEvent(tenant_id=tenant, event_id=str(key)) for tenant, key in rows]
-        query = (
-            EventDocument.objects(watch=True)
-            .only("event_id", "tenant_id", "due_ms")
-            .comment(OVERDUE_SCAN)
-        )
-        due = sorted(
-            (doc.due_ms, doc.tenant_id, doc.event_id)
-            for doc in query
-            if doc.due_ms is not None and doc.due_ms <= cutoff
-        )
-        return [DueEvent(tenant_id=tenant, event_id=key) for _, tenant, key in due[:limit]]
+        PostgreSQL answers the range from the flagged (`watch`) rows in one statement; without
+        it FerretDB does (`repository.overdue.due_across_tenants`)."""
+        rows = due_across_tenants(EventDocument, flag="watch", at_most=epoch_ms(now), limit=limit)
+        return [DueEvent(tenant_id=tenant, event_id=key) for tenant, key in rows]
 
 
 # --- mapping ------------------------------------------------------------------------------
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Stored datetimes come back naive (UTC); the domain speaks aware UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _required(moment: datetime | None) -> datetime:
-    aware = _aware(moment)
-    if aware is None:  # pragma: no cover - required fields
-        raise ValueError("a required instant is missing")
-    return aware
 
 
 def to_document(event: Event) -> EventDocument:
@@ -279,21 +232,14 @@ def to_document(event: Event) -> EventDocument:
         overdue_now=overdue_now(event),
         history=[
             TransitionDocument(
-                action=entry.action.value,
-                actor=entry.actor,
-                acting_as=entry.acting_as.value,
-                at=entry.at,
-                from_state=None if entry.from_state is None else entry.from_state.value,
-                to_state=entry.to_state.value,
-                reason=entry.reason,
-                request_id=entry.request_id,
+                **entry_fields(entry),
                 level=None if entry.level is None else entry.level.value,
                 department_id=entry.department_id,
             )
             for entry in event.history
         ],
         watch=due is not None,
-        due_ms=None if due is None else _ms(due),
+        due_ms=None if due is None else epoch_ms(due),
     )
 
 
@@ -314,25 +260,25 @@ def to_domain(doc: EventDocument) -> Event:
         position=position,
         level=Level(doc.level),
         state=State(doc.state),
-        reported_at=_required(doc.reported_at),
+        reported_at=required(doc.reported_at),
         acceptance_span=Span(doc.acceptance_days, Decimal(doc.acceptance_hours)),
         closure_span=Span(doc.closure_days, Decimal(doc.closure_hours)),
-        acceptance_deadline=_required(doc.acceptance_deadline),
-        closure_deadline=_aware(doc.closure_deadline),
-        accepted_at=_aware(doc.accepted_at),
-        resolved_at=_aware(doc.resolved_at),
-        closed_at=_aware(doc.closed_at),
+        acceptance_deadline=required(doc.acceptance_deadline),
+        closure_deadline=aware(doc.closure_deadline),
+        accepted_at=aware(doc.accepted_at),
+        resolved_at=aware(doc.resolved_at),
+        closed_at=aware(doc.closed_at),
         accepted_on_time=doc.accepted_on_time,
         closed_on_time=doc.closed_on_time,
         department_id=doc.department_id,
         suspended_from=None if doc.suspended_from is None else State(doc.suspended_from),
         pauses=tuple(
-            Pause(kind=PauseKind(p.kind), start=_required(p.start), end=_aware(p.end))
+            Pause(kind=PauseKind(p.kind), start=required(p.start), end=aware(p.end))
             for p in doc.pauses
         ),
         extra_days=doc.extra_days,
         extra_hours=Decimal(doc.extra_hours),
-        extended_until=_aware(doc.extended_until),
+        extended_until=aware(doc.extended_until),
         review_outcome=None if doc.review_outcome is None else ReviewOutcome(doc.review_outcome),
         unqualified_reason=None
         if doc.unqualified_reason is None
@@ -343,14 +289,7 @@ def to_domain(doc: EventDocument) -> Event:
         overdue=frozenset(doc.overdue),
         history=tuple(
             Transition(
-                action=Action(entry.action),
-                actor=entry.actor,
-                acting_as=ActingAs(entry.acting_as),
-                at=_required(entry.at),
-                from_state=None if entry.from_state is None else State(entry.from_state),
-                to_state=State(entry.to_state),
-                reason=entry.reason,
-                request_id=entry.request_id,
+                **entry_values(entry, Action, State),
                 level=None if entry.level is None else Level(entry.level),
                 department_id=entry.department_id,
             )

@@ -4,15 +4,14 @@ scan."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from services.event_intake.documents.inspections import (
     InspectionDocument,
     InspectionTransitionDocument,
 )
-from services.event_intake.domain.events import ActingAs
 from services.event_intake.domain.inspections import (
     Action,
     Inspection,
@@ -22,10 +21,19 @@ from services.event_intake.domain.inspections import (
     Transition,
 )
 from services.event_intake.domain.tasks import Evidence
-from services.event_intake.repository.tasks import epoch_ms
+from services.event_intake.repository import overdue
+from services.event_intake.repository.mapping import (
+    aware,
+    entry_fields,
+    entry_values,
+    epoch_ms,
+    inserted,
+    narrow,
+    required,
+    written_back,
+)
 from shared.events.domain import DomainEvent
 from shared.mongo import Page, TenantRepository
-from shared.mongo.guard import cross_tenant_comment
 
 
 @dataclass(frozen=True)
@@ -51,16 +59,12 @@ class InspectionRepository(TenantRepository[InspectionDocument]):
     def add_inspection(self, inspection: Inspection, events: Sequence[DomainEvent]) -> Inspection:
         """Insert a new inspection with its `inspection.recorded`; `Conflict` when its id
         exists (a retried record with the same client request id)."""
-        self.add(to_document(inspection), events)
-        return replace(inspection, revision=1)
+        return inserted(self, inspection, to_document(inspection), events)
 
     def save_inspection(self, inspection: Inspection, events: Sequence[DomainEvent]) -> Inspection:
         """Write back the inspection read at ``inspection.revision`` with its events;
         `ConcurrentUpdate` when another write landed first."""
-        doc = to_document(inspection)
-        doc.revision = inspection.revision
-        self.save(doc, events)
-        return replace(inspection, revision=inspection.revision + 1)
+        return written_back(self, inspection, to_document(inspection), events)
 
     def page(self, where: InspectionFilter, *, offset: int, limit: int) -> Page[Inspection]:
         """One page of the inspections matching ``where``, latest recorded first."""
@@ -73,17 +77,8 @@ class InspectionRepository(TenantRepository[InspectionDocument]):
             filters["grid_id"] = where.grid_id
         if where.overdue is not None:
             filters["overdue"] = where.overdue
-        if where.grid_ids is not None:
-            allowed = sorted(where.grid_ids)
-            if where.grid_id is not None:
-                allowed = [where.grid_id] if where.grid_id in where.grid_ids else []
-            if not allowed:
-                return Page(items=[], total=0, offset=offset, limit=limit)
-            if len(allowed) == 1:
-                filters["grid_id"] = allowed[0]
-            else:
-                filters.pop("grid_id", None)
-                filters["grid_id__in"] = allowed
+        if not narrow(filters, "grid_id", where.grid_id, where.grid_ids):
+            return Page(items=[], total=0, offset=offset, limit=limit)
         found = self.list(
             offset=offset, limit=limit, order_by=("-recorded_at", "-inspection_id"), **filters
         )
@@ -92,47 +87,16 @@ class InspectionRepository(TenantRepository[InspectionDocument]):
     def due(self, now: datetime) -> list[Inspection]:
         """This tenant's inspections whose rectification deadline passed by ``now``
         unrecorded: `pending` narrows in the database, the time comparison happens here."""
-        cutoff = epoch_ms(now)
-        return [
-            to_domain(doc)
-            for doc in self._query(pending=True)
-            if doc.due_ms is not None and doc.due_ms < cutoff
-        ]
+        return [to_domain(doc) for doc in overdue.due_before(self._query(pending=True), now)]
 
     @staticmethod
     def tenants_with_due(now: datetime) -> list[str]:
         """Every tenant with an inspection whose rectification deadline passed by ``now``
         unrecorded (the scheduler then runs `mark_overdue` per tenant)."""
-        cutoff = epoch_ms(now)
-        found = InspectionDocument._get_collection().find(
-            {"pending": True},
-            {"tenant_id": 1, "due_ms": 1},
-            comment=cross_tenant_comment("overdue-scan"),
-        )
-        return sorted(
-            {
-                raw["tenant_id"]
-                for raw in found
-                if raw.get("due_ms") is not None and raw["due_ms"] < cutoff
-            }
-        )
+        return overdue.tenants_with_due(InspectionDocument, now)
 
 
 # --- mapping ------------------------------------------------------------------------------
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Stored datetimes may come back naive (UTC); the domain speaks aware UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _required(moment: datetime | None) -> datetime:
-    aware = _aware(moment)
-    if aware is None:  # pragma: no cover - required fields
-        raise ValueError("a required instant is missing")
-    return aware
 
 
 def to_document(inspection: Inspection) -> InspectionDocument:
@@ -166,17 +130,7 @@ def to_document(inspection: Inspection) -> InspectionDocument:
         pending=pending,
         due_ms=epoch_ms(deadline) if pending and deadline is not None else None,
         history=[
-            InspectionTransitionDocument(
-                action=entry.action.value,
-                actor=entry.actor,
-                acting_as=entry.acting_as.value,
-                at=entry.at,
-                from_state=None if entry.from_state is None else entry.from_state.value,
-                to_state=entry.to_state.value,
-                reason=entry.reason,
-                request_id=entry.request_id,
-            )
-            for entry in inspection.history
+            InspectionTransitionDocument(**entry_fields(entry)) for entry in inspection.history
         ],
     )
 
@@ -198,28 +152,16 @@ def to_domain(doc: InspectionDocument) -> Inspection:
         photo_ids=tuple(doc.photo_ids),
         state=State(doc.state),
         recorded_by=doc.recorded_by,
-        recorded_at=_required(doc.recorded_at),
-        rectification_deadline=_aware(doc.rectification_deadline),
+        recorded_at=required(doc.recorded_at),
+        rectification_deadline=aware(doc.rectification_deadline),
         verified=doc.verified,
-        verified_at=_aware(doc.verified_at),
-        rectified_at=_aware(doc.rectified_at),
+        verified_at=aware(doc.verified_at),
+        rectified_at=aware(doc.rectified_at),
         rectified_on_time=doc.rectified_on_time,
         evidence=evidence,
         rejected_rectifications=doc.rejected_rectifications,
-        confirmed_at=_aware(doc.confirmed_at),
+        confirmed_at=aware(doc.confirmed_at),
         overdue=doc.overdue,
-        history=tuple(
-            Transition(
-                action=Action(entry.action),
-                actor=entry.actor,
-                acting_as=ActingAs(entry.acting_as),
-                at=_required(entry.at),
-                from_state=None if entry.from_state is None else State(entry.from_state),
-                to_state=State(entry.to_state),
-                reason=entry.reason,
-                request_id=entry.request_id,
-            )
-            for entry in doc.history
-        ),
+        history=tuple(Transition(**entry_values(entry, Action, State)) for entry in doc.history),
         revision=doc.revision,
     )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from services.event_intake.documents.tasks import TaskDocument, TaskTransitionDocument
-from services.event_intake.domain.events import ActingAs
 from services.event_intake.domain.tasks import (
     Action,
     AssigneeKind,
@@ -17,9 +16,19 @@ from services.event_intake.domain.tasks import (
     Task,
     Transition,
 )
+from services.event_intake.repository import overdue
+from services.event_intake.repository.mapping import (
+    aware,
+    entry_fields,
+    entry_values,
+    epoch_ms,
+    inserted,
+    narrow,
+    required,
+    written_back,
+)
 from shared.events.domain import DomainEvent
 from shared.mongo import Page, TenantRepository
-from shared.mongo.guard import cross_tenant_comment
 
 
 @dataclass(frozen=True)
@@ -39,10 +48,6 @@ def assignee_key(kind: AssigneeKind, assignee_id: str) -> str:
     return f"{kind.value}:{assignee_id}"
 
 
-def epoch_ms(moment: datetime) -> int:
-    return int(moment.astimezone(UTC).timestamp() * 1000)
-
-
 class TaskRepository(TenantRepository[TaskDocument]):
     document = TaskDocument
 
@@ -54,16 +59,12 @@ class TaskRepository(TenantRepository[TaskDocument]):
     def add_task(self, task: Task, events: Sequence[DomainEvent]) -> Task:
         """Insert a new task with its `task.issued`; `Conflict` when its id exists (a retried
         issue with the same client request id: the caller reads the first one)."""
-        self.add(to_document(task), events)
-        return replace(task, revision=1)
+        return inserted(self, task, to_document(task), events)
 
     def save_task(self, task: Task, events: Sequence[DomainEvent]) -> Task:
         """Write back the task read at ``task.revision`` with its events; `ConcurrentUpdate`
         when another write landed first."""
-        doc = to_document(task)
-        doc.revision = task.revision
-        self.save(doc, events)
-        return replace(task, revision=task.revision + 1)
+        return written_back(self, task, to_document(task), events)
 
     def page(self, where: TaskFilter, *, offset: int, limit: int) -> Page[Task]:
         """One page of the tasks matching ``where``, latest issued first."""
@@ -78,16 +79,8 @@ class TaskRepository(TenantRepository[TaskDocument]):
             filters["grid_id"] = where.grid_id
         if where.overdue is not None:
             filters["overdue"] = where.overdue
-        if where.assignee_keys is not None:
-            keys = sorted(where.assignee_keys)
-            if not keys:
-                return Page(items=[], total=0, offset=offset, limit=limit)
-            # One key stays an equality PostgreSQL answers; several are FerretDB's `$in`,
-            # after the tenant and the other equalities narrowed the rows.
-            if len(keys) == 1:
-                filters["assignee_key"] = keys[0]
-            else:
-                filters["assignee_key__in"] = keys
+        if not narrow(filters, "assignee_key", None, where.assignee_keys):
+            return Page(items=[], total=0, offset=offset, limit=limit)
         found = self.list(
             offset=offset, limit=limit, order_by=("-issued_at", "-task_id"), **filters
         )
@@ -96,47 +89,16 @@ class TaskRepository(TenantRepository[TaskDocument]):
     def due(self, now: datetime) -> list[Task]:
         """This tenant's tasks whose deadline passed by ``now`` unrecorded: the equality on
         `pending` narrows in the database, the time comparison happens here."""
-        cutoff = epoch_ms(now)
-        return [
-            to_domain(doc)
-            for doc in self._query(pending=True)
-            if doc.due_ms is not None and doc.due_ms < cutoff
-        ]
+        return [to_domain(doc) for doc in overdue.due_before(self._query(pending=True), now)]
 
     @staticmethod
     def tenants_with_due(now: datetime) -> list[str]:
         """Every tenant that has a task whose deadline passed by ``now`` unrecorded (the
         scheduler then runs `mark_overdue` per tenant, through tenant-bound repositories)."""
-        cutoff = epoch_ms(now)
-        found = TaskDocument._get_collection().find(
-            {"pending": True},
-            {"tenant_id": 1, "due_ms": 1},
-            comment=cross_tenant_comment("overdue-scan"),
-        )
-        return sorted(
-            {
-                raw["tenant_id"]
-                for raw in found
-                if raw.get("due_ms") is not None and raw["due_ms"] < cutoff
-            }
-        )
+        return overdue.tenants_with_due(TaskDocument, now)
 
 
 # --- mapping ------------------------------------------------------------------------------
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Stored datetimes may come back naive (UTC); the domain speaks aware UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _required(moment: datetime | None) -> datetime:
-    aware = _aware(moment)
-    if aware is None:  # pragma: no cover - required fields
-        raise ValueError("a required instant is missing")
-    return aware
 
 
 def to_document(task: Task) -> TaskDocument:
@@ -164,19 +126,7 @@ def to_document(task: Task) -> TaskDocument:
         overdue=task.overdue,
         pending=pending,
         due_ms=epoch_ms(task.deadline) if pending else None,
-        history=[
-            TaskTransitionDocument(
-                action=entry.action.value,
-                actor=entry.actor,
-                acting_as=entry.acting_as.value,
-                at=entry.at,
-                from_state=None if entry.from_state is None else entry.from_state.value,
-                to_state=entry.to_state.value,
-                reason=entry.reason,
-                request_id=entry.request_id,
-            )
-            for entry in task.history
-        ],
+        history=[TaskTransitionDocument(**entry_fields(entry)) for entry in task.history],
     )
 
 
@@ -192,29 +142,17 @@ def to_domain(doc: TaskDocument) -> Task:
         assignee_kind=AssigneeKind(doc.assignee_kind),
         assignee_id=doc.assignee_id,
         grid_id=doc.grid_id,
-        deadline=_required(doc.deadline),
+        deadline=required(doc.deadline),
         state=State(doc.state),
         issued_by=doc.issued_by,
-        issued_at=_required(doc.issued_at),
-        accepted_at=_aware(doc.accepted_at),
-        completed_at=_aware(doc.completed_at),
+        issued_at=required(doc.issued_at),
+        accepted_at=aware(doc.accepted_at),
+        completed_at=aware(doc.completed_at),
         completed_on_time=doc.completed_on_time,
         evidence=evidence,
-        closed_at=_aware(doc.closed_at),
-        cancelled_at=_aware(doc.cancelled_at),
+        closed_at=aware(doc.closed_at),
+        cancelled_at=aware(doc.cancelled_at),
         overdue=doc.overdue,
-        history=tuple(
-            Transition(
-                action=Action(entry.action),
-                actor=entry.actor,
-                acting_as=ActingAs(entry.acting_as),
-                at=_required(entry.at),
-                from_state=None if entry.from_state is None else State(entry.from_state),
-                to_state=State(entry.to_state),
-                reason=entry.reason,
-                request_id=entry.request_id,
-            )
-            for entry in doc.history
-        ),
+        history=tuple(Transition(**entry_values(entry, Action, State)) for entry in doc.history),
         revision=doc.revision,
     )

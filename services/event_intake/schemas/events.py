@@ -21,6 +21,7 @@ from services.event_intake.domain.events import (
     UnqualifiedReason,
 )
 from services.event_intake.repository.events import EventFilter
+from services.event_intake.schemas.settings import working_hours
 from shared.http import BaseSchema, FilteredPageQuerySchema
 from shared.http.schemas import MultilineString
 
@@ -91,9 +92,7 @@ class EventActionSchema(BaseSchema):
     department_id = fields.String(validate=_ID)
     extended_until = fields.AwareDateTime()
     extra_days = fields.Integer(validate=validate.Range(min=0, max=365))
-    extra_hours = fields.Decimal(
-        as_string=True, places=2, validate=validate.Range(min=0, max=10_000)
-    )
+    extra_hours = fields.Decimal(as_string=True, places=2, validate=working_hours)
     outcome = fields.String(validate=validate.OneOf([o.value for o in ReviewOutcome]))
     unqualified_reason = fields.String(
         validate=validate.OneOf([r.value for r in UnqualifiedReason])

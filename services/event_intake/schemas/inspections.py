@@ -4,40 +4,21 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from services.event_intake.domain.inspections import (
-    DESCRIPTION_MAX,
-    EVIDENCE_MAX,
-    PHOTOS_MAX,
-    REASON_MAX,
-    REQUEST_ID_MAX,
-    Kind,
-    Severity,
-    State,
+from services.event_intake.domain.inspections import DESCRIPTION_MAX, Kind, Severity, State
+from services.event_intake.schemas.workflow import (
+    ID,
+    EvidenceSchema,
+    HistoryEntrySchema,
+    evidence_field,
+    photo_ids_field,
+    reason_field,
+    request_id_field,
 )
-from services.event_intake.schemas.tasks import EvidenceSchema, HistoryEntrySchema
 from shared.http import BaseSchema, FilteredPageQuerySchema
 from shared.http.schemas import MultilineString
 
 _KINDS = tuple(kind.value for kind in Kind)
 _STATES = tuple(state.value for state in State)
-_ID = validate.Length(min=1, max=64)
-
-
-def _request_id() -> fields.String:
-    return fields.String(
-        allow_none=True,
-        validate=validate.Length(min=1, max=REQUEST_ID_MAX),
-        metadata={"description": "客户端请求号 / the client's id: a retry with it changes nothing"},
-    )
-
-
-def _photos() -> fields.List[str]:
-    return fields.List(
-        fields.String(validate=_ID),
-        load_default=list,
-        validate=validate.Length(max=PHOTOS_MAX),
-        metadata={"description": "照片 / ids of uploaded photos"},
-    )
 
 
 class InspectionCreateSchema(BaseSchema):
@@ -49,15 +30,15 @@ class InspectionCreateSchema(BaseSchema):
             "不定期抽查 (counts at once), resident_complaint 群众投诉 (counts once verified)"
         },
     )
-    grid_id = fields.String(required=True, validate=_ID)
+    grid_id = fields.String(required=True, validate=ID)
     worker_id = fields.String(
-        allow_none=True, validate=_ID, metadata={"description": "the grid worker concerned"}
+        allow_none=True, validate=ID, metadata={"description": "the grid worker concerned"}
     )
     found_on = fields.Date(
         required=True, metadata={"description": "发现日期 / Asia/Shanghai day, not in the future"}
     )
     category = fields.String(
-        required=True, validate=_ID, metadata={"description": "问题类别 / finding category code"}
+        required=True, validate=ID, metadata={"description": "问题类别 / finding category code"}
     )
     severity = fields.String(
         allow_none=True, validate=validate.OneOf(tuple(s.value for s in Severity))
@@ -67,38 +48,30 @@ class InspectionCreateSchema(BaseSchema):
         validate=validate.Length(max=DESCRIPTION_MAX),
         metadata={"description": "情况 / what was found (never published; no resident data)"},
     )
-    photo_ids = _photos()
+    photo_ids = photo_ids_field()
     rectification_deadline = fields.AwareDateTime(
         allow_none=True,
         metadata={"description": "整改时限 / required for findings; complaints get it verified"},
     )
-    request_id = _request_id()
+    request_id = request_id_field()
 
 
 class VerifySchema(BaseSchema):
     rectification_deadline = fields.AwareDateTime(
         required=True, metadata={"description": "整改时限 / rectification deadline"}
     )
-    request_id = _request_id()
+    request_id = request_id_field()
 
 
 class DismissSchema(BaseSchema):
-    reason = MultilineString(
-        required=True,
-        validate=validate.Length(min=1, max=REASON_MAX),
-        metadata={"description": "why the complaint was not verified (never published)"},
-    )
-    request_id = _request_id()
+    reason = reason_field("why the complaint was not verified (never published)")
+    request_id = request_id_field()
 
 
 class RectifySchema(BaseSchema):
-    evidence = MultilineString(
-        required=True,
-        validate=validate.Length(min=1, max=EVIDENCE_MAX),
-        metadata={"description": "整改情况 / what was done (never published)"},
-    )
-    photo_ids = _photos()
-    request_id = _request_id()
+    evidence = evidence_field("整改情况 / what was done (never published)")
+    photo_ids = photo_ids_field()
+    request_id = request_id_field()
 
 
 class ConfirmSchema(BaseSchema):
@@ -106,12 +79,8 @@ class ConfirmSchema(BaseSchema):
         load_default=True,
         metadata={"description": "false: 整改不到位, a new rectification is due (reason needed)"},
     )
-    reason = MultilineString(
-        allow_none=True,
-        validate=validate.Length(min=1, max=REASON_MAX),
-        metadata={"description": "why it was not accepted (never published)"},
-    )
-    request_id = _request_id()
+    reason = reason_field("why it was not accepted (never published)", required=False)
+    request_id = request_id_field()
 
 
 class InspectionSchema(BaseSchema):
@@ -142,5 +111,5 @@ class InspectionSchema(BaseSchema):
 class InspectionPageQuerySchema(FilteredPageQuerySchema):
     kind = fields.String(validate=validate.OneOf(_KINDS))
     state = fields.String(validate=validate.OneOf(_STATES))
-    grid_id = fields.String(validate=_ID)
+    grid_id = fields.String(validate=ID)
     overdue = fields.Boolean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -13,12 +14,19 @@ from services.event_intake.domain.settings import (
 )
 from shared.http import BaseSchema
 
+MAX_HOURS = Decimal(10_000)
+
+
+def working_hours(value: Decimal) -> None:
+    """0 to 10,000 working hours. (A function, not `validate.Range`: the OpenAPI document would
+    state a Range's bounds of a string-valued Decimal as strings, which is not a valid schema.)"""
+    if not Decimal(0) <= value <= MAX_HOURS:
+        raise ValidationError(f"must be 0 to {MAX_HOURS} working hours")
+
 
 class SpanSchema(BaseSchema):
     days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
-    hours = fields.Decimal(
-        as_string=True, places=2, load_default=0, validate=validate.Range(min=0, max=10_000)
-    )
+    hours = fields.Decimal(as_string=True, places=2, load_default=0, validate=working_hours)
 
 
 class CategorySchema(BaseSchema):

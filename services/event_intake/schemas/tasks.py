@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from services.event_intake.domain.tasks import (
-    EVIDENCE_MAX,
-    INSTRUCTIONS_MAX,
-    PHOTOS_MAX,
-    REASON_MAX,
-    REQUEST_ID_MAX,
-    TITLE_MAX,
-    AssigneeKind,
-    State,
+from services.event_intake.domain.tasks import INSTRUCTIONS_MAX, TITLE_MAX, AssigneeKind, State
+from services.event_intake.schemas.workflow import (
+    ID,
+    EvidenceSchema,
+    HistoryEntrySchema,
+    evidence_field,
+    photo_ids_field,
+    reason_field,
+    request_id_field,
 )
 from shared.http import BaseSchema, FilteredPageQuerySchema
 from shared.http.schemas import MultilineString
 
 _KINDS = tuple(kind.value for kind in AssigneeKind)
 _STATES = tuple(state.value for state in State)
-_ID = validate.Length(min=1, max=64)
-
-
-def _request_id() -> fields.String:
-    return fields.String(
-        allow_none=True,
-        validate=validate.Length(min=1, max=REQUEST_ID_MAX),
-        metadata={"description": "客户端请求号 / the client's id: a retry with it changes nothing"},
-    )
 
 
 class TaskCreateSchema(BaseSchema):
@@ -48,63 +39,35 @@ class TaskCreateSchema(BaseSchema):
     )
     assignee_id = fields.String(
         required=True,
-        validate=_ID,
+        validate=ID,
         metadata={"description": "grid id, user id or department id (per `assignee_kind`)"},
     )
     grid_id = fields.String(
         allow_none=True,
-        validate=_ID,
+        validate=ID,
         metadata={"description": "网格 / the grid concerned, when known (a grid task: itself)"},
     )
     deadline = fields.AwareDateTime(
         required=True, metadata={"description": "办结时限 / deadline (with a timezone)"}
     )
-    request_id = _request_id()
+    request_id = request_id_field()
 
 
 class TaskRequestSchema(BaseSchema):
     """Accept (接单 by the assignee, 验收 by the centre): only the client's request id."""
 
-    request_id = _request_id()
+    request_id = request_id_field()
 
 
 class TaskCompleteSchema(BaseSchema):
-    evidence = MultilineString(
-        required=True,
-        validate=validate.Length(min=1, max=EVIDENCE_MAX),
-        metadata={"description": "办理情况 / what was done (never published)"},
-    )
-    photo_ids = fields.List(
-        fields.String(validate=_ID),
-        load_default=list,
-        validate=validate.Length(max=PHOTOS_MAX),
-        metadata={"description": "照片 / ids of uploaded photos"},
-    )
-    request_id = _request_id()
+    evidence = evidence_field("办理情况 / what was done (never published)")
+    photo_ids = photo_ids_field()
+    request_id = request_id_field()
 
 
 class TaskReasonSchema(BaseSchema):
-    reason = MultilineString(
-        required=True,
-        validate=validate.Length(min=1, max=REASON_MAX),
-        metadata={"description": "原因 / why (never published)"},
-    )
-    request_id = _request_id()
-
-
-class EvidenceSchema(BaseSchema):
-    text = fields.String(required=True)
-    photo_ids = fields.List(fields.String(), required=True)
-
-
-class HistoryEntrySchema(BaseSchema):
-    action = fields.String(required=True)
-    actor = fields.String(required=True)
-    acting_as = fields.String(required=True)
-    at = fields.DateTime(required=True)
-    from_state = fields.String(allow_none=True)
-    to_state = fields.String(required=True)
-    reason = fields.String(allow_none=True)
+    reason = reason_field("原因 / why (never published)")
+    request_id = request_id_field()
 
 
 class TaskSchema(BaseSchema):
@@ -133,6 +96,6 @@ class TaskSchema(BaseSchema):
 class TaskPageQuerySchema(FilteredPageQuerySchema):
     state = fields.String(validate=validate.OneOf(_STATES))
     assignee_kind = fields.String(validate=validate.OneOf(_KINDS))
-    assignee_id = fields.String(validate=_ID)
-    grid_id = fields.String(validate=_ID)
+    assignee_id = fields.String(validate=ID)
+    grid_id = fields.String(validate=ID)
     overdue = fields.Boolean()

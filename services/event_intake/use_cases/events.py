@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.event_intake.domain import events as domain
-from services.event_intake.domain.events import Action, Actor, Event, Position
+from services.event_intake.domain.events import Action, Event, Position
 from services.event_intake.domain.settings import IntakeSettings
+from services.event_intake.domain.workflow import Actor
 from services.event_intake.repository.events import EventFilter, EventRepository, local_day
 from services.event_intake.use_cases.context import IntakeContext
 from shared.auth.principal import Role

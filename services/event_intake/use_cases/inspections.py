@@ -3,20 +3,20 @@ rectify and confirm (整改), lists, and the scheduler's overdue marking."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from services.event_intake.domain import inspections as domain
-from services.event_intake.domain.events import Actor
 from services.event_intake.domain.registry import local_day
-from services.event_intake.domain.tasks import is_centre
+from services.event_intake.domain.workflow import Actor, is_centre
 from services.event_intake.repository.inspections import InspectionFilter
+from services.event_intake.use_cases import workflow
 from services.event_intake.use_cases.context import IntakeContext
-from services.event_intake.use_cases.tasks import ATTEMPTS, actor_of, retried_id
+from services.event_intake.use_cases.workflow import actor_of
 from shared.auth.principal import Role
-from shared.errors import Conflict, InvalidInput, NotFound
-from shared.mongo import ConcurrentUpdate, Page
+from shared.errors import InvalidInput, NotFound
+from shared.mongo import Page
 
 
 def _visible_grids(actor: Actor) -> frozenset[str] | None:
@@ -51,36 +51,39 @@ def record_inspection(
 ) -> domain.Inspection:
     """Record a finding (inspectors, centre) or a complaint (centre); publishes
     `inspection.recorded`. A retry with the same `request_id` answers the first record."""
-    request = domain.request_id_of(request_id)
-    inspection_id = retried_id(ctx, "inspection", request)
-    if request is not None and (first := ctx.inspections.find_inspection(inspection_id)):
-        return first
-    now = ctx.now()
-    inspection, event = domain.record(
-        inspection_id=inspection_id,
-        tenant_id=ctx.tenant_id,
-        actor=actor_of(ctx),
-        kind=kind,
-        grid_id=grid_id,
-        worker_id=worker_id,
-        found_on=found_on,
-        today=local_day(now),
-        category=category,
-        severity=severity,
-        description=description,
-        photo_ids=photo_ids,
-        rectification_deadline=rectification_deadline,
-        now=now,
-        request_id=request,
+
+    def create(
+        inspection_id: str, request: str | None
+    ) -> tuple[domain.Inspection, domain.InspectionRecorded]:
+        now = ctx.now()
+        inspection, event = domain.record(
+            inspection_id=inspection_id,
+            tenant_id=ctx.tenant_id,
+            actor=actor_of(ctx),
+            kind=kind,
+            grid_id=grid_id,
+            worker_id=worker_id,
+            found_on=found_on,
+            today=local_day(now),
+            category=category,
+            severity=severity,
+            description=description,
+            photo_ids=photo_ids,
+            rectification_deadline=rectification_deadline,
+            now=now,
+            request_id=request,
+        )
+        _check_references(ctx, inspection)
+        return inspection, event
+
+    return workflow.create_once(
+        ctx,
+        "inspection",
+        request_id,
+        find=ctx.inspections.find_inspection,
+        create=create,
+        add=ctx.inspections.add_inspection,
     )
-    _check_references(ctx, inspection)
-    try:
-        return ctx.inspections.add_inspection(inspection, [event])
-    except Conflict:
-        first = ctx.inspections.find_inspection(inspection_id) if request is not None else None
-        if first is None:
-            raise
-        return first
 
 
 def get_inspection(ctx: IntakeContext, *, inspection_id: str) -> domain.Inspection:
@@ -115,24 +118,17 @@ def list_inspections(
 
 
 def _act(
-    ctx: IntakeContext,
-    inspection_id: str,
-    apply: Callable[[domain.Inspection, Actor, datetime], tuple[domain.Inspection, Sequence[Any]]],
+    ctx: IntakeContext, inspection_id: str, action: domain.Action, **given: Any
 ) -> domain.Inspection:
-    actor = actor_of(ctx)
-    for attempt in range(1, ATTEMPTS + 1):
-        found = ctx.inspections.find_inspection(inspection_id)
-        if found is None:
-            raise NotFound(f"inspection {inspection_id} not found")
-        updated, events = apply(found, actor, ctx.now())
-        if not events:
-            return updated
-        try:
-            return ctx.inspections.save_inspection(updated, events)
-        except ConcurrentUpdate:
-            if attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    """`action` on the inspection by the caller (`given`: what the domain's `transition`
+    takes)."""
+    return workflow.act(
+        ctx,
+        find=lambda: ctx.inspections.find_inspection(inspection_id),
+        missing=f"inspection {inspection_id} not found",
+        apply=lambda found, actor, now: domain.transition(found, action, actor, now, **given),
+        save=ctx.inspections.save_inspection,
+    )
 
 
 def verify_complaint(
@@ -147,14 +143,9 @@ def verify_complaint(
     return _act(
         ctx,
         inspection_id,
-        lambda found, actor, now: domain.transition(
-            found,
-            domain.Action.VERIFY,
-            actor,
-            now,
-            rectification_deadline=rectification_deadline,
-            request_id=request_id,
-        ),
+        domain.Action.VERIFY,
+        rectification_deadline=rectification_deadline,
+        request_id=request_id,
     )
 
 
@@ -162,13 +153,7 @@ def dismiss_complaint(
     ctx: IntakeContext, *, inspection_id: str, reason: str, request_id: str | None = None
 ) -> domain.Inspection:
     """The centre found a complaint not verified; publishes `inspection.dismissed`."""
-    return _act(
-        ctx,
-        inspection_id,
-        lambda found, actor, now: domain.transition(
-            found, domain.Action.DISMISS, actor, now, reason=reason, request_id=request_id
-        ),
-    )
+    return _act(ctx, inspection_id, domain.Action.DISMISS, reason=reason, request_id=request_id)
 
 
 def rectify(
@@ -184,15 +169,10 @@ def rectify(
     return _act(
         ctx,
         inspection_id,
-        lambda found, actor, now: domain.transition(
-            found,
-            domain.Action.RECTIFY,
-            actor,
-            now,
-            evidence=evidence,
-            photo_ids=photo_ids,
-            request_id=request_id,
-        ),
+        domain.Action.RECTIFY,
+        evidence=evidence,
+        photo_ids=photo_ids,
+        request_id=request_id,
     )
 
 
@@ -207,13 +187,7 @@ def confirm(
     """The centre accepts the rectification (`inspection.confirmed`) or, with ``accepted``
     false and a reason, does not (整改不到位: `inspection.rectification_rejected`)."""
     action = domain.Action.CONFIRM if accepted else domain.Action.REJECT_RECTIFICATION
-    return _act(
-        ctx,
-        inspection_id,
-        lambda found, actor, now: domain.transition(
-            found, action, actor, now, reason=reason, request_id=request_id
-        ),
-    )
+    return _act(ctx, inspection_id, action, reason=reason, request_id=request_id)
 
 
 def mark_overdue(ctx: IntakeContext) -> int:
@@ -221,14 +195,9 @@ def mark_overdue(ctx: IntakeContext) -> int:
     rectification deadline passed while a rectification was awaited gets
     `inspection.overdue`, once. Returns how many were marked; a second run marks none."""
     now = ctx.now()
-    marked = 0
-    for found in ctx.inspections.due(now):
-        updated, events = domain.record_overdue(found, now)
-        if not events:
-            continue
-        try:
-            ctx.inspections.save_inspection(updated, events)
-        except ConcurrentUpdate:
-            continue
-        marked += 1
-    return marked
+    return workflow.mark_overdue(
+        ctx.inspections.due(now),
+        now,
+        record=domain.record_overdue,
+        save=ctx.inspections.save_inspection,
+    )

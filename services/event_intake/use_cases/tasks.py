@@ -3,48 +3,23 @@ and the scheduler's overdue marking."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from services.event_intake.domain import tasks as domain
-from services.event_intake.domain.events import Actor
-from services.event_intake.domain.registry import local_day
+from services.event_intake.domain.workflow import Actor, is_centre
 from services.event_intake.repository.tasks import TaskFilter, assignee_key
+from services.event_intake.use_cases import workflow
 from services.event_intake.use_cases.context import IntakeContext
-from shared.errors import Conflict, InvalidInput, NotFound
-from shared.mongo import ConcurrentUpdate, Page
-
-# A transition that loses a race to another writer of the same task reads it again and retries
-# (its request id then makes a repeated retry a no-op); after this many it answers 409.
-ATTEMPTS = 3
-_IDS = uuid.UUID("0d6f1f0e-55a4-4c1b-9a57-7a5c2f3b8e11")
-
-
-def actor_of(ctx: IntakeContext) -> Actor:
-    """The caller as the intake domains judge him: roles, the grids whose team he is on today
-    (Asia/Shanghai) and the department he acts for."""
-    return Actor(
-        user_id=ctx.actor,
-        tenant_id=ctx.tenant_id,
-        roles=frozenset(ctx.roles),
-        grid_ids=ctx.registry.grid_ids_of_user(ctx.actor, local_day(ctx.now())),
-        department_id=ctx.departments.department_of(ctx.actor),
-    )
-
-
-def retried_id(ctx: IntakeContext, kind: str, request_id: str | None) -> str:
-    """A new aggregate id; derived from the caller's request id when there is one, so a
-    retried create collides with the first on the unique `_id` instead of creating twice."""
-    if request_id is None:
-        return str(uuid.uuid4())
-    return str(uuid.uuid5(_IDS, f"{kind}:{ctx.tenant_id}:{ctx.actor}:{request_id}"))
+from services.event_intake.use_cases.workflow import actor_of
+from shared.errors import InvalidInput, NotFound
+from shared.mongo import Page
 
 
 def _visible_keys(actor: Actor) -> frozenset[str] | None:
     """The assignee keys whose tasks a caller sees; None: the whole tenant (the centre)."""
-    if domain.is_centre(actor):
+    if is_centre(actor):
         return None
     keys = {assignee_key(domain.AssigneeKind.WORKER, actor.user_id)}
     keys |= {assignee_key(domain.AssigneeKind.GRID, grid_id) for grid_id in actor.grid_ids}
@@ -80,32 +55,32 @@ def issue_task(
 ) -> domain.Task:
     """The centre issues a task; publishes `task.issued`. A retry with the same `request_id`
     answers the task the first request issued."""
-    request = domain.request_id_of(request_id)
-    task_id = retried_id(ctx, "task", request)
-    if request is not None and (first := ctx.tasks.find_task(task_id)) is not None:
-        return first
-    task, event = domain.issue(
-        task_id=task_id,
-        tenant_id=ctx.tenant_id,
-        actor=actor_of(ctx),
-        title=title,
-        instructions=instructions,
-        assignee_kind=assignee_kind,
-        assignee_id=assignee_id,
-        grid_id=grid_id,
-        deadline=deadline,
-        now=ctx.now(),
-        request_id=request,
+
+    def create(task_id: str, request: str | None) -> tuple[domain.Task, domain.TaskIssued]:
+        task, event = domain.issue(
+            task_id=task_id,
+            tenant_id=ctx.tenant_id,
+            actor=actor_of(ctx),
+            title=title,
+            instructions=instructions,
+            assignee_kind=assignee_kind,
+            assignee_id=assignee_id,
+            grid_id=grid_id,
+            deadline=deadline,
+            now=ctx.now(),
+            request_id=request,
+        )
+        _check_references(ctx, task)
+        return task, event
+
+    return workflow.create_once(
+        ctx,
+        "task",
+        request_id,
+        find=ctx.tasks.find_task,
+        create=create,
+        add=ctx.tasks.add_task,
     )
-    _check_references(ctx, task)
-    try:
-        return ctx.tasks.add_task(task, [event])
-    except Conflict:
-        # The same request raced itself: the first insert won; answer what it stored.
-        first = ctx.tasks.find_task(task_id) if request is not None else None
-        if first is None:
-            raise
-        return first
 
 
 def get_task(ctx: IntakeContext, *, task_id: str) -> domain.Task:
@@ -142,37 +117,21 @@ def list_tasks(
     return ctx.tasks.page(where, offset=offset, limit=limit)
 
 
-def _act(
-    ctx: IntakeContext,
-    task_id: str,
-    apply: Callable[[domain.Task, Actor, datetime], tuple[domain.Task, Sequence[Any]]],
-) -> domain.Task:
-    actor = actor_of(ctx)
-    for attempt in range(1, ATTEMPTS + 1):
-        task = ctx.tasks.find_task(task_id)
-        if task is None:
-            raise NotFound(f"task {task_id} not found")
-        updated, events = apply(task, actor, ctx.now())
-        if not events:
-            return updated
-        try:
-            return ctx.tasks.save_task(updated, events)
-        except ConcurrentUpdate:
-            if attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+def _act(ctx: IntakeContext, task_id: str, action: domain.Action, **given: Any) -> domain.Task:
+    """`action` on the task by the caller (`given`: what the domain's `transition` takes)."""
+    return workflow.act(
+        ctx,
+        find=lambda: ctx.tasks.find_task(task_id),
+        missing=f"task {task_id} not found",
+        apply=lambda task, actor, now: domain.transition(task, action, actor, now, **given),
+        save=ctx.tasks.save_task,
+    )
 
 
 def accept_task(ctx: IntakeContext, *, task_id: str, request_id: str | None = None) -> domain.Task:
     """接单 by the assignee on an issued task, 验收 by the centre on a completed one;
     publishes `task.accepted` or `task.closed`."""
-    return _act(
-        ctx,
-        task_id,
-        lambda task, actor, now: domain.transition(
-            task, domain.Action.ACCEPT, actor, now, request_id=request_id
-        ),
-    )
+    return _act(ctx, task_id, domain.Action.ACCEPT, request_id=request_id)
 
 
 def complete_task(
@@ -188,15 +147,10 @@ def complete_task(
     return _act(
         ctx,
         task_id,
-        lambda task, actor, now: domain.transition(
-            task,
-            domain.Action.COMPLETE,
-            actor,
-            now,
-            evidence=evidence,
-            photo_ids=photo_ids,
-            request_id=request_id,
-        ),
+        domain.Action.COMPLETE,
+        evidence=evidence,
+        photo_ids=photo_ids,
+        request_id=request_id,
     )
 
 
@@ -204,26 +158,14 @@ def return_task(
     ctx: IntakeContext, *, task_id: str, reason: str, request_id: str | None = None
 ) -> domain.Task:
     """The centre returns a completion it does not accept (退回重办); `task.returned`."""
-    return _act(
-        ctx,
-        task_id,
-        lambda task, actor, now: domain.transition(
-            task, domain.Action.RETURN, actor, now, reason=reason, request_id=request_id
-        ),
-    )
+    return _act(ctx, task_id, domain.Action.RETURN, reason=reason, request_id=request_id)
 
 
 def cancel_task(
     ctx: IntakeContext, *, task_id: str, reason: str, request_id: str | None = None
 ) -> domain.Task:
     """The centre cancels a task not completed yet; publishes `task.cancelled`."""
-    return _act(
-        ctx,
-        task_id,
-        lambda task, actor, now: domain.transition(
-            task, domain.Action.CANCEL, actor, now, reason=reason, request_id=request_id
-        ),
-    )
+    return _act(ctx, task_id, domain.Action.CANCEL, reason=reason, request_id=request_id)
 
 
 def mark_overdue(ctx: IntakeContext) -> int:
@@ -232,14 +174,6 @@ def mark_overdue(ctx: IntakeContext) -> int:
     a second run at the same instant marks none. A task that a transition changed meanwhile
     is left for the next run."""
     now = ctx.now()
-    marked = 0
-    for task in ctx.tasks.due(now):
-        updated, events = domain.record_overdue(task, now)
-        if not events:
-            continue
-        try:
-            ctx.tasks.save_task(updated, events)
-        except ConcurrentUpdate:
-            continue
-        marked += 1
-    return marked
+    return workflow.mark_overdue(
+        ctx.tasks.due(now), now, record=domain.record_overdue, save=ctx.tasks.save_task
+    )

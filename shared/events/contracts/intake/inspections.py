@@ -16,9 +16,10 @@ check, the fact that doubles its deduction.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from shared.events.contracts import register
+from shared.events.contracts.intake.workflow import ID, WorkflowStateV1
 from shared.events.topics import Topic
 
 INSPECTION_RECORDED = "inspection.recorded"
@@ -33,25 +34,21 @@ KINDS = ("daily_patrol", "spot_check", "resident_complaint")
 SEVERITIES = ("minor", "major", "serious")
 STATES = ("open", "reported", "verified", "not_verified", "rectified", "confirmed")
 ACTIONS = ("record", "verify", "dismiss", "rectify", "confirm", "reject_rectification")
-ACTING_AS = ("grid_worker", "centre", "department", "inspector", "system")
-
-_ID = validate.Length(min=1, max=64)
 
 
-class InspectionStateV1(Schema):
-    """The shared shape of every inspection.* payload, version 1."""
+class InspectionStateV1(WorkflowStateV1):
+    """The shared shape of every inspection.* payload, version 1 (state and action:
+    `workflow`)."""
 
-    inspection_id = fields.String(required=True, validate=_ID)
+    STATES = STATES
+    ACTIONS = ACTIONS
+
+    inspection_id = fields.String(required=True, validate=ID)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    grid_id = fields.String(required=True, validate=_ID)
-    worker_id = fields.String(required=True, allow_none=True, validate=_ID)
-    category = fields.String(required=True, validate=_ID)
+    grid_id = fields.String(required=True, validate=ID)
+    worker_id = fields.String(required=True, allow_none=True, validate=ID)
+    category = fields.String(required=True, validate=ID)
     severity = fields.String(required=True, allow_none=True, validate=validate.OneOf(SEVERITIES))
-    state = fields.String(required=True, validate=validate.OneOf(STATES))
-    previous_state = fields.String(required=True, allow_none=True, validate=validate.OneOf(STATES))
-    action = fields.String(required=True, allow_none=True, validate=validate.OneOf(ACTIONS))
-    actor = fields.String(required=True, validate=_ID)
-    acting_as = fields.String(required=True, validate=validate.OneOf(ACTING_AS))
     found_on = fields.Date(required=True)
     recorded_at = fields.AwareDateTime(required=True)
     verified = fields.Boolean(required=True, allow_none=True, truthy={True}, falsy={False})

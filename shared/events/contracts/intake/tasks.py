@@ -12,9 +12,10 @@ deadline passed while the task waited for its assignee.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from shared.events.contracts import register
+from shared.events.contracts.intake.workflow import ID, WorkflowStateV1
 from shared.events.topics import Topic
 
 TASK_ISSUED = "task.issued"
@@ -28,23 +29,18 @@ TASK_OVERDUE = "task.overdue"
 ASSIGNEE_KINDS = ("grid", "worker", "department")
 STATES = ("issued", "accepted", "completed", "closed", "returned", "cancelled")
 ACTIONS = ("issue", "accept", "complete", "return", "cancel")
-ACTING_AS = ("grid_worker", "centre", "department", "inspector", "system")
-
-_ID = validate.Length(min=1, max=64)
 
 
-class TaskStateV1(Schema):
-    """The shared shape of every task.* payload, version 1."""
+class TaskStateV1(WorkflowStateV1):
+    """The shared shape of every task.* payload, version 1 (state and action: `workflow`)."""
 
-    task_id = fields.String(required=True, validate=_ID)
+    STATES = STATES
+    ACTIONS = ACTIONS
+
+    task_id = fields.String(required=True, validate=ID)
     assignee_kind = fields.String(required=True, validate=validate.OneOf(ASSIGNEE_KINDS))
-    assignee_id = fields.String(required=True, validate=_ID)
-    grid_id = fields.String(required=True, allow_none=True, validate=_ID)
-    state = fields.String(required=True, validate=validate.OneOf(STATES))
-    previous_state = fields.String(required=True, allow_none=True, validate=validate.OneOf(STATES))
-    action = fields.String(required=True, allow_none=True, validate=validate.OneOf(ACTIONS))
-    actor = fields.String(required=True, validate=_ID)
-    acting_as = fields.String(required=True, validate=validate.OneOf(ACTING_AS))
+    assignee_id = fields.String(required=True, validate=ID)
+    grid_id = fields.String(required=True, allow_none=True, validate=ID)
     issued_at = fields.AwareDateTime(required=True)
     deadline = fields.AwareDateTime(required=True)
     accepted_at = fields.AwareDateTime(required=True, allow_none=True)

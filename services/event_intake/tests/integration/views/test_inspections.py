@@ -3,54 +3,36 @@ rectification, overdue, who sees what, walls."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.event_intake.documents.inspections import InspectionDocument
-from services.event_intake.tests.integration.support import seed_registry, square
+from services.event_intake.tests.integration.views import workflow
+from services.event_intake.tests.integration.views.workflow import (
+    CENTRE,
+    OTHER_WORKER,
+    TENANT_B,
+    WORKER,
+    scheduler,
+    seed_two_grids,
+)
 from services.event_intake.use_cases import inspections as use_cases
-from services.event_intake.use_cases.context import IntakeContext
 from services.event_intake.views.inspections import blp
-from shared.access import AccountStates
-from shared.access.repository import user_key
-from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration
 
-ANNOUNCED = datetime(2020, 1, 1, tzinfo=UTC)
-
-WORKER = {"subject": "worker-1", "tenant_id": "tenant-a", "roles": ("grid-worker",)}
-OTHER_WORKER = {"subject": "worker-2", "tenant_id": "tenant-a", "roles": ("grid-worker",)}
 INSPECTOR = {"subject": "insp-1", "tenant_id": "tenant-a", "roles": ("inspector",)}
-CENTRE = {"subject": "centre-1", "tenant_id": "tenant-a", "roles": ("center-staff",)}
-TENANT_B = {"subject": "centre-b", "tenant_id": "tenant-b", "roles": ("center-staff",)}
 
 
 @pytest.fixture
 def api(api_client):
-    seed_registry(
-        "tenant-a",
-        grids=[
-            ("g-1", "div-1", "G01", square(120.00, 31.70), date(2020, 1, 1)),
-            ("g-2", "div-1", "G02", square(120.02, 31.70), date(2020, 1, 1)),
-        ],
-        teams={
-            "g-1": [("worker-1", "full_time_worker", date(2020, 1, 1), None)],
-            "g-2": [("worker-2", "full_time_worker", date(2020, 1, 1), None)],
-        },
-    )
-    seed_registry("tenant-b", grids=[("g-b", "div-b", "B01", square(120.0, 31.7), "2020-01-01")])
-    accounts = AccountStates("tenant-a")
-    for user_id in ("worker-1", "worker-2"):
-        accounts.record(
-            user_key(user_id), revoked=False, changed_at=ANNOUNCED, event_id=f"invited-{user_id}"
-        )
+    seed_two_grids()
     return api_client([blp])
 
 
 def soon(days: float = 2) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    return workflow.soon(days)
 
 
 def record(api, as_user=INSPECTOR, **overrides):
@@ -81,8 +63,7 @@ def complaint(api):
 
 
 def outbox_types(inspection_id: str) -> list[str]:
-    doc = InspectionDocument.objects(tenant_id="tenant-a", pk=inspection_id).get()
-    return [Envelope.parse(entry.envelope).type for entry in doc.outbox]
+    return workflow.outbox_types(InspectionDocument, inspection_id)
 
 
 def test_a_spot_check_is_rectified_by_the_grids_worker_and_confirmed(api):
@@ -209,9 +190,7 @@ def test_lists_show_each_caller_what_is_his_and_filter(api):
     c1 = complaint(api).get_json()["inspection_id"]
 
     def listed(as_user, query=""):
-        answer = api.get(f"/inspections{query}", as_user=as_user)
-        assert answer.status_code == 200, answer.get_json()
-        return {item["inspection_id"] for item in answer.get_json()["items"]}
+        return workflow.listed(api, "/inspections", "inspection_id", as_user, query)
 
     assert listed(CENTRE) == listed(INSPECTOR) == {g1, g2, c1}
     assert listed(WORKER) == {g1, c1}
@@ -238,10 +217,8 @@ def test_mark_overdue_marks_once_and_a_complaint_waits_for_its_verification(api)
     record(api, rectification_deadline=soon(5))
     complaint(api)
     later = datetime.now(UTC) + timedelta(days=2)
-    ctx = IntakeContext(tenant_id="tenant-a", actor="scheduler", clock=lambda: later)
-    assert use_cases.mark_overdue(ctx) == 1
-    again = IntakeContext(tenant_id="tenant-a", actor="scheduler", clock=lambda: later)
-    assert use_cases.mark_overdue(again) == 0
+    assert use_cases.mark_overdue(scheduler("tenant-a", later)) == 1
+    assert use_cases.mark_overdue(scheduler("tenant-a", later)) == 0
     assert outbox_types(late) == ["inspection.recorded", "inspection.overdue"]
     listed = api.get("/inspections?overdue=true", as_user=CENTRE).get_json()["items"]
     assert [item["inspection_id"] for item in listed] == [late]

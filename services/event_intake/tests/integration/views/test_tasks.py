@@ -2,51 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.event_intake.documents.tasks import TaskDocument
 from services.event_intake.domain.departments import Department
 from services.event_intake.repository.departments import DepartmentRepository
-from services.event_intake.tests.integration.support import seed_registry, square
+from services.event_intake.tests.integration.views import workflow
+from services.event_intake.tests.integration.views.workflow import (
+    CENTRE,
+    OTHER_WORKER,
+    TENANT_B,
+    WORKER,
+    scheduler,
+    seed_two_grids,
+)
 from services.event_intake.use_cases import tasks as use_cases
-from services.event_intake.use_cases.context import IntakeContext
 from services.event_intake.views.tasks import blp
-from shared.access import AccountStates
-from shared.access.repository import user_key
-from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration
 
-ANNOUNCED = datetime(2020, 1, 1, tzinfo=UTC)
-
-WORKER = {"subject": "worker-1", "tenant_id": "tenant-a", "roles": ("grid-worker",)}
-OTHER_WORKER = {"subject": "worker-2", "tenant_id": "tenant-a", "roles": ("grid-worker",)}
 DEPT_USER = {"subject": "dep-user", "tenant_id": "tenant-a", "roles": ("grid-worker",)}
-CENTRE = {"subject": "centre-1", "tenant_id": "tenant-a", "roles": ("center-staff",)}
-TENANT_B = {"subject": "centre-b", "tenant_id": "tenant-b", "roles": ("center-staff",)}
 
 
 @pytest.fixture
 def api(api_client):
-    seed_registry(
-        "tenant-a",
-        grids=[
-            ("g-1", "div-1", "G01", square(120.00, 31.70), date(2020, 1, 1)),
-            ("g-2", "div-1", "G02", square(120.02, 31.70), date(2020, 1, 1)),
-        ],
-        teams={
-            "g-1": [("worker-1", "full_time_worker", date(2020, 1, 1), None)],
-            "g-2": [("worker-2", "full_time_worker", date(2020, 1, 1), None)],
-        },
-    )
-    seed_registry("tenant-b", grids=[("g-b", "div-b", "B01", square(120.0, 31.7), "2020-01-01")])
-    accounts = AccountStates("tenant-a")
-    for user_id in ("worker-1", "worker-2"):
-        accounts.record(
-            user_key(user_id), revoked=False, changed_at=ANNOUNCED, event_id=f"invited-{user_id}"
-        )
+    seed_two_grids()
     DepartmentRepository("tenant-a").save_department(
         Department("d-1", "tenant-a", "SJ", "市监所", member_ids=("dep-user",)), []
     )
@@ -54,7 +36,7 @@ def api(api_client):
 
 
 def soon(days: float = 3) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    return workflow.soon(days)
 
 
 def issue(api, as_user=CENTRE, **overrides):
@@ -70,8 +52,7 @@ def issue(api, as_user=CENTRE, **overrides):
 
 
 def outbox_types(task_id: str) -> list[str]:
-    doc = TaskDocument.objects(tenant_id="tenant-a", pk=task_id).get()
-    return [Envelope.parse(entry.envelope).type for entry in doc.outbox]
+    return workflow.outbox_types(TaskDocument, task_id)
 
 
 def test_issue_accept_complete_and_the_centres_acceptance(api):
@@ -189,9 +170,7 @@ def test_lists_show_each_caller_what_is_his_and_filter(api):
     ids = {r.get_json()["task_id"] for r in (grid_1, worker_2, dept)}
 
     def listed(as_user, query=""):
-        answer = api.get(f"/tasks{query}", as_user=as_user)
-        assert answer.status_code == 200, answer.get_json()
-        return {item["task_id"] for item in answer.get_json()["items"]}
+        return workflow.listed(api, "/tasks", "task_id", as_user, query)
 
     assert listed(CENTRE) == ids
     assert listed(WORKER) == {grid_1.get_json()["task_id"]}
@@ -219,14 +198,9 @@ def test_mark_overdue_marks_once_and_the_list_filters_on_it(api):
     late_id = issue(api, deadline=soon(1)).get_json()["task_id"]
     issue(api, deadline=soon(5))
     later = datetime.now(UTC) + timedelta(days=2)
-    ctx = IntakeContext(tenant_id="tenant-a", actor="scheduler", clock=lambda: later)
-    assert use_cases.mark_overdue(ctx) == 1
-    again = IntakeContext(tenant_id="tenant-a", actor="scheduler", clock=lambda: later)
-    assert use_cases.mark_overdue(again) == 0
+    assert use_cases.mark_overdue(scheduler("tenant-a", later)) == 1
+    assert use_cases.mark_overdue(scheduler("tenant-a", later)) == 0
     assert outbox_types(late_id) == ["task.issued", "task.overdue"]
     listed = api.get("/tasks?overdue=true", as_user=CENTRE).get_json()["items"]
     assert [item["task_id"] for item in listed] == [late_id]
-    assert (
-        use_cases.mark_overdue(IntakeContext(tenant_id="tenant-b", actor="s", clock=lambda: later))
-        == 0
-    )
+    assert use_cases.mark_overdue(scheduler("tenant-b", later)) == 0
