@@ -9,6 +9,8 @@ a few milliseconds. So, for lists whose filter is plain equality on declared sca
 total and for the ids of the page in order, and the page's documents are then read through
 FerretDB by id (point reads, a few in flight).
 
+The page's ids and the total come from one statement (a window count over the matching rows).
+
 Exactness: the SQL is the filter FerretDB itself pushes down (`_jsonb -> 'field' @> value`),
 applied only to fields whose declared type guarantees what is stored (mongoengine validates
 every write): strings, booleans, integers and ids. Ordering uses the same representation
@@ -27,6 +29,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import mongoengine as me
@@ -47,6 +50,14 @@ class PageIds:
 
     total: int
     ids: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRows:
+    """The total matching and one page of rows (``_id`` and the fields asked), in order."""
+
+    total: int
+    rows: list[dict[str, Any]]
 
 
 class EqualityReads:
@@ -73,9 +84,35 @@ class EqualityReads:
     ) -> PageIds | None:
         """Total and page ids for `where` (mongoengine field names -> values) ordered by
         `order_by` (mongoengine style, `-` for descending); None when this cannot answer."""
+        found = self.page_rows(
+            document, database, where, order_by=order_by, offset=offset, limit=limit, fields=()
+        )
+        return None if found is None else PageIds(found.total, [row["_id"] for row in found.rows])
+
+    def page_rows(
+        self,
+        document: type[me.Document],
+        database: str,
+        where: Mapping[str, Any],
+        *,
+        order_by: Sequence[str],
+        offset: int,
+        limit: int,
+        fields: Sequence[str],
+    ) -> PageRows | None:
+        """Like `page_ids`, with the values of the scalar ``fields`` of each row read from
+        PostgreSQL too (strings, numbers, booleans, dates, lists of scalars), so a list that
+        shows a few fields needs no read through FerretDB at all; None when this cannot answer
+        (an operator in `where`, a field of another kind, PostgreSQL unreachable)."""
         conditions = _conditions(document, where)
         order = _order(document, order_by)
-        if conditions is None or order is None or "tenant_id" not in where:
+        wanted = [_field(document, name) for name in fields]
+        if (
+            conditions is None
+            or order is None
+            or "tenant_id" not in where
+            or not all(_readable(field) for field in wanted)
+        ):
             return None
         table = self._table(database, document._get_collection_name())
         if table is None:
@@ -87,20 +124,58 @@ class EqualityReads:
         source = sql.Identifier(database, table)
         try:
             conn = self._connection()
-            count = conn.execute(
-                sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, clause)
-            ).fetchone()
+            # The total rides on every row of the page (a window count): one pass over the
+            # matching rows instead of two. A page past the end has no row to carry it.
             rows = conn.execute(
                 sql.SQL(
-                    "SELECT _jsonb ->> '_id' FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}"
+                    "SELECT _jsonb ->> '_id', count(*) OVER () FROM {} WHERE {} "
+                    "ORDER BY {} LIMIT {} OFFSET {}"
                 ).format(source, clause, order, sql.Literal(limit), sql.Literal(offset))
             ).fetchall()
+            if rows:
+                total = int(rows[0][1])
+            else:
+                count = conn.execute(
+                    sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, clause)
+                ).fetchone()
+                total = int(count[0]) if count else 0
+            ids = [row[0] for row in rows]
+            # The fields of the page's rows only (by the `_id` index): reading them in the
+            # statement above would extract them from every matching row before the sort.
+            values: dict[str, tuple[Any, ...]] = {}
+            if wanted and ids:
+                columns = [sql.SQL("_jsonb -> {}").format(sql.Literal(f.db_field)) for f in wanted]
+                found = conn.execute(
+                    sql.SQL("SELECT {} FROM {} WHERE _jsonb -> '_id' = ANY({})").format(
+                        sql.SQL(", ").join([sql.SQL("_jsonb ->> '_id'"), *columns]),
+                        source,
+                        sql.SQL("ARRAY[{}]::jsonb[]").format(
+                            sql.SQL(", ").join(sql.Literal(json.dumps(key)) for key in ids)
+                        ),
+                    )
+                ).fetchall()
+                values = {row[0]: tuple(row[1:]) for row in found}
         except psycopg.Error as exc:
             log.warning("PostgreSQL list read failed, asking FerretDB: %r", exc)
             self._drop(database)
             return None
-        total = int(count[0]) if count else 0
-        return PageIds(total=total, ids=[_id_value(document, row[0]) for row in rows])
+        empty = (None,) * len(wanted)
+        return PageRows(
+            total=total,
+            rows=[
+                {
+                    "_id": _id_value(document, key),
+                    **{
+                        name: _decoded(field, value)
+                        for name, field, value in zip(
+                            fields, wanted, values.get(key, empty), strict=True
+                        )
+                    },
+                }
+                for key in ids
+                if not wanted or key in values  # deleted between the two reads: not listed
+            ],
+        )
 
     def due_ids(
         self,
@@ -123,9 +198,7 @@ class EqualityReads:
         table = self._table(database, document._get_collection_name())
         if table is None:
             return None
-        value = sql.SQL(
-            "(CASE WHEN jsonb_typeof(_jsonb -> {0}) = 'number' THEN (_jsonb -> {0})::numeric END)"
-        ).format(sql.Literal(number_field.db_field))
+        value = _number(document, number)
         query = sql.SQL(
             "SELECT _jsonb ->> 'tenant_id', _jsonb ->> '_id' FROM {} "
             "WHERE _jsonb -> {} @> 'true'::jsonb AND {} <= {} ORDER BY {} LIMIT {}"
@@ -144,6 +217,53 @@ class EqualityReads:
             self._drop(database)
             return None
         return [(str(tenant), _id_value(document, raw)) for tenant, raw in rows]
+
+    def rows_within(
+        self,
+        document: type[me.Document],
+        database: str,
+        where: Mapping[str, Any],
+        ranges: Mapping[str, tuple[float, float]],
+        *,
+        fields: Sequence[str],
+        limit: int,
+        nearest: tuple[str, str, float, float] | None = None,
+        latest: str | None = None,
+    ) -> list[dict[str, Any]] | None:
+        """``fields`` (plus ``_id``) of the documents matching the equalities ``where``
+        (``tenant_id`` among them) whose numeric fields lie within ``ranges`` (inclusive
+        ``(low, high)``), at most ``limit`` rows: the ``nearest`` ones to a point first when
+        given as ``(x field, y field, x, y)`` (plane distance on the raw numbers: callers
+        measure exactly), else those with the largest numeric field ``latest`` first, else in
+        id order.
+
+        A bounding box and a time window in one statement, answered with the few values the
+        caller needs: FerretDB would decode every document the equalities match. None when this
+        cannot answer (the caller asks FerretDB)."""
+        wanted = [_field(document, name) for name in fields]
+        clauses = _range_clauses(document, where, ranges)
+        order = _nearest_or_latest(document, nearest, latest)
+        table = self._table(database, document._get_collection_name())
+        if any(f is None for f in wanted) or clauses is None or order is None or table is None:
+            return None
+        columns = [sql.SQL("_jsonb -> {}").format(sql.Literal(f.db_field)) for f in wanted]
+        query = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
+            sql.SQL(", ").join([sql.SQL("_jsonb ->> '_id'"), *columns]),
+            sql.Identifier(database, table),
+            sql.SQL(" AND ").join(clauses),
+            order,
+            sql.Literal(limit),
+        )
+        try:
+            rows = self._connection().execute(query).fetchall()
+        except psycopg.Error as exc:
+            log.warning("PostgreSQL range read failed, asking FerretDB: %r", exc)
+            self._drop(database)
+            return None
+        return [
+            {"_id": _id_value(document, row[0]), **dict(zip(fields, row[1:], strict=True))}
+            for row in rows
+        ]
 
     def fetch(self, calls: Sequence[Any]) -> list[Any]:
         """Run the page's point reads a few at a time; results in the order of `calls`."""
@@ -200,6 +320,80 @@ def _conditions(
             return None
         found.append((field.db_field, encoded))
     return found
+
+
+_SCALARS = (me.StringField, me.IntField, me.FloatField, me.BooleanField, me.DateTimeField)
+
+
+def _readable(field: Any) -> bool:
+    """A field whose stored JSON `_decoded` turns back into its Python value."""
+    if isinstance(field, me.ListField):
+        return isinstance(field.field, _SCALARS) and not isinstance(field.field, me.DateTimeField)
+    return isinstance(field, _SCALARS)
+
+
+def _decoded(field: Any, value: Any) -> Any:
+    """A field's value as stored by FerretDB (dates: milliseconds since the epoch, UTC)."""
+    if value is None:
+        return None
+    if isinstance(field, me.DateTimeField):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    return value
+
+
+def _number(document: type[me.Document], name: str) -> sql.Composable | None:
+    """A numeric field as PostgreSQL compares it (NULL when the stored value is no number)."""
+    field = _field(document, name)
+    if not isinstance(field, me.IntField | me.FloatField):
+        return None
+    return sql.SQL(
+        "(CASE WHEN jsonb_typeof(_jsonb -> {0}) = 'number' THEN (_jsonb -> {0})::numeric END)"
+    ).format(sql.Literal(field.db_field))
+
+
+def _range_clauses(
+    document: type[me.Document],
+    where: Mapping[str, Any],
+    ranges: Mapping[str, tuple[float, float]],
+) -> list[sql.Composable] | None:
+    """Equalities (``tenant_id`` required) and inclusive numeric ranges; None if any cannot be."""
+    conditions = _conditions(document, where)
+    if conditions is None or "tenant_id" not in where:
+        return None
+    clauses: list[sql.Composable] = [
+        sql.SQL("_jsonb -> {} @> {}::jsonb").format(sql.Literal(f), sql.Literal(v))
+        for f, v in conditions
+    ]
+    for name, (low, high) in ranges.items():
+        value = _number(document, name)
+        if value is None:
+            return None
+        clauses.append(
+            sql.SQL("{} BETWEEN {} AND {}").format(value, sql.Literal(low), sql.Literal(high))
+        )
+    return clauses
+
+
+def _nearest_or_latest(
+    document: type[me.Document],
+    nearest: tuple[str, str, float, float] | None,
+    latest: str | None,
+) -> sql.Composable | None:
+    """ORDER BY: plane distance to a point, or a number descending, or the id."""
+    if nearest is not None:
+        x_name, y_name, x, y = nearest
+        x_value, y_value = _number(document, x_name), _number(document, y_name)
+        if x_value is None or y_value is None:
+            return None
+        return sql.SQL("power({} - {}, 2) + power({} - {}, 2), _jsonb ->> '_id'").format(
+            x_value, sql.Literal(x), y_value, sql.Literal(y)
+        )
+    if latest is not None:
+        value = _number(document, latest)
+        if value is None:
+            return None
+        return sql.SQL("{} DESC NULLS LAST, _jsonb ->> '_id'").format(value)
+    return sql.SQL("_jsonb ->> '_id'")
 
 
 def _field(document: type[me.Document], name: str) -> Any:

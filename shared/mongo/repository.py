@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -141,6 +142,47 @@ class TenantRepository(Generic[T]):
         query = self._query(**filters)
         total = query.count()
         items: list[T] = list(query.order_by(*order_by).skip(offset).limit(limit))
+        return Page(items=items, total=total, offset=offset, limit=limit)
+
+    def list_values(
+        self,
+        fields: Sequence[str],
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        order_by: Sequence[str] = ("-id",),
+        **filters: Any,
+    ) -> Page[dict[str, Any]]:
+        """Like `list`, a page of plain dicts of ``_id`` and the scalar ``fields`` (stored names;
+        datetimes aware UTC): what a list shows, read from PostgreSQL in one statement when it
+        can answer, else from FerretDB with only those fields decoded."""
+        if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"offset >= 0 and 1 <= limit <= {MAX_PAGE_SIZE} required")
+        if "tenant_id" in filters:
+            raise ValueError("tenant_id comes from the repository, not from the caller")
+        reads = equality_reads()
+        if reads is not None and not self.dry_run:
+            found = reads.page_rows(
+                self.document,
+                self._collection().database.name,
+                {"tenant_id": self.tenant_id, **filters},
+                order_by=order_by,
+                offset=offset,
+                limit=limit,
+                fields=fields,
+            )
+            if found is not None:
+                return Page(items=found.rows, total=found.total, offset=offset, limit=limit)
+        query = self._query(**filters)
+        total = query.count()
+        rows = query.order_by(*order_by).skip(offset).limit(limit).only(*fields).as_pymongo()
+        items = [
+            {
+                "_id": raw["_id"],
+                **{name: _utc(raw.get(self.document._fields[name].db_field)) for name in fields},
+            }
+            for raw in rows
+        ]
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     def _list_via_postgres(
@@ -384,3 +426,10 @@ def _coerce_id(document: type[Any], doc_id: object) -> object | None:
         except (InvalidId, TypeError):
             return None
     return doc_id
+
+
+def _utc(value: Any) -> Any:
+    """Stored datetimes come back naive (UTC); lists speak aware UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

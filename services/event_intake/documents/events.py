@@ -41,6 +41,9 @@ class EventDocument(TenantDocument):
         "collection": "events",
         "indexes": [
             ("tenant_id", "state", "-reported_at"),
+            # The centre's overdue list by state: one index answers both equalities (a GIN
+            # index behind FerretDB; otherwise PostgreSQL rechecks every overdue row).
+            ("tenant_id", "state", "overdue_now", "-reported_at"),
             ("tenant_id", "grid_id", "-reported_at"),
             ("tenant_id", "overdue_now", "-reported_at"),
             ("tenant_id", "category", "-reported_at"),
@@ -66,6 +69,9 @@ class EventDocument(TenantDocument):
     reported_at = me.DateTimeField(required=True)
     # The Asia/Shanghai day of the report, ISO: date-range lists compare it as a string.
     reported_day = me.StringField(required=True, max_length=10)
+    # The report instant in epoch milliseconds: duplicate candidates are a time window and a
+    # bounding box (`lon`, `lat`) that PostgreSQL answers in one range read.
+    reported_ms = me.IntField()
     acceptance_days = me.IntField(required=True, min_value=0)
     acceptance_hours = me.StringField(required=True, max_length=16)  # Decimal as text
     closure_days = me.IntField(required=True, min_value=0)

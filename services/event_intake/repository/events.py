@@ -7,7 +7,7 @@ the exceptions FerretDB answers itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -46,6 +46,25 @@ from services.event_intake.repository.mapping import (
 from services.event_intake.repository.overdue import due_across_tenants
 from shared.events.domain import DomainEvent
 from shared.mongo import Page, TenantRepository
+from shared.mongo.pg_reads import equality_reads
+
+# At most this many duplicate candidates are read per report and query (the answer lists
+# ten: the nearest, or for reports without a position the latest of the grid).
+_CANDIDATES = 30
+_CANDIDATE_FIELDS = ("state", "grid_id", "reported_ms", "lon", "lat")
+_DEAD = (State.MERGED.value, State.REJECTED.value)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a duplicate suggestion needs of an earlier report."""
+
+    event_id: str
+    state: str
+    grid_id: str
+    reported_at: datetime
+    position: Position | None
+
 
 TENANT_ZONE_OFFSET = timedelta(hours=8)  # Asia/Shanghai has no daylight saving time
 # States whose next deadline the scheduler watches.
@@ -82,6 +101,82 @@ class EventFilter:
 class DueEvent:
     tenant_id: str
     event_id: str
+
+
+_NEWEST = ("-reported_at", "-event_id")
+_SUMMARY_FIELDS = (
+    "grid_id",
+    "category",
+    "source",
+    "title",
+    "level",
+    "state",
+    "reported_at",
+    "acceptance_deadline",
+    "closure_deadline",
+    "accepted_on_time",
+    "closed_on_time",
+    "overdue",
+)
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """An event as lists show it (no description, position, history)."""
+
+    event_id: str
+    grid_id: str
+    category: str
+    source: str
+    title: str
+    level: str
+    state: str
+    reported_at: datetime
+    acceptance_deadline: datetime
+    closure_deadline: datetime | None
+    accepted_on_time: bool | None
+    closed_on_time: bool | None
+    overdue: frozenset[str]
+
+
+def _summary(row: dict[str, Any]) -> EventSummary:
+    return EventSummary(
+        event_id=str(row["_id"]),
+        grid_id=row["grid_id"],
+        category=row["category"],
+        source=row["source"],
+        title=row["title"],
+        level=row["level"],
+        state=row["state"],
+        reported_at=row["reported_at"],
+        acceptance_deadline=row["acceptance_deadline"],
+        closure_deadline=row.get("closure_deadline"),
+        accepted_on_time=row.get("accepted_on_time"),
+        closed_on_time=row.get("closed_on_time"),
+        overdue=frozenset(row.get("overdue") or ()),
+    )
+
+
+def _filters(where: EventFilter) -> dict[str, Any] | None:
+    """The repository filters of ``where``; None when nothing can match (no allowed grid)."""
+    filters: dict[str, Any] = {}
+    for name in ("category", "grid_id", "division_id", "department_id", "reporter_id"):
+        value = getattr(where, name)
+        if value is not None:
+            filters[name] = value
+    if where.state is not None:
+        filters["state"] = where.state.value
+    if where.source is not None:
+        filters["source"] = where.source.value
+    if where.overdue is not None:
+        filters["overdue_now"] = where.overdue
+    if not narrow(filters, "grid_id", where.grid_id, where.grid_ids):
+        return None
+    if where.reported_from is not None:
+        filters["reported_day__gte"] = where.reported_from.isoformat()
+    if where.reported_to is not None:
+        filters["reported_day__lte"] = where.reported_to.isoformat()
+    return filters
 
 
 def local_day(moment: datetime) -> date:
@@ -132,40 +227,102 @@ class EventRepository(TenantRepository[EventDocument]):
 
     def page(self, where: EventFilter, *, offset: int, limit: int) -> Page[Event]:
         """One page of the events matching ``where``, newest report first."""
-        filters: dict[str, Any] = {}
-        for name in ("category", "grid_id", "division_id", "department_id", "reporter_id"):
-            value = getattr(where, name)
-            if value is not None:
-                filters[name] = value
-        if where.state is not None:
-            filters["state"] = where.state.value
-        if where.source is not None:
-            filters["source"] = where.source.value
-        if where.overdue is not None:
-            filters["overdue_now"] = where.overdue
-        if not narrow(filters, "grid_id", where.grid_id, where.grid_ids):
+        filters = _filters(where)
+        if filters is None:
             return Page(items=[], total=0, offset=offset, limit=limit)
-        if where.reported_from is not None:
-            filters["reported_day__gte"] = where.reported_from.isoformat()
-        if where.reported_to is not None:
-            filters["reported_day__lte"] = where.reported_to.isoformat()
-        found = self.list(
-            offset=offset, limit=limit, order_by=("-reported_at", "-event_id"), **filters
+        return self.list(offset=offset, limit=limit, order_by=_NEWEST, **filters).map(to_domain)
+
+    def summaries(self, where: EventFilter, *, offset: int, limit: int) -> Page[EventSummary]:
+        """`page` as a list shows it: the summary fields only, read in one statement from
+        PostgreSQL when it can (no document is decoded), else from FerretDB."""
+        filters = _filters(where)
+        if filters is None:
+            return Page(items=[], total=0, offset=offset, limit=limit)
+        found = self.list_values(
+            _SUMMARY_FIELDS, offset=offset, limit=limit, order_by=_NEWEST, **filters
         )
-        return found.map(to_domain)
+        return found.map(_summary)
 
     def merged_into(self, event_id: str) -> list[str]:
         """The ids of the reports merged into ``event_id``."""
         return [doc.event_id for doc in self._query(merged_into=event_id).only("event_id")]
 
-    def reported_near(
-        self, category: str, days: Sequence[date], *, exclude: str | None = None
-    ) -> Iterator[Event]:
-        """Live events of ``category`` reported on ``days`` (duplicate candidates)."""
-        for day in days:
-            for doc in self._query(category=category, reported_day=day.isoformat()):
-                if doc.event_id != exclude and doc.state not in ("merged", "rejected"):
-                    yield to_domain(doc)
+    def duplicate_candidates(
+        self,
+        category: str,
+        *,
+        since: datetime,
+        until: datetime,
+        grid_id: str,
+        near: tuple[float, float, float, float, float, float] | None,
+        exclude: str,
+    ) -> list[Candidate]:
+        """Live events of ``category`` reported between ``since`` and ``until``: the ones
+        nearest to a point within a bounding box ``near`` = ``(lon, lat, west, south, east,
+        north)``, and the latest ones of ``grid_id`` (the caller measures distances).
+
+        PostgreSQL answers each with the few values a suggestion needs, nearest or latest
+        first, at most `_CANDIDATES` rows; without it, FerretDB returns the category's reports
+        of the window's days, decoded with those values only."""
+        reads = equality_reads()
+        window = {"reported_ms": (float(epoch_ms(since)), float(epoch_ms(until)))}
+        where = {"tenant_id": self.tenant_id, "category": category}
+        rows: list[dict[str, Any]] | None = None
+        if reads is not None:
+            database = self.document._get_db().name
+            in_grid = reads.rows_within(
+                self.document,
+                database,
+                {**where, "grid_id": grid_id},
+                window,
+                fields=_CANDIDATE_FIELDS,
+                limit=_CANDIDATES,
+                latest="reported_ms",
+            )
+            in_box: list[dict[str, Any]] | None = []
+            if near is not None:
+                lon, lat, west, south, east, north = near
+                in_box = reads.rows_within(
+                    self.document,
+                    database,
+                    where,
+                    {**window, "lon": (west, east), "lat": (south, north)},
+                    fields=_CANDIDATE_FIELDS,
+                    limit=_CANDIDATES,
+                    nearest=("lon", "lat", lon, lat),
+                )
+            if in_grid is not None and in_box is not None:
+                rows = list({row["_id"]: row for row in [*in_box, *in_grid]}.values())
+        if rows is None:
+            first, last = local_day(since), local_day(until)
+            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            rows = [
+                raw
+                for day in days
+                for raw in self._query(
+                    category=category,
+                    reported_day=day.isoformat(),
+                    reported_at__gte=since,
+                    reported_at__lte=until,
+                )
+                .only("event_id", *_CANDIDATE_FIELDS)
+                .as_pymongo()
+            ]
+        found: list[Candidate] = []
+        for row in rows:
+            if row["_id"] == exclude or row.get("state") in _DEAD or row.get("reported_ms") is None:
+                continue
+            x, y = row.get("lon"), row.get("lat")
+            found.append(
+                Candidate(
+                    event_id=str(row["_id"]),
+                    state=str(row["state"]),
+                    grid_id=str(row["grid_id"]),
+                    reported_at=datetime.fromtimestamp(row["reported_ms"] / 1000, UTC),
+                    position=None if x is None or y is None else Position(float(x), float(y)),
+                )
+            )
+        return found
 
     @staticmethod
     def due(now: datetime, *, limit: int = 5_000) -> list[DueEvent]:
@@ -201,6 +358,7 @@ def to_document(event: Event) -> EventDocument:
         state=event.state.value,
         reported_at=event.reported_at,
         reported_day=local_day(event.reported_at).isoformat(),
+        reported_ms=epoch_ms(event.reported_at),
         acceptance_days=event.acceptance_span.days,
         acceptance_hours=str(event.acceptance_span.hours),
         closure_days=event.closure_span.days,

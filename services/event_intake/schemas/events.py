@@ -20,7 +20,7 @@ from services.event_intake.domain.events import (
     State,
     UnqualifiedReason,
 )
-from services.event_intake.repository.events import EventFilter
+from services.event_intake.repository.events import EventFilter, EventSummary
 from services.event_intake.schemas.settings import working_hours
 from shared.http import BaseSchema, FilteredPageQuerySchema
 from shared.http.schemas import MultilineString
@@ -100,7 +100,7 @@ class EventActionSchema(BaseSchema):
     merged_into = fields.String(validate=_ID)
 
 
-def _overdue(event: Event | dict[str, Any]) -> list[str]:
+def _overdue(event: Event | EventSummary | dict[str, Any]) -> list[str]:
     """Which deadlines were missed (``acceptance``, ``closure``), sorted."""
     return sorted(event["overdue"] if isinstance(event, dict) else event.overdue)
 
@@ -159,7 +159,7 @@ class EventSchema(BaseSchema):
     history = fields.List(fields.Nested(EventHistoryEntrySchema), required=True)
     revision = fields.Integer(required=True)
 
-    def _overdue(self, event: Event | dict[str, Any]) -> list[str]:
+    def _overdue(self, event: Event | EventSummary | dict[str, Any]) -> list[str]:
         return _overdue(event)
 
 
@@ -180,7 +180,7 @@ class EventSummarySchema(BaseSchema):
     closed_on_time = fields.Boolean(required=True, allow_none=True)
     overdue = fields.Method("_overdue", required=True)
 
-    def _overdue(self, event: Event | dict[str, Any]) -> list[str]:
+    def _overdue(self, event: Event | EventSummary | dict[str, Any]) -> list[str]:
         return _overdue(event)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,13 @@ from services.event_intake.domain import events as domain
 from services.event_intake.domain.events import Action, Event, Position
 from services.event_intake.domain.settings import IntakeSettings
 from services.event_intake.domain.workflow import Actor
-from services.event_intake.repository.events import EventFilter, EventRepository, local_day
+from services.event_intake.repository.events import (
+    DueEvent,
+    EventFilter,
+    EventRepository,
+    EventSummary,
+    local_day,
+)
 from services.event_intake.use_cases.context import IntakeContext
 from shared.auth.principal import Role
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -177,6 +184,15 @@ def _distance_m(a: Position, b: Position) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+def _box(center: Position, radius_m: int) -> tuple[float, float, float, float]:
+    """A (west, south, east, north) box holding every point within ``radius_m``, a little
+    wider than the circle (distances are then measured exactly)."""
+    margin = 1.01
+    dlat = math.degrees(radius_m * margin / _EARTH_RADIUS_M)
+    dlon = dlat / max(math.cos(math.radians(center.lat)), 1e-6)
+    return (center.lon - dlon, center.lat - dlat, center.lon + dlon, center.lat + dlat)
+
+
 def suggestions(
     ctx: IntakeContext, event: Event, settings: IntakeSettings | None = None
 ) -> list[Suggestion]:
@@ -184,10 +200,19 @@ def suggestions(
     this one and within its radius (same grid when either has no position), nearest first."""
     rule = (settings or ctx.settings.current()).duplicates
     since = event.reported_at - timedelta(hours=rule.window_hours)
-    first, last = local_day(since), local_day(event.reported_at)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    near = None
+    if event.position is not None:
+        near = (event.position.lon, event.position.lat, *_box(event.position, rule.radius_m))
     found: list[tuple[float, Suggestion]] = []
-    for other in ctx.events.reported_near(event.category, days, exclude=event.event_id):
+    candidates = ctx.events.duplicate_candidates(
+        event.category,
+        since=since,
+        until=event.reported_at,
+        grid_id=event.grid_id,
+        near=near,
+        exclude=event.event_id,
+    )
+    for other in candidates:
         if not since <= other.reported_at <= event.reported_at:
             continue
         if (other.reported_at, other.event_id) > (event.reported_at, event.event_id):
@@ -204,7 +229,7 @@ def suggestions(
                 distance if distance is not None else float(rule.radius_m),
                 Suggestion(
                     event_id=other.event_id,
-                    state=other.state.value,
+                    state=other.state,
                     grid_id=other.grid_id,
                     reported_at=other.reported_at,
                     distance_m=None if distance is None else round(distance),
@@ -275,22 +300,26 @@ def merged_reports(ctx: IntakeContext, *, event_id: str) -> list[str]:
     return ctx.events.merged_into(event_id)
 
 
-def list_events(ctx: IntakeContext, *, where: EventFilter, offset: int, limit: int) -> Page[Event]:
+def list_events(
+    ctx: IntakeContext, *, where: EventFilter, offset: int, limit: int
+) -> Page[EventSummary]:
     """A page of the events the caller may see matching ``where``, newest report first."""
-    actor = actor_of(ctx)
-    if not actor.roles & TENANT_WIDE:
+    if not frozenset(ctx.roles) & TENANT_WIDE:  # the centre's lists need no look-up of him
+        actor = actor_of(ctx)
         if actor.grid_ids:
             where = replace(where, grid_ids=actor.grid_ids)
         elif actor.department_id is not None:
             where = replace(where, department_id=actor.department_id)
         else:
             where = replace(where, reporter_id=actor.user_id)
-    return ctx.events.page(where, offset=offset, limit=limit)
+    return ctx.events.summaries(where, offset=offset, limit=limit)
 
 
 # --- the scheduler's overdue scan ---------------------------------------------------------
 
 SCAN_ACTOR = "system:overdue-scan"
+# Events written at once by one scan (each write waits on the store, so threads overlap).
+SCAN_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -299,22 +328,29 @@ class ScanResult:
     recorded: int
 
 
+def _record_overdue(due: DueEvent, now: datetime) -> int:
+    """Record the overdue facts of one due event; how many (0 when it changed meanwhile)."""
+    ctx = IntakeContext(tenant_id=due.tenant_id, actor=SCAN_ACTOR, clock=lambda: now)
+    event = ctx.events.find_event(due.event_id)
+    if event is None:
+        return 0
+    updated, overdue = domain.record_overdue(event, now)
+    try:
+        ctx.events.save_event(updated, overdue)
+    except (ConcurrentUpdate, NotFound):
+        return 0
+    return len(overdue)
+
+
 def mark_overdue(now: datetime, *, limit: int = 5_000) -> ScanResult:
     """Record `event.overdue` for every deadline passed by ``now`` (all tenants), once each.
 
     Safe to run from several workers at once: each write is revision-checked, the loser of a
-    race skips the event (the winner recorded it, or the next scan will)."""
-    examined = recorded = 0
-    for due in EventRepository.due(now, limit=limit):
-        examined += 1
-        ctx = IntakeContext(tenant_id=due.tenant_id, actor=SCAN_ACTOR, clock=lambda: now)
-        event = ctx.events.find_event(due.event_id)
-        if event is None:
-            continue
-        updated, overdue = domain.record_overdue(event, now)
-        try:
-            ctx.events.save_event(updated, overdue)
-        except (ConcurrentUpdate, NotFound):
-            continue
-        recorded += len(overdue)
-    return ScanResult(examined=examined, recorded=recorded)
+    race skips the event (the winner recorded it, or the next scan will). The events are
+    written a few at a time: each costs store round trips, not CPU."""
+    due = EventRepository.due(now, limit=limit)
+    if not due:
+        return ScanResult(examined=0, recorded=0)
+    with ThreadPoolExecutor(SCAN_THREADS, thread_name_prefix="overdue-scan") as pool:
+        recorded = sum(pool.map(lambda found: _record_overdue(found, now), due))
+    return ScanResult(examined=len(due), recorded=recorded)

@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from services.event_intake.domain.events import Event
-from services.event_intake.repository.events import EventFilter
+from services.event_intake.repository.events import EventFilter, EventSummary
 from services.event_intake.schemas.events import (
     EventActionSchema,
     EventListQuerySchema,
@@ -33,7 +33,7 @@ class Events(MethodView):
     @blp.arguments(EventListQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, page_schema(EventSummarySchema))
     @require_roles(*READERS)
-    def get(self, paging: PageRequest, where: EventFilter) -> PageResponse[Event]:
+    def get(self, paging: PageRequest, where: EventFilter) -> PageResponse[EventSummary]:
         """The events the caller may see (the centre: the tenant's; a grid worker: his
         grids'; a department: what was dispatched to it), newest report first."""
         found = use_cases.list_events(

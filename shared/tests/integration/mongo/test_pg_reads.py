@@ -130,3 +130,75 @@ def test_filters_postgres_cannot_answer_fall_back_to_ferretdb() -> None:
     assert reads.page_ids(Ticket, database, where, order_by=("-id",), offset=0, limit=5) is None
     assert fast.total == slow.total
     assert [d.pk for d in fast.items] == [d.pk for d in slow.items]
+
+
+@pytest.mark.usefixtures("tickets")
+@pytest.mark.parametrize(("where", "order"), CASES[:6])
+def test_list_values_from_postgres_equal_those_from_ferretdb(
+    where: dict[str, Any], order: tuple[str, ...]
+) -> None:
+    fields = ("code", "status", "urgent", "rank", "opened_at")
+    configure_equality_reads(POSTGRES_URL)
+    fast = Tickets("t-a").list_values(fields, offset=3, limit=20, order_by=order, **where)
+    configure_equality_reads(None)
+    slow = Tickets("t-a").list_values(fields, offset=3, limit=20, order_by=order, **where)
+    assert fast.total == slow.total > 0
+
+    def rows(page: Any) -> list[tuple[Any, ...]]:
+        return sorted((str(row["_id"]), *(row[name] for name in fields)) for row in page.items)
+
+    if order[-1].lstrip("-") == "id":
+        assert rows(fast) == rows(slow)
+    assert all(
+        row["opened_at"] is None or row["opened_at"].tzinfo is not None for row in fast.items
+    )
+    # Only fields PostgreSQL can decode: an embedded list of documents is refused.
+    database = Ticket._get_collection().database.name
+    refused = EqualityReads(POSTGRES_URL).page_rows(
+        Ticket,
+        database,
+        {"tenant_id": "t-a"},
+        order_by=("-id",),
+        offset=0,
+        limit=5,
+        fields=("outbox",),
+    )
+    assert refused is None
+
+
+@pytest.mark.usefixtures("tickets")
+def test_rows_within_ranges_nearest_first_and_within_the_tenant() -> None:
+    database = Ticket._get_collection().database.name
+    reads = EqualityReads(POSTGRES_URL)
+    found = reads.rows_within(
+        Ticket,
+        database,
+        {"tenant_id": "t-a", "urgent": True},
+        {"rank": (1.0, 2.0)},
+        fields=("rank", "code"),
+        limit=500,
+        nearest=("rank", "rank", 2.0, 2.0),
+    )
+    assert found is not None
+    expected = {
+        doc.pk: doc.rank
+        for doc in Ticket.objects(tenant_id="t-a", urgent=True)
+        if doc.rank is not None and 1 <= doc.rank <= 2
+    }
+    assert {row["_id"]: row["rank"] for row in found} == expected
+    ranks = [row["rank"] for row in found]
+    assert ranks == sorted(ranks, key=lambda rank: abs(rank - 2))  # nearest to 2 first
+    latest = reads.rows_within(
+        Ticket, database, {"tenant_id": "t-b"}, {}, fields=("rank",), limit=3, latest="rank"
+    )
+    assert latest is not None
+    assert [row["rank"] for row in latest] == sorted(
+        (d.rank for d in Ticket.objects(tenant_id="t-b") if d.rank is not None), reverse=True
+    )[:3]
+    # A range over a field that is no number cannot be answered here.
+    assert (
+        reads.rows_within(
+            Ticket, database, {"tenant_id": "t-a"}, {"code": (0, 1)}, fields=(), limit=5
+        )
+        is None
+    )

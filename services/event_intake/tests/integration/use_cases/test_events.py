@@ -158,3 +158,61 @@ def test_a_month_with_the_national_day_holiday_matches_the_hand_count(scan_path)
             limit=10,
         )
         assert answered == []  # every deadline is recorded or met: nothing watched
+
+
+def test_duplicates_are_suggested_alike_by_postgresql_and_by_ferretdb(scan_path) -> None:
+    seed_registry(
+        TENANT,
+        grids=[
+            ("g-1", "div-1", "G01", square(120.00, 31.70), date(2026, 1, 1)),
+            ("g-2", "div-1", "G02", square(120.01, 31.70), date(2026, 1, 1)),
+        ],
+        teams={
+            "g-1": [("w-1", "full_time_worker", date(2026, 1, 1), None)],
+            "g-2": [("w-1", "full_time_worker", date(2026, 1, 1), None)],
+        },
+        now=at("2026-09-01", "09:00"),
+    )
+
+    def reported(clock: str, category: str = "city_management", **where) -> str:
+        now = at("2026-10-12", clock)
+        found = cases.report_event(
+            worker(now), source="grid_app", category=category, title="占道经营", **where
+        )
+        return found.event.event_id
+
+    near = reported("09:00", position={"lon": 120.0095, "lat": 31.705})  # g-1, by the border
+    across = reported("09:10", position={"lon": 120.0105, "lat": 31.705})  # g-2, ~95 m east
+    reported("09:20", position={"lon": 120.0050, "lat": 31.705})  # g-1, ~430 m west: too far
+    reported("09:30", category="dispute", position={"lon": 120.0096, "lat": 31.705})
+    without_position = reported("09:40", grid_id="g-1")
+    too_old = cases.report_event(
+        worker(at("2026-10-01", "09:00")),
+        source="grid_app",
+        category="city_management",
+        title="占道经营",
+        position={"lon": 120.0096, "lat": 31.7051},
+    ).event.event_id
+
+    latest = cases.report_event(
+        worker(at("2026-10-12", "10:00")),
+        source="grid_app",
+        category="city_management",
+        title="占道经营",
+        position={"lon": 120.0101, "lat": 31.705},  # in g-2
+    )
+    suggested = [s.event_id for s in latest.possible_duplicates]
+    # Nearest first: `across` (~38 m, g-2), `near` (~57 m, g-1: the radius crosses grids);
+    # never the one 430 m away, another category's or one out of the window.
+    assert suggested == [across, near]
+    assert too_old not in suggested
+    assert without_position not in suggested  # g-2's report: another grid, no position to measure
+    in_grid = cases.report_event(
+        worker(at("2026-10-12", "10:05")),
+        source="grid_app",
+        category="city_management",
+        title="占道经营",
+        grid_id="g-1",
+    )
+    assert [s.event_id for s in in_grid.possible_duplicates][-1] == without_position
+    assert near in [s.event_id for s in in_grid.possible_duplicates]
