@@ -70,7 +70,7 @@ class EqualityReads:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
-    # -- the one entry point -------------------------------------------------------------------
+    # -- reads ---------------------------------------------------------------------------------
 
     def page_ids(
         self,
@@ -104,23 +104,15 @@ class EqualityReads:
         PostgreSQL too (strings, numbers, booleans, dates, lists of scalars), so a list that
         shows a few fields needs no read through FerretDB at all; None when this cannot answer
         (an operator in `where`, a field of another kind, PostgreSQL unreachable)."""
-        conditions = _conditions(document, where)
+        clauses = _range_clauses(document, where, {})
         order = _order(document, order_by)
         wanted = [_field(document, name) for name in fields]
-        if (
-            conditions is None
-            or order is None
-            or "tenant_id" not in where
-            or not all(_readable(field) for field in wanted)
-        ):
+        if clauses is None or order is None or not all(_readable(field) for field in wanted):
             return None
         table = self._table(database, document._get_collection_name())
         if table is None:
             return None
-        clause = sql.SQL(" AND ").join(
-            sql.SQL("_jsonb -> {} @> {}::jsonb").format(sql.Literal(f), sql.Literal(v))
-            for f, v in conditions
-        )
+        clause = sql.SQL(" AND ").join(clauses)
         source = sql.Identifier(database, table)
         try:
             conn = self._connection()

@@ -31,7 +31,7 @@ from services.event_intake.repository.events import (
 )
 from services.event_intake.use_cases.context import IntakeContext
 from shared.auth.principal import Role
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.mongo import ConcurrentUpdate, Page
 
 # Report ids derived from the reporter's client request id: a retried report lands on the
@@ -61,8 +61,9 @@ class Reported:
     possible_duplicates: list[Suggestion]
 
 
-def actor_of(ctx: IntakeContext) -> Actor:
-    """The caller as the domain sees him: roles, today's grids, his department."""
+def actor_of(ctx: IntakeContext, *, department: bool = True) -> Actor:
+    """The caller as the domain sees him: roles, today's grids, his department (not looked up
+    with ``department=False``: reporting is nothing a department does)."""
     roles = frozenset(ctx.roles)
     grid_ids: frozenset[str] = frozenset()
     if roles - TENANT_WIDE:
@@ -72,7 +73,7 @@ def actor_of(ctx: IntakeContext) -> Actor:
         tenant_id=ctx.tenant_id,
         roles=roles,
         grid_ids=grid_ids,
-        department_id=ctx.departments.department_of(ctx.actor),
+        department_id=ctx.departments.department_of(ctx.actor) if department else None,
     )
 
 
@@ -130,41 +131,40 @@ def report_event(
 ) -> Reported:
     """A new event in state ``reported`` (`event.reported`), located in its grid, with its
     acceptance deadline; the same ``request_id`` again answers the first report unchanged."""
-    actor = actor_of(ctx)
+    actor = actor_of(ctx, department=False)
     event_id = str(
         uuid.uuid4()
         if request_id is None
         else uuid.uuid5(_REQUEST_NAMESPACE, f"{ctx.tenant_id}\x1f{ctx.actor}\x1f{request_id}")
     )
-    if request_id is not None and (seen := ctx.events.find_event(event_id)) is not None:
-        return Reported(event=seen, created=False, possible_duplicates=[])
     point = None if position is None else Position(lon=position["lon"], lat=position["lat"])
-    settings = ctx.settings.current()
-    where = _locate(ctx, actor, grid_id, point)
-    now = ctx.now()
-    event, recorded = domain.report(
-        event_id=event_id,
-        tenant_id=ctx.tenant_id,
-        grid_id=where,
-        division_id=ctx.registry.division_of(where),
-        actor=actor,
-        source=source,
-        category=category,
-        title=title,
-        description=description,
-        address=address,
-        position=point,
-        taxonomy=settings.taxonomy,
-        clock=settings.work_clock(),
-        now=now,
-        level=level,
-        request_id=request_id,
-    )
+    settings = ctx.settings.recent()
     try:
+        where = _locate(ctx, actor, grid_id, point)
+        event, recorded = domain.report(
+            event_id=event_id,
+            tenant_id=ctx.tenant_id,
+            grid_id=where,
+            division_id=ctx.registry.division_of(where),
+            actor=actor,
+            source=source,
+            category=category,
+            title=title,
+            description=description,
+            address=address,
+            position=point,
+            taxonomy=settings.taxonomy,
+            clock=settings.work_clock(),
+            now=ctx.now(),
+            level=level,
+            request_id=request_id,
+        )
         saved = ctx.events.add_event(event, [recorded])
-    except Conflict:
-        # The same request raced itself (two retries in flight): the first one stands.
-        first = ctx.events.find_event(event_id)
+    except (Conflict, InvalidInput, PermissionDenied):
+        # A retry lands on the first report's id (an insert conflict, or a check that no
+        # longer passes since: the worker left the grid, the category was renamed): the first
+        # report stands. Looked up only then, so a new report costs no read for it.
+        first = None if request_id is None else ctx.events.find_event(event_id)
         if first is None:
             raise
         return Reported(event=first, created=False, possible_duplicates=[])
@@ -198,7 +198,7 @@ def suggestions(
 ) -> list[Suggestion]:
     """Earlier live events of the same category reported within the tenant's window before
     this one and within its radius (same grid when either has no position), nearest first."""
-    rule = (settings or ctx.settings.current()).duplicates
+    rule = (settings or ctx.settings.recent()).duplicates
     since = event.reported_at - timedelta(hours=rule.window_hours)
     near = None
     if event.position is not None:
@@ -260,7 +260,7 @@ def act(
     a race to another one is re-read and re-decided (it may then be a 409), never written
     over it."""
     actor = actor_of(ctx)
-    settings = ctx.settings.current()
+    settings = ctx.settings.recent()
     for attempt in range(_RETRIES):
         event = visible_event(ctx, event_id, actor)
         given = dict(details)
