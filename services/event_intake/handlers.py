@@ -2,7 +2,7 @@
 
 The runner has already checked each envelope against its contract, so payload dates are
 `date`s. Every handler is idempotent: the read model remembers the newest event applied to each
-grid, division and membership, and a redelivered or older event changes nothing.
+grid and membership, and a redelivered or older event changes nothing.
 """
 
 from __future__ import annotations
@@ -18,13 +18,6 @@ Handler = Callable[[Envelope], None]
 def grid_changed(envelope: Envelope) -> None:
     """Any ``grid.*`` event: it carries the grid's full state, applied as a whole."""
     RegistryView(envelope.tenant_id).apply_grid(
-        envelope.payload, occurred_at=envelope.occurred_at, event_id=envelope.event_id
-    )
-
-
-def division_changed(envelope: Envelope) -> None:
-    """``division.created`` / ``division.updated``: the division's code, name and kind."""
-    RegistryView(envelope.tenant_id).apply_division(
         envelope.payload, occurred_at=envelope.occurred_at, event_id=envelope.event_id
     )
 

@@ -1,4 +1,4 @@
-"""The read model of grid_registry's events: grids, divisions, team memberships, and a per-tenant
+"""The read model of grid_registry's events: grids, team memberships, and a per-tenant
 stamp that tells each process when its cached grid locator is stale.
 
 Learned from the registry, never published (`publishes_events = False`: the relay skips them).
@@ -45,21 +45,6 @@ class RegistryGridDocument(TenantDocument):
     boundary_json = me.StringField(required=True)
     boundary_valid_from = me.StringField(required=True, max_length=10)
     boundary_history = me.EmbeddedDocumentListField(RegistryBoundaryDocument, default=list)
-    applied_at = me.StringField(required=True, max_length=40)
-    applied_event_ids = me.ListField(me.StringField(max_length=64), default=list)
-
-
-class RegistryDivisionDocument(TenantDocument):
-    """One division (行政村 / 社区) as its latest `division.*` event left it."""
-
-    publishes_events: ClassVar[bool] = False
-    meta: ClassVar[dict[str, Any]] = {"collection": "registry_divisions"}
-
-    key = me.StringField(primary_key=True)  # "<tenant>|<division id>"
-    division_id = me.StringField(required=True, max_length=64)
-    code = me.StringField(required=True, max_length=64)
-    name = me.StringField(required=True, max_length=200)
-    kind = me.StringField(required=True, max_length=32)
     applied_at = me.StringField(required=True, max_length=40)
     applied_event_ids = me.ListField(me.StringField(max_length=64), default=list)
 

@@ -178,16 +178,6 @@ def grids_in_force(grids: Iterable[GridRef], day: date) -> list[tuple[GridRef, M
 
 
 @dataclass(frozen=True)
-class DivisionRef:
-    """A division (行政村 village or 社区 community) as the registry last announced it."""
-
-    division_id: str
-    code: str
-    name: str
-    kind: str
-
-
-@dataclass(frozen=True)
 class Membership:
     """One person's role in one grid's team from `starts_on` to `ends_on` (inclusive; None:
     open-ended). `user_id` is None for members without a login (volunteers)."""

@@ -5,7 +5,7 @@ cases: which grid contains a reported position (`locate`), which grids a worker 
 (`grid_ids_of_user`), a grid's division and validity.
 
 Why plain read-then-write is enough for the `apply_*` methods although FerretDB's updates are
-not atomic: every entry is written by events of one aggregate only (a grid, a division, or one
+not atomic: every entry is written by events of one aggregate only (a grid or one
 membership of one grid's team), the registry keys those events `tenant:aggregate` so they share
 one partition, and a partition is consumed by one thread of one worker at a time. The entry's
 writes therefore never race each other; the `revision` check of `save` (under the write lease)
@@ -29,7 +29,6 @@ import shapely.geometry
 
 from services.event_intake.documents.registry import (
     RegistryBoundaryDocument,
-    RegistryDivisionDocument,
     RegistryGridDocument,
     RegistryMembershipDocument,
     RegistryStampDocument,
@@ -37,7 +36,6 @@ from services.event_intake.documents.registry import (
 from services.event_intake.domain import registry as domain
 from services.event_intake.domain.registry import (
     AppliedMark,
-    DivisionRef,
     GridRef,
     Membership,
 )
@@ -156,28 +154,6 @@ def _grid_of(doc: Any) -> GridRef:
             for version in doc.boundary_history
         ),
     )
-
-
-class RegistryDivisions(_Keyed):
-    document = RegistryDivisionDocument
-
-    def find(self, division_id: str) -> tuple[DivisionRef, AppliedMark] | None:
-        doc = self.get(self._key(division_id))
-        if doc is None:
-            return None
-        return DivisionRef(doc.division_id, doc.code, doc.name, doc.kind), _mark_of(doc)
-
-    def record(self, division: DivisionRef, mark: AppliedMark) -> None:
-        doc = self.get(self._key(division.division_id))
-        found = doc is not None
-        if doc is None:
-            doc = RegistryDivisionDocument(key=self._key(division.division_id))
-        doc.division_id = division.division_id
-        doc.code = division.code
-        doc.name = division.name
-        doc.kind = division.kind
-        _stamp_mark(doc, mark)
-        self._write(doc, found)
 
 
 class RegistryMemberships(_Keyed):
@@ -332,7 +308,6 @@ class RegistryView:
     ) -> None:
         self.tenant_id = tenant_id
         self.grids = RegistryGrids(tenant_id, origin, dry_run=dry_run)
-        self.divisions = RegistryDivisions(tenant_id, origin, dry_run=dry_run)
         self.memberships = RegistryMemberships(tenant_id, origin, dry_run=dry_run)
         self.stamps = RegistryStamps(tenant_id, origin, dry_run=dry_run)
         self.locators = locators
@@ -363,10 +338,6 @@ class RegistryView:
     def division_of(self, grid_id: str) -> str | None:
         grid = self.grid(grid_id)
         return None if grid is None else grid.division_id
-
-    def division(self, division_id: str) -> DivisionRef | None:
-        found = self.divisions.find(division_id)
-        return None if found is None else found[0]
 
     def grid_ids_of_division(self, division_id: str, at: datetime | None = None) -> frozenset[str]:
         """The division's grids: all it ever had, or those in force at `at` when given."""
@@ -402,23 +373,6 @@ class RegistryView:
         grid = domain.grid_from_state(state, occurred_at=occurred_at, previous=previous)
         self.grids.record(grid, _next_mark(mark, occurred_at, event_id))
         self.stamps.bump()
-        return True
-
-    def apply_division(
-        self, state: Mapping[str, Any], *, occurred_at: datetime, event_id: str
-    ) -> bool:
-        """Apply one `division.*` event; False when it changed nothing."""
-        found = self.divisions.find(state["division_id"])
-        mark = None if found is None else found[1]
-        if not domain.admits(mark, occurred_at, event_id):
-            return False
-        division = DivisionRef(
-            division_id=state["division_id"],
-            code=state["code"],
-            name=state["name"],
-            kind=state["kind"],
-        )
-        self.divisions.record(division, _next_mark(mark, occurred_at, event_id))
         return True
 
     def apply_membership(

@@ -48,7 +48,7 @@ def seed_registry(
     *,
     now: datetime | None = None,
 ) -> RegistryView:
-    """Record `grids` (active, open-ended; their divisions too, code = division id) and
+    """Record `grids` (active, open-ended) and
     `teams` (grid id -> memberships) in `tenant_id`'s read model; returns the tenant's view.
 
     A team's grid must be among `grids` or seeded before. Membership ids are
@@ -58,17 +58,6 @@ def seed_registry(
     view = RegistryView(tenant_id)
     divisions: dict[str, str] = {}
     for grid_id, division_id, code, boundary, valid_from in grids:
-        if division_id not in divisions.values():
-            view.apply_division(
-                {
-                    "division_id": division_id,
-                    "code": division_id,
-                    "name": division_id,
-                    "kind": "community",
-                },
-                occurred_at=when,
-                event_id=str(uuid.uuid4()),
-            )
         divisions[grid_id] = division_id
         view.apply_grid(
             {

@@ -58,9 +58,9 @@ def at(day: date, hour: int = 12) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) - timedelta(hours=8)
 
 
-def test_the_consumer_runner_feeds_grids_divisions_and_teams_into_the_read_model(fresh_db):
+def test_the_consumer_runner_feeds_grids_and_teams_into_the_read_model(fresh_db):
     broker = InMemoryBroker()
-    for topic in (Topic.REGISTRY_GRIDS, Topic.REGISTRY_DIVISIONS, Topic.REGISTRY_TEAMS):
+    for topic in (Topic.REGISTRY_GRIDS, Topic.REGISTRY_TEAMS):
         broker.create_topic(str(topic))
         broker.create_topic(f"{topic}.dlq")
     runner = ConsumerRunner(
@@ -71,18 +71,17 @@ def test_the_consumer_runner_feeds_grids_divisions_and_teams_into_the_read_model
         commit_interval_s=0.0,
         poll_timeout_ms=0,
     )
-    for type_ in ("grid.created", "division.created", "team.member_assigned"):
+    for type_ in ("grid.created", "team.member_assigned"):
         example = contract_for(type_, 1).load_example()
         topic = str(contract_for(type_, 1).topic)
         broker.append(topic, example.to_bytes(), example.key("k"), [])
 
-    assert runner.run_once() == 3
+    assert runner.run_once() == 2
 
     view = RegistryView(TENANT)
     assert view.locate(*INSIDE, at(date(2026, 1, 6))) == GRID
     assert view.locate(*INSIDE, at(date(2026, 1, 4))) is None  # before valid_from
     assert view.locate(120.3, 31.704, at(date(2026, 1, 6))) is None
-    assert view.division("div-7f3a").code == "HX-001"
     worker = "c3f1a2b4-0000-4000-8000-000000000003"
     assert view.grid_ids_of_user(worker, date(2026, 1, 1)) == {"grid-0a1b"}
     assert view.grid_ids_of_user(worker, date(2025, 12, 31)) == frozenset()
@@ -210,12 +209,9 @@ def test_a_changed_membership_replaces_the_person_and_dates(fresh_db):
     assert view.grid_ids_of_user("u-new", date(2026, 1, 31)) == frozenset()
 
 
-def test_division_events_are_idempotent_and_ordered(fresh_db):
-    created = event("division.created", at=T1)
-    updated = event("division.updated", at=T2, name="和平社区")
-    deliver(created, updated, updated, created)  # a redelivery, then an older replay
-
-    assert RegistryView(TENANT).division("div-7f3a").name == "和平社区"
+def test_divisions_are_not_consumed(fresh_db):
+    # A grid's events carry its division id, all this service uses of a division.
+    assert Topic.REGISTRY_DIVISIONS not in {route.topic for route in consumers.ROUTES}
 
 
 def test_types_nobody_handles_are_skipped(fresh_db):

@@ -76,7 +76,7 @@ def test_a_tenant_without_grids_locates_nothing(fresh_db):
     assert RegistryView("tenant-empty", locators=LocatorCache()).locate(120.0, 31.7, NOON) is None
 
 
-def test_seed_registry_records_grids_divisions_and_teams(fresh_db):
+def test_seed_registry_records_grids_and_teams(fresh_db):
     view = seed_registry(
         "tenant-a",
         grids=[
@@ -95,7 +95,6 @@ def test_seed_registry_records_grids_divisions_and_teams(fresh_db):
     assert view.grid_ids_of_user("w-1", DAY) == {"g-1"}
     assert view.grid_ids_of_user("w-1", date(2026, 2, 28)) == {"g-1", "g-2"}
     assert [m.role for m in view.members_of("g-1", DAY)] == ["grid_worker", "volunteer"]
-    assert view.division("div-2").division_id == "div-2"
     assert view.grid_ids_of_division("div-1", NOON) == {"g-1", "g-2"}
     assert view.grid("g-9").valid_from == date(2026, 4, 1)
     assert view.division_of("nope") is None
@@ -119,7 +118,6 @@ def test_reads_stay_inside_the_views_tenant(fresh_db):
     assert b.grid("g-1") is None
     assert not b.grid_exists_at("g-1", NOON)
     assert b.division_of("g-1") is None
-    assert b.division("div-1") is None
     assert b.grid_ids_of_division("div-1") == frozenset()
     assert b.grid_ids_of_user("w-1", DAY) == frozenset()
     assert b.members_of("g-1", DAY) == []
@@ -127,10 +125,19 @@ def test_reads_stay_inside_the_views_tenant(fresh_db):
 
 def test_a_dry_run_view_records_nothing(fresh_db):
     dry = RegistryView("tenant-a", dry_run=True, locators=LocatorCache())
-    dry.apply_division(
-        {"division_id": "div-1", "code": "D1", "name": "和平村", "kind": "village"},
+    dry.apply_membership(
+        {
+            "membership_id": "m-1",
+            "grid_id": "g-1",
+            "division_id": "div-1",
+            "role": "grid_worker",
+            "user_id": "w-1",
+            "person_name": "张三",
+            "starts_on": date(2026, 1, 1),  # contract-loaded: a date
+            "ends_on": None,
+        },
         occurred_at=NOON,
         event_id="e-1",
     )
 
-    assert RegistryView("tenant-a").division("div-1") is None
+    assert RegistryView("tenant-a").grid_ids_of_user("w-1", DAY) == frozenset()
