@@ -104,7 +104,7 @@ class EqualityReads:
         PostgreSQL too (strings, numbers, booleans, dates, lists of scalars), so a list that
         shows a few fields needs no read through FerretDB at all; None when this cannot answer
         (an operator in `where`, a field of another kind, PostgreSQL unreachable)."""
-        clauses = _range_clauses(document, where, {})
+        clauses = _equality_clauses(document, where)
         order = _order(document, order_by)
         wanted = [_field(document, name) for name in fields]
         if clauses is None or order is None or not all(_readable(field) for field in wanted):
@@ -235,14 +235,13 @@ class EqualityReads:
         # Each field is taken out of the row's document once, in an inner query; the ranges
         # and the order then read those columns. Taking a field out of a document costs
         # microseconds, and this query reads every row the equalities match.
-        conditions = _conditions(document, where)
+        equalities = _equality_clauses(document, where)
         names = list(dict.fromkeys([*fields, *ranges, *_order_fields(nearest, latest)]))
         found = {name: _field(document, name) for name in names}
         numeric = set(ranges) | set(_order_fields(nearest, latest))
         table = self._table(database, document._get_collection_name())
         if (
-            conditions is None
-            or "tenant_id" not in where
+            equalities is None
             or any(field is None for field in found.values())
             or any(not isinstance(found[name], me.IntField | me.FloatField) for name in numeric)
             or table is None
@@ -268,10 +267,7 @@ class EqualityReads:
                 ]
             ),
             sql.Identifier(database, table),
-            sql.SQL(" AND ").join(
-                sql.SQL("_jsonb -> {} @> {}::jsonb").format(sql.Literal(f), sql.Literal(v))
-                for f, v in conditions
-            ),
+            sql.SQL(" AND ").join(equalities),
         )
         bounds = [
             sql.SQL("{} BETWEEN {} AND {}").format(
@@ -398,27 +394,17 @@ def _number(document: type[me.Document], name: str) -> sql.Composable | None:
     ).format(sql.Literal(field.db_field))
 
 
-def _range_clauses(
-    document: type[me.Document],
-    where: Mapping[str, Any],
-    ranges: Mapping[str, tuple[float, float]],
+def _equality_clauses(
+    document: type[me.Document], where: Mapping[str, Any]
 ) -> list[sql.Composable] | None:
-    """Equalities (``tenant_id`` required) and inclusive numeric ranges; None if any cannot be."""
+    """FerretDB's own pushed-down equalities (``tenant_id`` required); None if any cannot be."""
     conditions = _conditions(document, where)
     if conditions is None or "tenant_id" not in where:
         return None
-    clauses: list[sql.Composable] = [
+    return [
         sql.SQL("_jsonb -> {} @> {}::jsonb").format(sql.Literal(f), sql.Literal(v))
         for f, v in conditions
     ]
-    for name, (low, high) in ranges.items():
-        value = _number(document, name)
-        if value is None:
-            return None
-        clauses.append(
-            sql.SQL("{} BETWEEN {} AND {}").format(value, sql.Literal(low), sql.Literal(high))
-        )
-    return clauses
 
 
 def _field(document: type[me.Document], name: str) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.event_intake.domain.departments import CODE_MAX, MAX_MEMBERS, NAME_MAX
-from shared.http import BaseSchema, PageQuerySchema
+from shared.http import BaseSchema
 
 _MEMBERS = fields.List(
     fields.String(validate=validate.Length(min=1, max=64)),
@@ -42,7 +42,3 @@ class DepartmentSchema(BaseSchema):
     name = fields.String(required=True)
     member_ids = fields.List(fields.String(), required=True)
     active = fields.Boolean(required=True)
-
-
-class DepartmentPageQuerySchema(PageQuerySchema):
-    pass

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -318,8 +317,6 @@ def list_events(
 # --- the scheduler's overdue scan ---------------------------------------------------------
 
 SCAN_ACTOR = "system:overdue-scan"
-# Events written at once by one scan (each write waits on the store, so threads overlap).
-SCAN_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -346,11 +343,9 @@ def mark_overdue(now: datetime, *, limit: int = 5_000) -> ScanResult:
     """Record `event.overdue` for every deadline passed by ``now`` (all tenants), once each.
 
     Safe to run from several workers at once: each write is revision-checked, the loser of a
-    race skips the event (the winner recorded it, or the next scan will). The events are
-    written a few at a time: each costs store round trips, not CPU."""
+    race skips the event (the winner recorded it, or the next scan will). One event at a time:
+    writing several at once gained nothing measurable (bench/event_intake.py: each write's
+    cost is FerretDB's CPU, which threads share)."""
     due = EventRepository.due(now, limit=limit)
-    if not due:
-        return ScanResult(examined=0, recorded=0)
-    with ThreadPoolExecutor(SCAN_THREADS, thread_name_prefix="overdue-scan") as pool:
-        recorded = sum(pool.map(lambda found: _record_overdue(found, now), due))
+    recorded = sum(_record_overdue(found, now) for found in due)
     return ScanResult(examined=len(due), recorded=recorded)

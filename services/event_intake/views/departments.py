@@ -10,20 +10,19 @@ from services.event_intake.domain.departments import Department
 from services.event_intake.schemas.departments import (
     DepartmentChangeSchema,
     DepartmentCreateSchema,
-    DepartmentPageQuerySchema,
     DepartmentSchema,
 )
 from services.event_intake.use_cases import departments as use_cases
 from services.event_intake.views import CENTRE, READERS, context
 from shared.auth import require_roles
-from shared.http import Blueprint, PageRequest, PageResponse, page_schema
+from shared.http import Blueprint, PageQuerySchema, PageRequest, PageResponse, page_schema
 
 blp = Blueprint("departments", __name__, description="职能部门 (handling departments)")
 
 
 @blp.route("/departments")
 class Departments(MethodView):
-    @blp.arguments(DepartmentPageQuerySchema, location="query")
+    @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(DepartmentSchema))
     @require_roles(*READERS)
     def get(self, paging: PageRequest) -> PageResponse[Department]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ from services.event_intake.documents.events import EventDocument
 from services.event_intake.tests.integration.support import seed_registry, square
 from services.event_intake.use_cases import events as cases
 from services.event_intake.use_cases.context import IntakeContext
+from shared.errors import StateConflict
 from shared.mongo.pg_reads import configure_equality_reads, equality_reads
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_db")]
@@ -216,3 +218,33 @@ def test_duplicates_are_suggested_alike_by_postgresql_and_by_ferretdb(scan_path)
     )
     assert [s.event_id for s in in_grid.possible_duplicates][-1] == without_position
     assert near in [s.event_id for s in in_grid.possible_duplicates]
+
+
+def test_concurrent_actions_on_one_event_leave_one_winner_and_one_fact() -> None:
+    """Eight centre staff accept the same report at once: one acceptance, seven 409s, one
+    `event.accepted` in the outbox (FerretDB's updates are not atomic: the revision check
+    under the write lease is what decides)."""
+    seed_registry(
+        TENANT,
+        grids=[("g-1", "div-1", "G01", square(120.00, 31.70), date(2026, 1, 1))],
+        teams={"g-1": [("w-1", "full_time_worker", date(2026, 1, 1), None)]},
+        now=at("2026-09-01", "09:00"),
+    )
+    event_id = report(at("2026-10-12", "09:00"), "city_management")
+    outcomes: list[str] = []
+
+    def accept() -> None:
+        try:
+            act(at("2026-10-12", "10:00"), event_id, "accept")
+            outcomes.append("accepted")
+        except StateConflict:
+            outcomes.append("409")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: accept(), range(8)))
+
+    assert sorted(outcomes) == ["409"] * 7 + ["accepted"]
+    doc = EventDocument.objects(tenant_id=TENANT, event_id=event_id).first()
+    types = [json.loads(entry.envelope)["type"] for entry in doc.outbox]
+    assert types == ["event.reported", "event.accepted"]
+    assert [entry.action for entry in doc.history] == ["report", "accept"]
