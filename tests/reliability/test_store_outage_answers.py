@@ -25,6 +25,15 @@ PROBES: tuple[tuple[str, str, str, dict[str, object] | None], ...] = (
     ("grid_registry", "GET", "/subjects", None),
     ("grid_registry", "GET", "/base-info/summary", None),
     ("grid_registry", "GET", "/divisions/export", None),
+    ("event_intake", "GET", "/events", None),
+    (
+        "event_intake",
+        "POST",
+        "/events",
+        {"source": "web", "category": "city_management", "title": "停电", "grid_id": "g-x"},
+    ),
+    ("event_intake", "GET", "/settings", None),
+    ("event_intake", "GET", "/tasks", None),
     ("identity", "GET", "/users", None),
     (
         "identity",
