@@ -27,6 +27,7 @@ from shared.auth import TokenVerifier
 from shared.events.envelope import Envelope
 from shared.http import Blueprint, ReadinessCheck, create_app
 from shared.kafka import (
+    BatchRoute,
     ConsumerRunner,
     OutboxRelay,
     Route,
@@ -139,21 +140,26 @@ def api_app(*, settings: PlatformSettings, blueprints: Sequence[Blueprint]) -> F
 def run_service_worker(
     *,
     settings: ServiceSettings,
-    routes: Sequence[Route] = (),
+    routes: Sequence[Route | BatchRoute] = (),
     jobs: Sequence[PeriodicJob] = (),
+    documents: Sequence[type[TenantDocument]] = (),
 ) -> None:
     """Run the outbox relay (for every document of the service that publishes events, see
     `relayed_documents`), the consumer runner (for ``routes``) and the periodic ``jobs``
     (`shared.scheduler`) until SIGTERM, with ``/metrics`` on ``worker_metrics_port``. Blocks;
-    call from the main thread."""
+    call from the main thread.
+
+    ``documents``: the platform's read-model documents the service keeps in its database (e.g.
+    `shared.registry.documents.DOCUMENTS`); defined outside ``services/<service>/``, they get
+    their indexes only when named here. Read models publish nothing: they are never relayed."""
     configure_logging(f"{settings.service}-worker", settings.log_level)
     connect_database(settings)
-    documents = relayed_documents(settings.service)
+    relayed = relayed_documents(settings.service)
     if settings.mongo_postgres_url is not None:
         GinIndexKeeper(
             settings.mongo_postgres_url.reveal(),
             mongoengine.get_db(),
-            [*service_documents(settings.service), AuditRecordDocument],
+            [*service_documents(settings.service), *documents, AuditRecordDocument],
         ).start()
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
@@ -170,9 +176,9 @@ def run_service_worker(
     # Every worker keeps its service's revocations (shared.access) beside its own consumers.
     routes = merge_routes(access.ROUTES, routes)
     relay = None
-    if documents:
+    if relayed:
         relay = OutboxRelay(
-            documents=documents,
+            documents=relayed,
             producer_factory=lambda: make_producer(servers, client_id=f"{settings.service}-relay"),
             batch_size=settings.relay_batch_size,
             poll_interval_s=settings.relay_poll_seconds,
@@ -200,19 +206,30 @@ def run_service_worker(
         run_worker(relay=relay, runner=runner, scheduler=Scheduler(jobs) if jobs else None)
 
 
-def merge_routes(*tables: Sequence[Route]) -> tuple[Route, ...]:
+def merge_routes(*tables: Sequence[Route | BatchRoute]) -> tuple[Route | BatchRoute, ...]:
     """One route per topic from several route tables: handlers of the same topic run in
     table order for each message (each is idempotent, so a retry re-running the first one
-    after the second failed changes nothing); their non-retryable errors add up."""
-    by_topic: dict[str, list[Route]] = {}
+    after the second failed changes nothing); their non-retryable errors add up.
+
+    A `BatchRoute` passes through alone: its handler owns its topic (a chunk's rejections
+    cannot be combined with another handler's per-message outcome), so a second route for
+    that topic raises `ValueError`."""
+    by_topic: dict[str, list[Route | BatchRoute]] = {}
     for table in tables:
         for route in table:
             by_topic.setdefault(str(route.topic), []).append(route)
-    merged: list[Route] = []
-    for topic, routes in by_topic.items():
-        if len(routes) == 1:
-            merged.append(routes[0])
+    merged: list[Route | BatchRoute] = []
+    for topic, rows in by_topic.items():
+        if len(rows) == 1:
+            merged.append(rows[0])
             continue
+        if any(isinstance(row, BatchRoute) for row in rows):
+            kinds = ", ".join(type(row).__name__ for row in rows)
+            raise ValueError(
+                f"topic {topic} has a batch route and other routes ({kinds}): a batch route "
+                "must be the only route of its topic"
+            )
+        routes = [row for row in rows if isinstance(row, Route)]
         handlers = [route.handler for route in routes]
 
         def handle(envelope: Envelope, handlers: list[Handler] = handlers) -> None:

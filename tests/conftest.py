@@ -53,6 +53,9 @@ class Api:
     def post(self, path: str, **kwargs: object) -> requests.Response:
         return self.request("POST", path, **kwargs)
 
+    def put(self, path: str, **kwargs: object) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(

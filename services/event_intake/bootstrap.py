@@ -23,6 +23,7 @@ from services.event_intake.views import (
     tasks,
 )
 from shared import runtime
+from shared.registry.documents import DOCUMENTS as REGISTRY_DOCUMENTS
 from shared.scheduler import PeriodicJob
 
 BLUEPRINTS = (
@@ -54,4 +55,6 @@ def jobs(settings: EventIntakeSettings) -> tuple[PeriodicJob, ...]:
 
 def worker(settings: EventIntakeSettings | None = None) -> None:
     settings = settings or load()
-    runtime.run_service_worker(settings=settings, routes=ROUTES, jobs=jobs(settings))
+    runtime.run_service_worker(
+        settings=settings, routes=ROUTES, jobs=jobs(settings), documents=REGISTRY_DOCUMENTS
+    )

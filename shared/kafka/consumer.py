@@ -1,6 +1,7 @@
 """`ConsumerRunner`: the one poll loop every service worker uses (arroyo's ideas, kafka-python).
 
-A service declares a table of `Route(topic, handler)`; the runner does the rest, per message:
+A service declares a table of `Route(topic, handler)` and `BatchRoute(topic, handler)` rows; the
+runner does the rest, per message:
 
 1. parse the envelope and validate its payload against its contract; `InvalidMessage` is
    poison -> dead-letter queue;
@@ -21,8 +22,20 @@ acknowledged. `DlqLimit` stops the runner (`DlqLimitExceeded`) before it rejects
 everything, e.g. after a bad deploy: the offending message is neither dead-lettered nor
 committed, so a fixed build picks it up again.
 
+Batch rule (`BatchRoute`): the records one poll returns for the topic are parsed and validated one
+by one as above (poison dead-lettered individually), and the valid ones handed to the handler as
+`Delivery` rows, in offset order per partition, at most `max_batch` per call (several partitions
+may share a call). The handler returns the deliveries it found poison (`Rejected`: dead-lettered
+individually, counted by the DLQ limit); all others are done and committable once it returns.
+A raising handler is transient for the whole chunk: retried as above, then each of its
+partitions paused and rewound to its first unhandled record (`MessageRejected`: paused for
+backpressure). Poison of a chunk is dead-lettered only after the chunk's call succeeded, so the
+DLQ limit sees every record's outcome in offset order, as for single messages. A stop request
+is honoured between chunks.
+
 Handler rule: handlers are plain callables `handle(envelope) -> None`, trust the payload (it
-passed its contract here, once) and MUST be idempotent.
+passed its contract here, once) and MUST be idempotent; batch handlers likewise per delivery
+(a retried or redelivered chunk repeats deliveries whose effects are already stored).
 The same message can be delivered twice (redelivery after a crash before commit, relay
 republishing after a crash before `$pullAll`). Key every effect on `envelope.event_id`: record
 the id in the same single-document write as the effect (e.g. `$addToSet` of the id with a
@@ -48,6 +61,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from tenacity import (
     RetryCallState,
     Retrying,
+    retry_if_exception_type,
     retry_if_not_exception_type,
     wait_exponential,
 )
@@ -85,6 +99,43 @@ class Route:
     topic: str
     handler: Handler
     non_retryable: tuple[type[Exception], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One consumed message: its validated envelope and where it sits in Kafka."""
+
+    envelope: Envelope
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A delivery the batch handler found poison: dead-lettered with `reason`."""
+
+    delivery: Delivery
+    reason: Exception
+
+
+BatchHandler = Callable[[Sequence[Delivery]], Sequence[Rejected]]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRoute:
+    """A row of the consumer table whose handler takes many deliveries per call (bulk writes).
+
+    `max_batch` bounds the deliveries of one call; the runner polls up to twice the largest
+    `max_batch` of its table per pass so a call is usually full."""
+
+    topic: str
+    handler: BatchHandler
+    max_batch: int = 500  # deliveries per handler call at most
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1:
+            raise ValueError(f"max_batch of {self.topic} must be >= 1, got {self.max_batch}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +192,20 @@ class _Outcome(Enum):
     PAUSE = auto()  # leave it: pause the partition and redeliver it later
 
 
+# One record of a batch chunk as the runner classified it: a delivery for the handler, or the
+# reason it is poison. Chunks keep each partition's records in offset order.
+_Item = tuple[Record, Delivery | InvalidMessage]
+_Chunk = dict[TopicPartition, list[_Item]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Redeliver:
+    """A batch call that did not complete: pause the chunk's partitions for `seconds`."""
+
+    seconds: float
+    why: str
+
+
 def _truncate(text: str) -> bytes:
     return text.encode("utf-8", "replace")[:MAX_REASON_BYTES]
 
@@ -164,8 +229,10 @@ class ConsumerRunner:
 
     `consumer` must have auto-commit disabled (`make_consumer` does that); `dlq_producer` is an
     idempotent producer (`make_producer`). `run()` blocks until `stop()` (or SIGTERM/SIGINT once
-    `install_signal_handlers()` was called), then finishes the current message, commits what was
-    handled and closes both clients; it raises `DlqLimitExceeded` when the DLQ limit trips.
+    `install_signal_handlers()` was called), then finishes the current message (or batch chunk),
+    commits what was handled and closes both clients; it raises `DlqLimitExceeded` when the DLQ
+    limit trips. `max_records` (records per poll) defaults to 100, or to twice the largest
+    `max_batch` when the table has batch routes.
     """
 
     def __init__(
@@ -174,7 +241,7 @@ class ConsumerRunner:
         consumer: Consumer,
         dlq_producer: Producer,
         group_id: str,
-        routes: Sequence[Route],
+        routes: Sequence[Route | BatchRoute],
         dlq_limit: DlqLimit | None = None,
         validate_contracts: bool = True,
         max_attempts: int = 3,
@@ -184,7 +251,7 @@ class ConsumerRunner:
         backpressure_pause_s: float = 1.0,
         commit_interval_s: float = 1.0,
         poll_timeout_ms: int = 500,
-        max_records: int = 100,
+        max_records: int | None = None,
         dlq_ack_timeout_s: float = 10.0,
         lag_interval_s: float = 5.0,
         rejoin_after_s: float = 20.0,
@@ -198,7 +265,9 @@ class ConsumerRunner:
         self._consumer = consumer
         self._dlq_producer = dlq_producer
         self._group = group_id
-        self._routes = {str(route.topic): route for route in routes}
+        self._topics = [str(topic) for topic in topics]
+        self._routes = {str(r.topic): r for r in routes if isinstance(r, Route)}
+        self._batch_routes = {str(r.topic): r for r in routes if isinstance(r, BatchRoute)}
         self._dlq_state = _DlqLimitState(dlq_limit or DlqLimit())
         self._validate = validate_contracts
         self._max_attempts = max_attempts
@@ -208,6 +277,9 @@ class ConsumerRunner:
         self._backpressure_pause_s = backpressure_pause_s
         self._commit_interval_s = commit_interval_s
         self._poll_timeout_ms = poll_timeout_ms
+        if max_records is None:
+            # A batch route wants a full chunk per call and the next one already fetched.
+            max_records = max([100, *(2 * r.max_batch for r in self._batch_routes.values())])
         self._max_records = max_records
         self._dlq_ack_timeout_s = dlq_ack_timeout_s
         self._lag_interval_s = lag_interval_s
@@ -301,20 +373,30 @@ class ConsumerRunner:
                 self._group,
             )
             self._consumer.unsubscribe()
-            self._consumer.subscribe(list(self._routes))
+            self._consumer.subscribe(self._topics)
             self._unassigned_since = now
 
     def run_once(self) -> int:
-        """One poll, its messages, and a (throttled) commit. Returns messages completed."""
+        """One poll, its messages, and a (throttled) commit. Returns messages completed
+        (handled or dead-lettered)."""
         if not self._subscribed:
-            self._consumer.subscribe(list(self._routes))
+            self._consumer.subscribe(self._topics)
             self._subscribed = True
             self._unassigned_since = self._clock()
         self._check_assignment()
         self._resume_due()
-        batch = self._consumer.poll(timeout_ms=self._poll_timeout_ms, max_records=self._max_records)
+        polled = self._consumer.poll(
+            timeout_ms=self._poll_timeout_ms, max_records=self._max_records
+        )
+        single: list[tuple[TopicPartition, Sequence[Record]]] = []
+        batched: dict[str, list[tuple[TopicPartition, Sequence[Record]]]] = {}
+        for tp, records in polled.items():
+            if tp.topic in self._batch_routes:
+                batched.setdefault(tp.topic, []).append((tp, records))
+            else:
+                single.append((tp, records))
         completed = 0
-        for tp, records in batch.items():
+        for tp, records in single:
             for record in records:
                 if self._stopping.is_set():
                     break  # fetched but unhandled: not committed, redelivered after restart
@@ -326,19 +408,27 @@ class ConsumerRunner:
                 completed += 1
             if self._stopping.is_set():
                 break
+        for topic, parts in batched.items():
+            completed += self._run_batches(self._batch_routes[topic], parts)
         self._commit(force=self._stopping.is_set())
         self._report_lag()
         return completed
+
+    def _parse(self, record: Record) -> Envelope:
+        """The record's envelope, its payload as its contract loaded it; `InvalidMessage` if
+        it is poison."""
+        envelope = Envelope.parse(record.value)
+        if self._validate:
+            # The consumer's one validation: handlers get the payload as the contract
+            # loaded it and check nothing again.
+            envelope = replace(envelope, payload=validate_envelope(envelope))
+        return envelope
 
     def _process(self, record: Record) -> _Outcome:
         tp = TopicPartition(record.topic, record.partition)
         route = self._routes[record.topic]
         try:
-            envelope = Envelope.parse(record.value)
-            if self._validate:
-                # The consumer's one validation: handlers get the payload as the contract
-                # loaded it and check nothing again.
-                envelope = replace(envelope, payload=validate_envelope(envelope))
+            envelope = self._parse(record)
         except InvalidMessage as exc:
             with log_context(kafka_topic=record.topic):
                 return self._dead_letter(record, exc)
@@ -396,6 +486,150 @@ class ConsumerRunner:
     def _interruptible_sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)
 
+    # -- batch routes ----------------------------------------------------------------------
+
+    def _run_batches(
+        self, route: BatchRoute, parts: Sequence[tuple[TopicPartition, Sequence[Record]]]
+    ) -> int:
+        """The polled records of one batch topic, chunk by chunk; returns records completed."""
+        queues: dict[TopicPartition, deque[Record]] = {
+            tp: deque(records) for tp, records in parts if records
+        }
+        completed = 0
+        while queues:
+            if self._stopping.is_set():
+                # Fetched but unhandled: rewind so nothing is skipped should the loop go on.
+                for tp, queue in queues.items():
+                    self._consumer.seek(tp, queue[0].offset)
+                break
+            completed += self._run_chunk(route, self._take_chunk(route, queues), queues)
+            for tp in [tp for tp, queue in queues.items() if not queue]:
+                del queues[tp]
+        return completed
+
+    def _take_chunk(self, route: BatchRoute, queues: dict[TopicPartition, deque[Record]]) -> _Chunk:
+        """Up to `max_batch` deliveries (and the poison between them) off the queues' heads,
+        partition after partition."""
+        chunk: _Chunk = {}
+        deliveries = 0
+        for tp, queue in queues.items():
+            while queue and deliveries < route.max_batch:
+                record = queue.popleft()
+                try:
+                    envelope = self._parse(record)
+                except InvalidMessage as exc:
+                    chunk.setdefault(tp, []).append((record, exc))
+                    continue
+                delivery = Delivery(envelope, record.topic, record.partition, record.offset)
+                chunk.setdefault(tp, []).append((record, delivery))
+                deliveries += 1
+            if deliveries >= route.max_batch:
+                break
+        return chunk
+
+    def _run_chunk(
+        self, route: BatchRoute, chunk: _Chunk, queues: dict[TopicPartition, deque[Record]]
+    ) -> int:
+        """Hand the chunk's deliveries to the handler, then settle each record in offset order:
+        done, or dead-lettered (poison, rejected). Returns records completed."""
+        deliveries = tuple(
+            item for items in chunk.values() for _, item in items if isinstance(item, Delivery)
+        )
+        rejected: dict[tuple[str, int, int], Exception] = {}
+        if deliveries:
+            outcome = self._call_batch(route, deliveries)
+            if isinstance(outcome, _Redeliver):
+                for tp, items in chunk.items():
+                    # Nothing of the chunk is settled, its poison included: all comes again.
+                    self._pause(tp, items[0][0].offset, outcome.seconds, outcome.why)
+                    queues.pop(tp, None)
+                return 0
+            for row in outcome:
+                at = row.delivery
+                rejected[(at.topic, at.partition, at.offset)] = row.reason
+        processed = metrics.MESSAGES_PROCESSED.labels(route.topic, self._group)
+        completed = 0
+        for tp, items in chunk.items():
+            for record, item in items:
+                reason = (
+                    item
+                    if isinstance(item, InvalidMessage)
+                    else rejected.pop((item.topic, item.partition, item.offset), None)
+                )
+                if reason is None:
+                    processed.inc()
+                    self._dlq_state.record_valid()
+                else:
+                    bound = (
+                        {}
+                        if isinstance(item, InvalidMessage)
+                        else {
+                            "event_id": item.envelope.event_id,
+                            "tenant_id": item.envelope.tenant_id,
+                        }
+                    )
+                    with log_context(kafka_topic=record.topic, **bound):
+                        if self._dead_letter(record, reason) is _Outcome.PAUSE:
+                            # _dead_letter paused and rewound the partition to this record;
+                            # later ones of the chunk were handled but are not committed.
+                            queues.pop(tp, None)
+                            break
+                self._pending[tp] = record.offset + 1
+                self._next_offset[tp] = record.offset + 1
+                completed += 1
+        if rejected:
+            log.error(
+                "batch handler of %s rejected %d deliveries it was not given; ignored: %s",
+                route.topic,
+                len(rejected),
+                sorted(rejected)[:5],
+            )
+        return completed
+
+    def _call_batch(
+        self, route: BatchRoute, deliveries: Sequence[Delivery]
+    ) -> Sequence[Rejected] | _Redeliver:
+        """The handler's rejections, or `_Redeliver` when it did not complete (retries
+        exhausted, backpressure)."""
+        topic, group = route.topic, self._group
+
+        def call() -> list[Rejected]:
+            with metrics.HANDLER_DURATION.labels(topic, group).time():
+                try:
+                    return list(route.handler(deliveries) or ())
+                except MessageRejected:
+                    raise
+                except Exception as exc:
+                    metrics.MESSAGES_FAILED.labels(topic, group, type(exc).__name__).inc()
+                    raise
+
+        def stop_retrying(state: RetryCallState) -> bool:
+            return self._stopping.is_set() or state.attempt_number >= self._max_attempts
+
+        retrying = Retrying(
+            # Exceptions only: a KeyboardInterrupt or SystemExit must not be retried in place.
+            retry=retry_if_exception_type(Exception) & retry_if_not_exception_type(MessageRejected),
+            stop=stop_retrying,
+            wait=wait_exponential(multiplier=self._retry_backoff_s, max=self._retry_backoff_max_s),
+            sleep=self._interruptible_sleep,
+            reraise=True,
+        )
+        metrics.BATCH_SIZE.labels(topic, group).observe(len(deliveries))
+        try:
+            with log_context(kafka_topic=topic):
+                rejections: list[Rejected] = retrying(call)
+        except MessageRejected:
+            return _Redeliver(self._backpressure_pause_s, "backpressure")
+        except Exception as exc:
+            log.warning(
+                "batch handler failed on %d deliveries of %s, pausing their partitions: %r",
+                len(deliveries),
+                topic,
+                exc,
+            )
+            return _Redeliver(self._pause_s, "retries exhausted")
+        return rejections
+
     # -- DLQ -------------------------------------------------------------------------------
 
     def _dead_letter(self, record: Record, exc: Exception) -> _Outcome:
@@ -447,7 +681,7 @@ class ConsumerRunner:
             self._report_paused()
 
     def _report_paused(self) -> None:
-        counts: dict[str, int] = dict.fromkeys(self._routes, 0)
+        counts: dict[str, int] = dict.fromkeys(self._topics, 0)
         for tp in self._resume_at:
             counts[tp.topic] = counts.get(tp.topic, 0) + 1
         for topic, count in counts.items():
@@ -508,7 +742,11 @@ def make_consumer(
 
     `enable_auto_commit=False` is the point: offsets are committed by the runner after the
     effect. New groups start at the earliest offset so nothing published before a service's
-    first start is skipped. Returns `KafkaConsumer` (typed `Any`: kafka-python has no stubs).
+    first start is skipped. Records per poll need no setting here: `ConsumerRunner` passes its
+    `max_records` (twice the largest `max_batch` with batch routes) to every `poll`, which
+    overrides `max_poll_records`. What one fetch brings per partition is bounded by bytes
+    (`max_partition_fetch_bytes`, 1 MiB): pass a larger one in `overrides` when messages are
+    big. Returns `KafkaConsumer` (typed `Any`: kafka-python has no stubs).
     """
     from kafka import KafkaConsumer  # noqa: PLC0415 - keep the import next to its only use
 

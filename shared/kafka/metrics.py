@@ -62,6 +62,12 @@ HANDLER_DURATION = Histogram(
     ["topic", "group"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+BATCH_SIZE = Histogram(
+    "gridgov_consumer_batch_size_messages",
+    "Deliveries handed to one batch handler call (batch routes only)",
+    ["topic", "group"],
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
+)
 PARTITIONS_PAUSED = Gauge(
     "gridgov_consumer_paused_partitions",
     "Partitions paused for backpressure or after exhausting retries",

@@ -3,8 +3,9 @@
 import-linter checks the import statements (pyproject.toml's contracts), but importing a module
 also runs the `__init__` of every package on its path, which static analysis does not follow:
 `shared.auth.principal` once loaded Flask, werkzeug, PyJWT and requests through
-`shared/auth/__init__.py`. Each domain package is imported here, with all its modules, in a
-fresh interpreter, and nothing web, storage or Kafka may have been loaded.
+`shared/auth/__init__.py`. Each domain package (and each domain module of the platform) is
+imported here, with all its modules, in a fresh interpreter, and nothing web, storage or Kafka
+may have been loaded.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The platform's domain modules: rules every service shares (the registry read model's).
+SHARED_DOMAINS = ("shared.registry.model",)
 DOMAINS = sorted(
-    f"services.{path.parent.name}.domain"
-    for path in ROOT.glob("services/*/domain")
-    if path.is_dir()
+    [
+        *(
+            f"services.{path.parent.name}.domain"
+            for path in ROOT.glob("services/*/domain")
+            if path.is_dir()
+        ),
+        *SHARED_DOMAINS,
+    ]
 )
 FRAMEWORKS = (
     "flask",
@@ -39,14 +47,18 @@ FRAMEWORKS = (
 PROBE = """
 import importlib, json, pkgutil, sys
 package = importlib.import_module(sys.argv[1])
-for info in pkgutil.walk_packages(package.__path__, sys.argv[1] + "."):
+for info in pkgutil.walk_packages(getattr(package, "__path__", []), sys.argv[1] + "."):
     importlib.import_module(info.name)
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
 
 def test_there_are_domains_to_check() -> None:
-    assert {"services.grid_registry.domain", "services.identity.domain"} <= set(DOMAINS)
+    assert {
+        "services.grid_registry.domain",
+        "services.identity.domain",
+        "shared.registry.model",
+    } <= set(DOMAINS)
 
 
 @pytest.mark.parametrize("domain", DOMAINS)

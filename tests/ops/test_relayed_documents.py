@@ -4,6 +4,14 @@ events: a document forgotten in a hand-kept list would never publish, and no ala
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+import pytest
+
+from shared import runtime
+from shared.events.topics import Topic
+from shared.registry.documents import DOCUMENTS as REGISTRY_DOCUMENTS
 from shared.runtime import relayed_documents, service_documents
 
 
@@ -28,16 +36,49 @@ def test_identity_relays_tenants_users_and_service_accounts() -> None:
 
 
 def test_services_without_documents_relay_nothing() -> None:
-    for service in ("patrol_tracking", "survey"):
-        assert service_documents(service) == []
+    assert service_documents("survey") == []
 
 
 def test_event_intake_relays_its_records_but_not_the_registry_read_model() -> None:
     relayed = {c.__name__ for c in relayed_documents("event_intake")}
     assert {"EventDocument", "IntakeSettingsDocument", "DepartmentDocument"} <= relayed
-    read_model = {c.__name__ for c in service_documents("event_intake")} - relayed
-    assert read_model
-    assert all(name.startswith("Registry") for name in read_model), read_model
+    assert not relayed & {cls.__name__ for cls in REGISTRY_DOCUMENTS}
+
+
+def test_the_platforms_registry_read_model_publishes_nothing() -> None:
+    # Learned from grid_registry in each service that keeps it: never relayed, only indexed
+    # (the workers of those services name them: `run_service_worker(documents=...)`).
+    assert {cls._get_collection_name() for cls in REGISTRY_DOCUMENTS} == {
+        "registry_grids",
+        "registry_memberships",
+        "registry_subjects",
+        "registry_stamps",
+    }
+    assert not any(cls.publishes_events for cls in REGISTRY_DOCUMENTS)
+
+
+@pytest.mark.parametrize(
+    ("service", "topics"),
+    [
+        ("event_intake", {Topic.REGISTRY_GRIDS, Topic.REGISTRY_TEAMS}),
+        (
+            "patrol_tracking",
+            {Topic.REGISTRY_GRIDS, Topic.REGISTRY_TEAMS, Topic.REGISTRY_SUBJECTS},
+        ),
+    ],
+)
+def test_workers_that_keep_the_registry_read_model_keep_its_indexes(
+    monkeypatch: pytest.MonkeyPatch, service: str, topics: set[Topic]
+) -> None:
+    bootstrap = importlib.import_module(f"services.{service}.bootstrap")
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(runtime, "run_service_worker", lambda **kwargs: calls.append(kwargs))
+
+    bootstrap.worker()
+
+    [call] = calls
+    assert set(call["documents"]) >= set(REGISTRY_DOCUMENTS)
+    assert topics <= {route.topic for route in call["routes"]}
 
 
 def test_scoring_has_nothing_to_relay_yet() -> None:

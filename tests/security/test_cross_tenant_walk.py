@@ -40,7 +40,9 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -248,8 +250,21 @@ def ids_of_a(api: Callable[[str, str | None], Api], tenant_a: TestTenant) -> dic
         if user["username"].startswith("worker.")
     )
     intake = api("event_intake", tenant_a.admin)
+    patrol = api("patrol_tracking", tenant_a.admin)
+    leave = _created(
+        patrol,
+        "/leave",
+        {
+            "worker_id": worker["user_id"],
+            "first_day": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(),
+            "kind": "clash",
+            "reason": "走查",
+        },
+    )
     return {
         **_intake_objects(intake, grid["grid_id"], worker["user_id"]),
+        "worker_id": worker["user_id"],  # /workers/{worker_id}/track and /month: A's worker
+        "leave_id": leave["leave_id"],
         "division_id": division["division_id"],
         "grid_id": grid["grid_id"],
         "membership_id": member["membership_id"],

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time as clock
-from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 
@@ -17,58 +13,23 @@ from services.event_intake.documents.settings import (
 from services.event_intake.domain.settings import DuplicateRule, IntakeSettings
 from services.event_intake.domain.taxonomy import Category, DeadlinePolicy, Span, Taxonomy
 from shared.calendar import WorkingHours
-from shared.events.domain import DomainEvent
-from shared.mongo import TenantRepository
-
-# The report path reads the tenant's settings on every report; they change a few times a year.
-# A process keeps what it read for this long (its own changes replace it at once; another
-# process's change is seen within this time).
-CACHE_SECONDS = 2.0
-_cache: dict[tuple[str, str], tuple[float, IntakeSettings]] = {}
-_cache_lock = threading.Lock()
+from shared.mongo.settings import SettingsRepository
 
 
-class IntakeSettingsRepository(TenantRepository[IntakeSettingsDocument]):
+class IntakeSettingsRepository(SettingsRepository[IntakeSettingsDocument, IntakeSettings]):
+    """The tenant's intake settings (the defaults until the centre changes them).
+    The hot paths read `recent()` (a 2 s process cache, `shared.mongo.settings`)."""
+
     document = IntakeSettingsDocument
 
-    def current(self) -> IntakeSettings:
-        """The tenant's settings (the defaults until the centre changes them)."""
-        doc = self.get(self.tenant_id)
-        return IntakeSettings(tenant_id=self.tenant_id) if doc is None else _to_domain(doc)
+    def defaults(self) -> IntakeSettings:
+        return IntakeSettings(tenant_id=self.tenant_id)
 
-    def recent(self) -> IntakeSettings:
-        """`current`, as read at most `CACHE_SECONDS` ago by this process (the hot paths:
-        reports and actions)."""
-        if self.dry_run:
-            return self.current()
-        key = (self.document._get_db().name, self.tenant_id)
-        now = clock.monotonic()
-        with _cache_lock:
-            found = _cache.get(key)
-        if found is not None and now - found[0] < CACHE_SECONDS:
-            return found[1]
-        settings = self.current()
-        with _cache_lock:
-            _cache[key] = (now, settings)
-        return settings
+    def to_settings(self, doc: IntakeSettingsDocument) -> IntakeSettings:
+        return _to_domain(doc)
 
-    def save_settings(
-        self, settings: IntakeSettings, events: Sequence[DomainEvent]
-    ) -> IntakeSettings:
-        """Insert (revision 0) or write back at the revision read; `ConcurrentUpdate` (409)
-        when another change landed in between."""
-        doc = _to_document(settings)
-        if settings.revision == 0:
-            self.add(doc, events)
-            saved = replace(settings, revision=1)
-        else:
-            doc.revision = settings.revision
-            self.save(doc, events)
-            saved = replace(settings, revision=settings.revision + 1)
-        if not self.dry_run:
-            with _cache_lock:
-                _cache.pop((self.document._get_db().name, self.tenant_id), None)
-        return saved
+    def to_document(self, settings: IntakeSettings) -> IntakeSettingsDocument:
+        return _to_document(settings)
 
 
 def _span(span: Span) -> SpanDocument:

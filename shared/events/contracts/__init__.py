@@ -96,7 +96,13 @@ def validate_envelope(envelope: Envelope) -> dict[str, Any]:
 
 
 # Importing the contract modules registers them; keep this list in sync with the files.
-from shared.events.contracts import identity, identity_users, intake, registry  # noqa: E402
+from shared.events.contracts import (  # noqa: E402
+    identity,
+    identity_users,
+    intake,
+    patrol,
+    registry,
+)
 
 __all__ = [
     "EXAMPLES_DIR",
@@ -107,6 +113,7 @@ __all__ = [
     "identity",
     "identity_users",
     "intake",
+    "patrol",
     "register",
     "registry",
     "validate_envelope",

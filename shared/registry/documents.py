@@ -1,7 +1,13 @@
-"""The read model of grid_registry's events: grids, team memberships, and a per-tenant
-stamp that tells each process when its cached grid locator is stale.
+"""A service's read model of grid_registry's events: grids, team memberships, key subjects,
+and a per-tenant stamp that tells each process when its cached grid locator is stale.
 
-Learned from the registry, never published (`publishes_events = False`: the relay skips them).
+The collections (`registry_grids`, `registry_memberships`, `registry_subjects`,
+`registry_stamps`) live in the database of each service that keeps the model. Learned from the
+registry, never published (`publishes_events = False`: the relay skips them). A service's
+worker keeps their indexes when its bootstrap passes `DOCUMENTS` to
+`shared.runtime.run_service_worker`: they are not defined under ``services/<service>/``, where
+`shared.runtime.service_documents` looks.
+
 Dates are ISO strings (YYYY-MM-DD, Asia/Shanghai days) and GeoJSON is JSON text: FerretDB cannot
 store nested arrays. Each entry keeps the newest event applied to it (`applied_at`, ISO UTC with
 microseconds so the strings order like the instants, and `applied_event_ids` at that instant).
@@ -86,3 +92,37 @@ class RegistryStampDocument(TenantDocument):
 
     key = me.StringField(primary_key=True)
     token = me.StringField(required=True, max_length=64)
+
+
+class RegistrySubjectDocument(TenantDocument):
+    """One key subject (重点人员/场所) as its latest `subject.*` event left it: where it
+    belongs, its visit cycle and position. No name, ID number or address (the events carry
+    none). `grid_id` and `status` are top-level scalars: "the active subjects of grid G" is an
+    equality the database answers."""
+
+    publishes_events: ClassVar[bool] = False
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "registry_subjects",
+        "indexes": [("tenant_id", "grid_id")],
+    }
+
+    key = me.StringField(primary_key=True)  # "<tenant>|<subject id>"
+    subject_id = me.StringField(required=True, max_length=64)
+    grid_id = me.StringField(required=True, max_length=64)
+    division_id = me.StringField(required=True, max_length=64)
+    category = me.StringField(required=True, max_length=32)
+    visit_cycle = me.StringField(required=True, max_length=16)
+    status = me.StringField(required=True, max_length=16)
+    lon = me.FloatField()  # absent when the registry has no position
+    lat = me.FloatField()
+    applied_at = me.StringField(required=True, max_length=40)
+    applied_event_ids = me.ListField(me.StringField(max_length=64), default=list)
+
+
+# What a service that keeps the read model hands its worker, so their indexes are kept.
+DOCUMENTS: tuple[type[TenantDocument], ...] = (
+    RegistryGridDocument,
+    RegistryMembershipDocument,
+    RegistrySubjectDocument,
+    RegistryStampDocument,
+)

@@ -1,22 +1,26 @@
 """The read-model rules: grids in force on a Shanghai day, boundary versions, memberships on a
-day, and which events an entry admits."""
+day, key subjects due visits, and which events an entry admits."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.event_intake.domain.registry import (
+from shared.registry.model import (
     TENANT_TZ,
     AppliedMark,
     Membership,
     admits,
+    due_subjects,
     grid_from_state,
     grid_ids_served,
     grids_in_force,
     local_day,
     membership_from_state,
+    subject_from_state,
 )
 
 OLD = {"type": "Polygon", "coordinates": [[[120.0, 31.7], [120.01, 31.7], [120.0, 31.71]]]}
@@ -201,3 +205,77 @@ def test_marks_compare_instants_whatever_their_offset():
     in_shanghai = T0.astimezone(TENANT_TZ)
     assert not admits(mark, in_shanghai, "e-1")
     assert mark.occurred_at.tzinfo is UTC
+
+
+def subject_state(**changes):
+    """A `subject.*` payload as the contract loads it (no name, ID number or address)."""
+    base = {
+        "subject_id": "s-1",
+        "grid_id": "g-1",
+        "division_id": "div-1",
+        "category": "key_person",
+        "sub_category": "社区矫正人员",
+        "visit_cycle": "weekly",
+        "status": "active",
+        "location": {"lon": 120.1551, "lat": 30.2741},
+        "actor": "u-1",
+    }
+    return {**base, **changes}
+
+
+def test_a_subject_is_read_from_its_event_payload_with_its_position_and_cycle():
+    subject = subject_from_state(subject_state())
+    assert subject.location == (120.1551, 30.2741)
+    assert (subject.grid_id, subject.category, subject.visit_cycle) == (
+        "g-1",
+        "key_person",
+        "weekly",
+    )
+    assert subject.active
+    assert subject_from_state(subject_state(location=None)).location is None
+    assert not subject_from_state(subject_state(status="archived")).active
+
+
+def test_the_subjects_due_visits_are_the_active_ones_of_the_grids_asked_in_order():
+    subjects = [
+        subject_from_state(subject_state(subject_id="s-2", grid_id="g-2")),
+        subject_from_state(subject_state(subject_id="s-1", grid_id="g-2")),
+        subject_from_state(subject_state(subject_id="s-0", grid_id="g-1")),
+        subject_from_state(subject_state(subject_id="s-9", grid_id="g-1", status="archived")),
+        subject_from_state(subject_state(subject_id="s-5", grid_id="g-3")),
+    ]
+    due = due_subjects(subjects, ["g-2", "g-1"])
+    assert [(s.grid_id, s.subject_id) for s in due] == [
+        ("g-1", "s-0"),
+        ("g-2", "s-1"),
+        ("g-2", "s-2"),
+    ]
+    assert due_subjects(subjects, []) == []
+
+
+@given(
+    steps=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=12),
+    replays=st.data(),
+)
+def test_redeliveries_and_replays_apply_each_event_once_in_partition_order(steps, replays):
+    """Events of one entry arrive in partition order (instants never decreasing, some equal);
+    after any of them the consumer may restart from an earlier offset and redeliver from
+    there. Whatever the restarts, every event is applied exactly once, in order."""
+    instants = [T0]
+    for step in steps[1:]:
+        instants.append(instants[-1] + timedelta(seconds=step))  # 0: the same instant
+    events = [(at, f"e-{n}") for n, at in enumerate(instants)]
+    deliveries: list[int] = []
+    for n in range(len(events)):
+        deliveries.append(n)
+        restart = replays.draw(st.integers(min_value=0, max_value=n + 1))
+        deliveries.extend(range(restart, n + 1))  # n + 1: no restart
+
+    mark, applied = None, []
+    for n in deliveries:
+        at, event_id = events[n]
+        if admits(mark, at, event_id):
+            mark = AppliedMark.of(at, event_id) if mark is None else mark.after(at, event_id)
+            applied.append(n)
+
+    assert applied == list(range(len(events)))

@@ -1,0 +1,1 @@
+"""patrol_tracking's mongoengine documents (tenant_id first in every index)."""

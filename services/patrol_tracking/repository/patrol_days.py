@@ -1,0 +1,274 @@
+"""The patrol-day repository: one document per worker and day, domain `PatrolDay` in and out.
+
+The judgement is stored as the figures and verdict it published (top-level scalars the lists
+filter on, reasons as small dicts); reading a day back rebuilds the `Judgement` from them, so
+a later judgement compares with what was published, not with a recomputation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from services.patrol_tracking.documents.patrol_days import (
+    FinalisationMarkDocument,
+    FoldedOffsetDocument,
+    PatrolDayDocument,
+)
+from services.patrol_tracking.domain.compliance import DayVerdict, Reason, ReasonCode, VerdictStatus
+from services.patrol_tracking.domain.day import DayState
+from services.patrol_tracking.domain.leave import Excuse, LeaveKind
+from services.patrol_tracking.domain.patrol_days import Assignment, Judgement, PatrolDay, day_key
+from shared.errors import Conflict
+from shared.events.domain import DomainEvent
+from shared.mongo import Page, TenantRepository
+from shared.mongo.guard import cross_tenant_comment
+from shared.registry.documents import RegistryMembershipDocument
+
+CUT_OFF = cross_tenant_comment("patrol-cut-off")
+
+
+DAY_ORDER = ("-day", "worker_id")
+
+
+@dataclass(frozen=True, slots=True)
+class DayFilter:
+    """What the summary lists and exports filter stored days by (each an equality)."""
+
+    day: date | None = None
+    month: str | None = None
+    worker_id: str | None = None
+    grid_id: str | None = None
+    division_id: str | None = None
+    status: str | None = None
+
+    def equalities(self) -> dict[str, Any]:
+        found = {
+            "day": None if self.day is None else self.day.isoformat(),
+            "month": self.month,
+            "worker_id": self.worker_id,
+            "grid_id": self.grid_id,
+            "division_id": self.division_id,
+            "status": self.status,
+        }
+        return {name: value for name, value in found.items() if value is not None}
+
+
+class PatrolDayRepository(TenantRepository[PatrolDayDocument]):
+    document = PatrolDayDocument
+
+    def find_day(self, worker_id: str, day: date) -> PatrolDay | None:
+        """The worker's day as stored, or None (no report and never finalised yet)."""
+        doc = self.get(day_key(worker_id, day))
+        return None if doc is None else _to_domain(doc)
+
+    def write(self, patrol_day: PatrolDay, events: Sequence[DomainEvent] = ()) -> PatrolDay:
+        """Insert a new day or write back one read at ``patrol_day.revision`` (`Conflict` /
+        `ConcurrentUpdate` when another writer came first: the caller reloads and retries)."""
+        doc = _to_document(patrol_day)
+        if patrol_day.revision == 0:
+            self.add(doc, events)
+            return replace(patrol_day, revision=1)
+        doc.revision = patrol_day.revision
+        self.save(doc, events)
+        return replace(patrol_day, revision=patrol_day.revision + 1)
+
+    def of_day(self, day: date) -> list[PatrolDay]:
+        """Every stored day of the tenant on ``day`` (the cut-off's and "patrolling now"'s)."""
+        return [_to_domain(doc) for doc in self._query(day=day.isoformat())]
+
+    def workers_of_day(self, day: date) -> list[str]:
+        """The workers with a stored day on ``day``."""
+        return [str(doc.worker_id) for doc in self._query(day=day.isoformat()).only("worker_id")]
+
+    def judged_workers(self, day: date) -> set[str]:
+        """The workers whose day ``day`` is finalised (one equality read, two fields)."""
+        rows = self._query(day=day.isoformat()).only("worker_id", "version")
+        return {str(doc.worker_id) for doc in rows if doc.version > 0}
+
+    def of_month(self, worker_id: str, month: str) -> list[PatrolDay]:
+        """The worker's stored days of ``month`` (YYYY-MM), in day order."""
+        docs = self._query(worker_id=worker_id, month=month)
+        return sorted((_to_domain(doc) for doc in docs), key=lambda d: d.day)
+
+    def page(self, where: DayFilter, *, offset: int, limit: int) -> Page[PatrolDay]:
+        """One page of stored days, newest day first, then by worker; every filter is an
+        equality on a top-level field (PostgreSQL counts and orders them)."""
+        page = self.list(offset=offset, limit=limit, order_by=DAY_ORDER, **where.equalities())
+        return page.map(_to_domain)
+
+    def every(self, where: DayFilter, *, cap: int) -> Page[PatrolDay]:
+        """Every stored day matching ``where``, in the `page` order, when at most ``cap``
+        match; when more do, only their total (no item is read: the export refuses first)."""
+        equalities = where.equalities()
+        total = self.list(offset=0, limit=1, order_by=DAY_ORDER, **equalities).total
+        if total > cap:
+            return Page(items=[], total=total, offset=0, limit=cap)
+        # One cursor, not pages: the equalities narrow the rows, FerretDB orders them once.
+        docs = self._query(**equalities).order_by(*DAY_ORDER).limit(cap)
+        items = [_to_domain(doc) for doc in docs]
+        return Page(items=items, total=len(items), offset=0, limit=cap)
+
+    def fixes_since(self, day: date, since_ms: int) -> list[dict[str, Any]]:
+        """The stored days of ``day`` whose newest accepted fix is at or after ``since_ms``
+        (who is patrolling now), newest fix first, as dicts of worker_id, last_fix_ms,
+        last_lon, last_lat, patrol_s, distance_m, grid_id and assignment_seen. The day is an
+        equality; only these fields are decoded, never the day states."""
+        fields = (
+            "worker_id",
+            "last_fix_ms",
+            "last_lon",
+            "last_lat",
+            "patrol_s",
+            "distance_m",
+            "grid_id",
+            "assignment_seen",
+        )
+        query = self._query(day=day.isoformat(), last_fix_ms__gte=since_ms).only(*fields)
+        rows = [{name: raw.get(name) for name in fields} for raw in query.as_pymongo()]
+        rows.sort(key=lambda row: (-int(row["last_fix_ms"]), str(row["worker_id"])))
+        return rows
+
+
+def _to_document(patrol_day: PatrolDay) -> PatrolDayDocument:
+    state = patrol_day.state
+    figures = state.figures()
+    judgement = patrol_day.judgement
+    last = state.last
+    doc = PatrolDayDocument(
+        key=patrol_day.key,
+        tenant_id=patrol_day.tenant_id,
+        worker_id=patrol_day.worker_id,
+        day=patrol_day.day.isoformat(),
+        month=patrol_day.day.isoformat()[:7],
+        state=state.to_document(),
+        folded=[
+            FoldedOffsetDocument(partition=partition, offset=offset)
+            for partition, offset in sorted(patrol_day.folded.items())
+        ],
+        assignment_seen=list(patrol_day.assignment_seen),
+        online_s=figures.online_s,
+        patrol_s=figures.patrol_s,
+        distance_m=figures.distance_m,
+        own_grid_s=figures.own_grid_s,
+        own_grid_m=figures.own_grid_m,
+        morning=figures.morning,
+        afternoon=figures.afternoon,
+        last_fix_ms=None if last is None else last.fix.at_ms,
+        last_lon=None if last is None else last.fix.lon,
+        last_lat=None if last is None else last.fix.lat,
+        version=patrol_day.version,
+    )
+    if judgement is not None:
+        verdict, assignment = judgement.verdict, judgement.assignment
+        doc.status = verdict.status.value
+        doc.short = verdict.short
+        doc.reasons = [
+            {
+                "code": reason.code.value,
+                "actual": str(reason.actual),
+                "required": str(reason.required),
+                "unit": reason.unit,
+                "message": reason.message,
+            }
+            for reason in verdict.reasons
+        ]
+        doc.workday = judgement.workday
+        doc.leave_id = judgement.leave_id
+        doc.grid_ids = list(assignment.grid_ids)
+        doc.grid_id = assignment.grid_ids[0] if assignment.grid_ids else None
+        doc.division_ids = list(assignment.division_ids)
+        doc.division_id = assignment.division_ids[0] if assignment.division_ids else None
+        doc.grid_type = assignment.grid_type
+        doc.finalised_at = judgement.at
+        if verdict.excuse is not None:
+            doc.reasons.append(
+                {
+                    "code": "excuse",
+                    "leave_id": verdict.excuse.leave_id,
+                    "kind": verdict.excuse.kind.value,
+                }
+            )
+    return doc
+
+
+def _to_domain(doc: PatrolDayDocument) -> PatrolDay:
+    day = date.fromisoformat(doc.day)
+    judgement = None
+    if doc.version > 0:
+        excuse = None
+        reasons = []
+        for entry in doc.reasons:
+            if entry.get("code") == "excuse":
+                excuse = Excuse(entry["leave_id"], LeaveKind(entry["kind"]), day)
+                continue
+            reasons.append(
+                Reason(
+                    code=ReasonCode(entry["code"]),
+                    actual=Decimal(entry["actual"]),
+                    required=Decimal(entry["required"]),
+                    unit=entry["unit"],
+                    message=entry["message"],
+                )
+            )
+        judgement = Judgement(
+            assignment=Assignment(
+                grid_ids=tuple(doc.grid_ids),
+                division_ids=tuple(doc.division_ids),
+                grid_type=doc.grid_type,
+            ),
+            workday=bool(doc.workday),
+            verdict=DayVerdict(
+                day=day,
+                status=VerdictStatus(doc.status),
+                short=bool(doc.short),
+                reasons=tuple(reasons),
+                excuse=excuse,
+            ),
+            leave_id=doc.leave_id,
+            at=doc.finalised_at,
+        )
+    return PatrolDay(
+        tenant_id=doc.tenant_id,
+        worker_id=doc.worker_id,
+        day=day,
+        state=DayState.from_document(doc.state),
+        folded={entry.partition: entry.offset for entry in doc.folded},
+        version=doc.version,
+        judgement=judgement,
+        assignment_seen=tuple(doc.assignment_seen),
+        revision=doc.revision,
+    )
+
+
+class FinalisationMarks(TenantRepository[FinalisationMarkDocument]):
+    """How far the tenant's cut-off runs got (one document per tenant)."""
+
+    document = FinalisationMarkDocument
+
+    def last_day(self) -> date | None:
+        doc = self.get(self.tenant_id)
+        return None if doc is None else date.fromisoformat(doc.last_day)
+
+    def advance(self, day: date) -> None:
+        """Record that every day up to ``day`` is finalised (never moves back)."""
+        doc = self.get(self.tenant_id)
+        if doc is None:
+            try:
+                self.add(FinalisationMarkDocument(key=self.tenant_id, last_day=day.isoformat()))
+            except Conflict:
+                doc = self.get(self.tenant_id)  # another worker advanced it first
+        if doc is not None and doc.last_day < day.isoformat():
+            doc.last_day = day.isoformat()
+            self.save(doc)
+
+    @staticmethod
+    def tenants() -> list[str]:
+        """Every tenant with a grid team in the registry read model or a stored patrol day:
+        the cut-off job's one cross-tenant read."""
+        found = set(RegistryMembershipDocument.objects.comment(CUT_OFF).distinct("tenant_id"))
+        found |= set(PatrolDayDocument.objects.comment(CUT_OFF).distinct("tenant_id"))
+        return sorted(found)

@@ -1,0 +1,78 @@
+"""The patrol-day record: offsets folded once, the first judgement publishes the day, a later
+one a correction only when what scoring reads changed; payloads keep to their contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from services.patrol_tracking.domain.compliance import DayVerdict, VerdictStatus
+from services.patrol_tracking.domain.day import DayState
+from services.patrol_tracking.domain.patrol_days import (
+    Assignment,
+    Judgement,
+    PatrolDay,
+    PatrolDayCorrected,
+    PatrolDayFinalised,
+)
+from shared.events.contracts import validate_payload
+
+DAY = date(2026, 3, 2)
+AT = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+ASSIGNMENT = Assignment(grid_ids=("g-1",), division_ids=("div-1",), grid_type="community")
+
+
+def judgement(
+    status: VerdictStatus, *, at: datetime = AT, leave_id: str | None = None
+) -> Judgement:
+    return Judgement(
+        assignment=ASSIGNMENT,
+        workday=True,
+        verdict=DayVerdict(day=DAY, status=status),
+        leave_id=leave_id,
+        at=at,
+    )
+
+
+def test_offsets_are_taken_once_per_partition() -> None:
+    day = PatrolDay.start("t", "w-1", DAY)
+    assert not day.has_folded(0, 5)
+    folded = day.with_state(DayState.start(DAY), assignment_seen=("g-1",), partition=0, offset=5)
+    assert folded.has_folded(0, 5)
+    assert folded.has_folded(0, 4)
+    assert not folded.has_folded(0, 6)
+    assert not folded.has_folded(1, 0)
+    assert folded.assignment_seen == ("g-1",)
+
+
+def test_the_first_judgement_finalises_and_a_same_one_publishes_nothing() -> None:
+    day = PatrolDay.start("t", "w-1", DAY)
+    finalised, events = day.judged(judgement(VerdictStatus.NOT_PATROLLED))
+    assert finalised.version == 1
+    assert finalised.finalised
+    assert [type(event) for event in events] == [PatrolDayFinalised]
+    payload = dict(events[0].payload())
+    assert payload["status"] == "not_patrolled"
+    assert payload["previous_status"] is None
+    assert payload["version"] == 1
+    validate_payload("patrol.day_finalised", 1, payload)
+    # Judged again later with the same facts: no correction, even at another instant.
+    again, none = finalised.judged(judgement(VerdictStatus.NOT_PATROLLED, at=AT + timedelta(1)))
+    assert none == ()
+    assert again.version == 1
+
+
+def test_a_changed_judgement_is_a_correction_with_the_previous_status() -> None:
+    finalised, _ = PatrolDay.start("t", "w-1", DAY).judged(judgement(VerdictStatus.NOT_PATROLLED))
+    later = AT + timedelta(days=1)
+    corrected, events = finalised.judged(
+        judgement(VerdictStatus.EXCUSED, at=later, leave_id="lv-1")
+    )
+    assert corrected.version == 2
+    assert [type(event) for event in events] == [PatrolDayCorrected]
+    payload = dict(events[0].payload())
+    assert payload["previous_status"] == "not_patrolled"
+    assert payload["status"] == "excused"
+    assert payload["leave_id"] == "lv-1"
+    assert payload["version"] == 2
+    validate_payload("patrol.day_corrected", 1, payload)
+    assert events[0].aggregate_id == "w-1"

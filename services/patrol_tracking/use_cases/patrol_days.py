@@ -1,0 +1,424 @@
+"""Patrol days (巡查日): points folded into a worker's day as they arrive, the day judged at the
+tenant's cut-off, and judged again when its facts change.
+
+- `fold_stored`: the consumer's step after the points of a chunk are stored. Each worker-day
+  takes each Kafka message once (the day remembers the last offset per partition); a batch
+  that arrives out of order or repeats points already folded makes the fold rebuild the day
+  from the stored points, which is exact by construction.
+- `finalise_day`: at the cut-off, every worker with a stored day or a patrol role in a grid
+  team that day is judged — a worker who sent nothing gets `not_patrolled` on a workday —
+  and `patrol.day_finalised` is published, once per worker-day.
+- `rejudge`: a finalised day whose facts change (late points inside the upload window, a leave
+  decided after the cut-off) is judged again; `patrol.day_corrected` is published only when
+  what scoring reads changed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from services.patrol_tracking.domain.compliance import VerdictStatus, judge_day
+from services.patrol_tracking.domain.day import DayState
+from services.patrol_tracking.domain.patrol_days import (
+    PATROL_ROLES,
+    Assignment,
+    Judgement,
+    PatrolDay,
+)
+from services.patrol_tracking.domain.patrol_periods import (
+    PeriodKind,
+    PeriodTotals,
+    period_of,
+)
+from services.patrol_tracking.domain.periods import (
+    longest_failing_streak,
+    month_totals,
+    week_totals,
+)
+from services.patrol_tracking.domain.settings import TENANT_ZONE, PatrolSettings
+from services.patrol_tracking.domain.track import DayGeometry
+from services.patrol_tracking.domain.visits import CycledSubject, VisitCycle, missed_visits
+from services.patrol_tracking.repository.patrol_days import FinalisationMarks
+from services.patrol_tracking.use_cases.context import PatrolContext
+from services.patrol_tracking.use_cases.points import StoredBatch
+from shared.calendar import WorkCalendar
+from shared.errors import Conflict
+from shared.events.domain import DomainEvent
+
+WRITE_ATTEMPTS = 8
+GEOMETRY_MAX_AGE_S = 60.0
+# The platform's calendar: Chinese public holidays with their make-up workdays.
+CALENDAR = WorkCalendar()
+
+
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    geometry: DayGeometry
+    assignment: Assignment
+    stamp: str | None
+    built: float
+
+
+class GeometryCache:
+    """A worker-day's geometry (own grids, the tenant's grids, key subjects) per process.
+
+    Building shapely geometries for every batch would cost more than folding it; the entry is
+    reused while the registry's stamp (changed by every grid change) is the same and for at
+    most `GEOMETRY_MAX_AGE_S` (team and subject changes do not move the stamp)."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._entries: dict[tuple[str, str, date], _Measured] = {}
+        self._lock = threading.Lock()
+        self._max = max_entries
+
+    def get(self, ctx: PatrolContext, worker_id: str, day: date) -> tuple[DayGeometry, Assignment]:
+        key = (ctx.tenant_id, worker_id, day)
+        stamp = ctx.registry.stamps.current()
+        with self._lock:
+            found = self._entries.get(key)
+        if (
+            found is not None
+            and found.stamp == stamp
+            and time.monotonic() - found.built < GEOMETRY_MAX_AGE_S
+        ):
+            return found.geometry, found.assignment
+        geometry, assignment = measure(ctx, worker_id, day)
+        with self._lock:
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[key] = _Measured(geometry, assignment, stamp, time.monotonic())
+        return geometry, assignment
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+GEOMETRIES = GeometryCache()
+
+
+def measure(
+    ctx: PatrolContext, worker_id: str, day: date, settings: PatrolSettings | None = None
+) -> tuple[DayGeometry, Assignment]:
+    """What the worker's day is measured against, read fresh from the registry read model:
+    his grids that day with that day's boundaries, all the tenant's grids in force, the key
+    subjects of his grids with a known position; and the grid type whose rules judge him —
+    of his grids' types, the one asking the most patrol time a day (a worker serving a
+    community and a village grid is held to the community's hours), the first grid's on a
+    tie."""
+    settings = settings or ctx.settings.recent()
+    own = ctx.registry.own_grids(worker_id, day)
+    grids = [grid for grid, _ in own]
+    subjects = ctx.registry.subjects_of_grids(grid.grid_id for grid in grids)
+    geometry = DayGeometry(
+        own_grids=[boundary for _, boundary in own],
+        tenant_grids=[boundary for _, boundary in ctx.registry.grids_in_force(day)],
+        subjects=[
+            (s.subject_id, s.category, s.location[0], s.location[1])
+            for s in subjects
+            if s.location is not None
+        ],
+    )
+    types = list(dict.fromkeys(grid.type for grid in grids))
+    governing = max(
+        types,
+        key=lambda kind: settings.rules_for(kind).min_patrol_minutes_day,
+        default=None,
+    )
+    assignment = Assignment(
+        grid_ids=tuple(grid.grid_id for grid in grids),
+        division_ids=tuple(dict.fromkeys(grid.division_id for grid in grids)),
+        grid_type=governing,
+    )
+    return geometry, assignment
+
+
+def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
+    """Fold one worker-day's share of a stored chunk into the day; None when the day had
+    taken that message already. A finalised day is judged again (a correction)."""
+    settings = ctx.settings.recent()
+    geometry, assignment = GEOMETRIES.get(ctx, batch.worker_id, batch.day)
+
+    def change(day: PatrolDay) -> PatrolDay | None:
+        if day.has_folded(batch.partition, batch.offset):
+            return None
+        state = day.state.fold(batch.points, batch.heartbeats, geometry, settings.track)
+        if state.needs_rebuild or day.assignment_seen != assignment.grid_ids:
+            state = _rebuilt(ctx, day.worker_id, day.day, geometry, settings)
+        return day.with_state(
+            state,
+            partition=batch.partition,
+            offset=batch.offset,
+            assignment_seen=assignment.grid_ids,
+        )
+
+    return _write(ctx, batch.worker_id, batch.day, change, settings, judge=False)
+
+
+def finalise_day(ctx: PatrolContext, day: date) -> int:
+    """Judge every worker of the tenant on ``day`` who has a stored day or a patrol role in a
+    grid team that day; returns how many days were finalised now (0 on a re-run)."""
+    settings = ctx.settings.recent()
+    judged = ctx.days.judged_workers(day)
+    workers = (set(ctx.days.workers_of_day(day)) | patrol_members(ctx, day)) - judged
+    finalised = 0
+
+    def change(patrol_day: PatrolDay) -> PatrolDay | None:
+        return None if patrol_day.finalised else patrol_day
+
+    for worker_id in sorted(workers):
+        if _write(ctx, worker_id, day, change, settings, judge=True) is not None:
+            finalised += 1
+            for kind in _periods_ending_on(day):
+                total_period(ctx, worker_id, kind, day, settings)
+    return finalised
+
+
+def rejudge(ctx: PatrolContext, worker_id: str, days: Iterable[date]) -> int:
+    """Judge again the finalised ``days`` of a worker (a leave was decided); returns how many
+    corrections were published."""
+    settings = ctx.settings.recent()
+    corrected = 0
+    for day in sorted(set(days)):
+        before = ctx.days.find_day(worker_id, day)
+        if before is None or not before.finalised:
+            continue  # judged at its cut-off with the leave as it stands then
+
+        def change(patrol_day: PatrolDay) -> PatrolDay | None:
+            return patrol_day if patrol_day.finalised else None
+
+        after = _write(ctx, worker_id, day, change, settings, judge=True)
+        if after is not None and after.version > before.version:
+            corrected += 1
+    return corrected
+
+
+def patrol_members(ctx: PatrolContext, day: date) -> set[str]:
+    """Users with a patrol role (专职网格员) in a grid team of the tenant on ``day``."""
+    return {
+        membership.user_id
+        for membership in ctx.registry.memberships.all()
+        if membership.user_id is not None
+        and membership.role in PATROL_ROLES
+        and membership.covers(day)
+    }
+
+
+def _write(
+    ctx: PatrolContext,
+    worker_id: str,
+    day: date,
+    change: Callable[[PatrolDay], PatrolDay | None],
+    settings: PatrolSettings,
+    *,
+    judge: bool,
+) -> PatrolDay | None:
+    """Read the day, apply ``change`` (None: nothing to do), judge it when ``judge`` or when
+    it was judged before or its cut-off has passed (a late first upload for a day nobody
+    finalised), and write it with its events; a concurrent writer (another consumer after a
+    rebalance, the cut-off) makes it read and try again."""
+    for _ in range(WRITE_ATTEMPTS):
+        current = ctx.days.find_day(worker_id, day) or PatrolDay.start(
+            ctx.tenant_id, worker_id, day
+        )
+        changed = change(current)
+        if changed is None:
+            return None
+        events: tuple[DomainEvent, ...] = ()
+        if judge or changed.finalised or ctx.now() >= settings.finalises_at(day):
+            changed, events = _judged(ctx, changed, settings)
+        try:
+            written = ctx.days.write(changed, events)
+        except Conflict:
+            continue
+        if current.finalised and events:
+            _retotal_closed_periods(ctx, worker_id, day, settings)
+        return written
+    raise Conflict(f"patrol day {worker_id} {day} kept changing under {WRITE_ATTEMPTS} writes")
+
+
+def _judged(
+    ctx: PatrolContext, patrol_day: PatrolDay, settings: PatrolSettings
+) -> tuple[PatrolDay, tuple[DomainEvent, ...]]:
+    """The day judged with the registry, leave and calendar as they stand now. The fold is
+    rebuilt first when the worker's grids changed since it was measured."""
+    geometry, assignment = measure(ctx, patrol_day.worker_id, patrol_day.day, settings)
+    if patrol_day.assignment_seen != assignment.grid_ids and patrol_day.state.points_accepted:
+        patrol_day = patrol_day.with_state(
+            _rebuilt(ctx, patrol_day.worker_id, patrol_day.day, geometry, settings),
+            assignment_seen=assignment.grid_ids,
+        )
+    excuse = ctx.leave.excuse_for(patrol_day.worker_id, patrol_day.day)
+    verdict = judge_day(
+        patrol_day.state.figures(),
+        settings.rules_for(assignment.grid_type),
+        workday=CALENDAR.is_workday(patrol_day.day),
+        excuse=excuse,
+    )
+    judgement = Judgement(
+        assignment=assignment,
+        workday=CALENDAR.is_workday(patrol_day.day),
+        verdict=verdict,
+        leave_id=None if excuse is None else excuse.leave_id,
+        at=ctx.now(),
+    )
+    judged, events = patrol_day.judged(judgement)
+    return judged, tuple(events)
+
+
+def _rebuilt(
+    ctx: PatrolContext,
+    worker_id: str,
+    day: date,
+    geometry: DayGeometry,
+    settings: PatrolSettings,
+) -> DayState:
+    return DayState.rebuild(
+        day,
+        ctx.points.points_of_day(worker_id, day),
+        ctx.points.heartbeats_of_day(worker_id, day),
+        geometry,
+        settings.track,
+    )
+
+
+def due_days(settings: PatrolSettings, now: datetime, last_finalised: date | None) -> list[date]:
+    """The days to (re)check at ``now``: every day whose cut-off has passed and that phones
+    may still change (the last `upload_window_days` before the latest due day), and every
+    day after ``last_finalised`` before them (the job was down longer than the window).
+
+    Re-checking the window each run judges a worker whose team membership arrived late for a
+    day he served (the registry's history says he did) and costs one read per day: workers
+    already judged are skipped without a write."""
+    latest = now.astimezone(TENANT_ZONE).date()
+    while settings.finalises_at(latest) > now:
+        latest -= timedelta(days=1)
+    first = latest - timedelta(days=settings.ingest.upload_window_days)
+    if last_finalised is not None and last_finalised < first:
+        first = last_finalised + timedelta(days=1)
+    return [first + timedelta(days=n) for n in range((latest - first).days + 1)]
+
+
+CUT_OFF_ACTOR = "patrol_tracking:cut-off"
+
+
+def finalise_due(now: datetime) -> int:
+    """The worker's cut-off job: for every tenant, finalise each day whose cut-off has passed
+    and that its last run did not finish (after an outage, every missed day in order);
+    returns how many worker-days were finalised."""
+    finalised = 0
+    for tenant_id in FinalisationMarks.tenants():
+        ctx = PatrolContext(tenant_id=tenant_id, actor=CUT_OFF_ACTOR, clock=lambda: now)
+        settings = ctx.settings.recent()
+        for day in due_days(settings, now, ctx.finalisation.last_day()):
+            finalised += finalise_day(ctx, day)
+            ctx.finalisation.advance(day)
+    return finalised
+
+
+def drop_expired(now: datetime) -> int:
+    """The worker's retention job: raw points and heartbeats older than each tenant's
+    `retention_days` are deleted (the days' figures and verdicts stay); returns how many."""
+    dropped = 0
+    for tenant_id in FinalisationMarks.tenants():
+        ctx = PatrolContext(tenant_id=tenant_id, actor=CUT_OFF_ACTOR, clock=lambda: now)
+        settings = ctx.settings.recent()
+        oldest_kept = now.astimezone(TENANT_ZONE).date() - timedelta(days=settings.retention_days)
+        points, heartbeats = ctx.points.drop_before(oldest_kept)
+        dropped += points + heartbeats
+    return dropped
+
+
+def _periods_ending_on(day: date) -> list[PeriodKind]:
+    kinds: list[PeriodKind] = []
+    if day.weekday() == 6:
+        kinds.append("week")
+    if (day + timedelta(days=1)).day == 1:
+        kinds.append("month")
+    return kinds
+
+
+def _retotal_closed_periods(
+    ctx: PatrolContext, worker_id: str, day: date, settings: PatrolSettings
+) -> None:
+    """After a correction of ``day``: the week and month holding it are totalled again when
+    their last day is judged already (else they are totalled when it is)."""
+    kinds: tuple[PeriodKind, ...] = ("week", "month")
+    for kind in kinds:
+        _, _, last = period_of(kind, day)
+        closing = ctx.days.find_day(worker_id, last)
+        if closing is not None and closing.finalised:
+            total_period(ctx, worker_id, kind, day, settings)
+
+
+def total_period(
+    ctx: PatrolContext, worker_id: str, kind: PeriodKind, day: date, settings: PatrolSettings
+) -> bool:
+    """Sum the worker's judged days of the week or month holding ``day`` and publish
+    `patrol.period_totals` when they are new or changed; True when published."""
+    name, first, last = period_of(kind, day)
+    # A week reaches into the months beside it; a monthly subject's window is its month.
+    around_first, _ = period_of("month", first - timedelta(days=6))[1:]
+    _, around_last = period_of("month", last + timedelta(days=6))[1:]
+    known = _days_between(ctx, worker_id, around_first, around_last)
+    judged = [d for d in known if first <= d.day <= last and d.judgement is not None]
+    if not judged:
+        return False
+    entries = [(d.day, d.state.figures(), d.judgement.verdict) for d in judged if d.judgement]
+    assignment = judged[-1].judgement.assignment if judged[-1].judgement else None
+    rules = settings.rules_for(None if assignment is None else assignment.grid_type)
+    grid_ids = tuple(
+        dict.fromkeys(g for d in judged if d.judgement for g in d.judgement.assignment.grid_ids)
+    )
+    excused = {
+        d.day
+        for d in known
+        if d.judgement is not None and d.judgement.verdict.status is VerdictStatus.EXCUSED
+    }
+    subjects = [
+        CycledSubject(s.subject_id, s.category, VisitCycle(s.visit_cycle))
+        for s in ctx.registry.subjects_of_grids(grid_ids)
+    ]
+    visits = [visit for d in known for visit in d.state.figures().visits]
+    missed = missed_visits(
+        subjects,
+        visits,
+        first,
+        last,
+        lambda when: CALENDAR.is_workday(when) and when not in excused,
+    )
+    totals = PeriodTotals(
+        kind=kind,
+        period=name,
+        first_day=first,
+        last_day=last,
+        grid_ids=grid_ids,
+        week=week_totals(entries, rules) if kind == "week" else None,
+        month=month_totals(entries, rules) if kind == "month" else None,
+        missed=missed,
+        longest_failing_streak=longest_failing_streak([verdict for _, _, verdict in entries]),
+    )
+    for _ in range(WRITE_ATTEMPTS):
+        period = ctx.periods.find_period(worker_id, kind, name)
+        totalled, events = period.totalled(totals, ctx.now())
+        if not events:
+            return False
+        try:
+            ctx.periods.write(totalled, events)
+        except Conflict:
+            continue
+        return True
+    raise Conflict(f"patrol {kind} {name} of {worker_id} kept changing")
+
+
+def _days_between(ctx: PatrolContext, worker_id: str, first: date, last: date) -> list[PatrolDay]:
+    """The worker's stored days from ``first`` to ``last`` (one read per month)."""
+    months = sorted(
+        {(first + timedelta(days=n)).isoformat()[:7] for n in range((last - first).days + 1)}
+    )
+    found = [d for month in months for d in ctx.days.of_month(worker_id, month)]
+    return sorted((d for d in found if first <= d.day <= last), key=lambda d: d.day)
