@@ -15,6 +15,7 @@ from typing import Any
 
 from deploy.local.seed.api import REGISTRY, Api, detail, left_as_is
 from deploy.local.seed.identity import DemoTenant
+from deploy.local.seed.patrol import seed_patrol
 
 VALID_FROM = "2025-01-01"
 CELL = 0.01  # degrees: a grid is about 950 m x 1,110 m here
@@ -402,4 +403,5 @@ def seed_registry(users: Api, tenant: DemoTenant, registry: Registry) -> dict[st
         ensure_base_info(api, grids)
     if registry.filed_division is not None:
         ensure_filings(api, registry.filed_division, divisions[registry.filed_division])
+    seed_patrol(registry.worker, grids[0])
     return divisions

@@ -51,6 +51,7 @@ from shared.events.domain import DomainEvent
 
 WRITE_ATTEMPTS = 8
 GEOMETRY_MAX_AGE_S = 60.0
+STAMP_MAX_AGE_S = 1.0
 # The platform's calendar: Chinese public holidays with their make-up workdays.
 CALENDAR = WorkCalendar()
 
@@ -72,12 +73,26 @@ class GeometryCache:
 
     def __init__(self, max_entries: int = 4096) -> None:
         self._entries: dict[tuple[str, str, date], _Measured] = {}
+        self._stamps: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
         self._max = max_entries
 
+    def _stamp(self, ctx: PatrolContext) -> str | None:
+        """The tenant's registry stamp, read at most once a second per process: a chunk
+        folds hundreds of worker-days of a few tenants."""
+        now = time.monotonic()
+        with self._lock:
+            found = self._stamps.get(ctx.tenant_id)
+        if found is not None and now - found[0] < STAMP_MAX_AGE_S:
+            return found[1]
+        stamp = ctx.registry.stamps.current()
+        with self._lock:
+            self._stamps[ctx.tenant_id] = (now, stamp)
+        return stamp
+
     def get(self, ctx: PatrolContext, worker_id: str, day: date) -> tuple[DayGeometry, Assignment]:
         key = (ctx.tenant_id, worker_id, day)
-        stamp = ctx.registry.stamps.current()
+        stamp = self._stamp(ctx)
         with self._lock:
             found = self._entries.get(key)
         if (
@@ -96,6 +111,7 @@ class GeometryCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._stamps.clear()
 
 
 GEOMETRIES = GeometryCache()
