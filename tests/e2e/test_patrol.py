@@ -186,6 +186,8 @@ def test_a_scripted_week_is_judged_as_counted_by_hand(
     unpatrolled = sum(1 for day in week if day["workday"] and day["status"] == "not_patrolled")
     short_days = sum(1 for day in week if day["workday"] and day["short"])
     assert (unpatrolled, short_days) == (1, 1)
+    # No fix and no heartbeat that day: the phone was silent, not a worker idling with it on.
+    assert latest[plan["nothing"].isoformat()]["gap_class"] == "phone_silent"
     scheme = load_template("seed_001_xitaihu_park_grid")
     facts_of_grid: dict[str, object] = dict.fromkeys((i.id for i in scheme.inputs), 0)
     facts_of_grid.update(workdays_unpatrolled=unpatrolled, workdays_patrol_short=short_days)

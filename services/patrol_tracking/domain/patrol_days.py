@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from services.patrol_tracking.domain.compliance import DayVerdict
-from services.patrol_tracking.domain.day import DayState
+from services.patrol_tracking.domain.day import DayState, day_bounds_ms
 from services.patrol_tracking.domain.figures import DayFigures, GapKind
 from shared.clock import require_aware
 
@@ -65,6 +65,7 @@ class _DayFact:
     previous_status: str | None
     judgement: Judgement
     figures: DayFigures
+    gap_class: str | None
     occurred_at: datetime
 
     @property
@@ -73,7 +74,7 @@ class _DayFact:
 
     def payload(self) -> Mapping[str, Any]:
         return {
-            **_facts(self.worker_id, self.day, self.judgement, self.figures),
+            **_facts(self.worker_id, self.day, self.judgement, self.figures, self.gap_class),
             "version": self.fact_version,
             "previous_status": self.previous_status,
             "finalised_at": self.judgement.at.isoformat(),
@@ -141,9 +142,10 @@ class PatrolDay:
         """The day with ``judgement``: the first one publishes `patrol.day_finalised`, a later
         one `patrol.day_corrected` when the facts scoring reads changed (else nothing)."""
         figures = self.state.figures()
+        silence = gap_class(self.state)
         if self.judgement is not None and _facts(
-            self.worker_id, self.day, judgement, figures
-        ) == _facts(self.worker_id, self.day, self.judgement, figures):
+            self.worker_id, self.day, judgement, figures, silence
+        ) == _facts(self.worker_id, self.day, self.judgement, figures, silence):
             return self, ()
         version = self.version + 1
         previous = None if self.judgement is None else self.judgement.verdict.status.value
@@ -155,6 +157,7 @@ class PatrolDay:
             previous_status=previous,
             judgement=judgement,
             figures=figures,
+            gap_class=silence,
             occurred_at=judgement.at,
         )
         return replace(self, version=version, judgement=judgement), (fact,)
@@ -164,7 +167,28 @@ def day_key(worker_id: str, day: date) -> str:
     return f"{worker_id}|{day.isoformat()}"
 
 
-def _facts(worker_id: str, day: date, judgement: Judgement, figures: DayFigures) -> dict[str, Any]:
+def gap_class(state: DayState) -> str | None:
+    """Why the worker's phone showed no patrol (轨迹中断原因), as the day's verdict says it: for a
+    day without a single accepted fix, the class of the whole day from its heartbeats (none:
+    the phone was silent); otherwise the class of its longest gap between sessions, None
+    without gaps. Tells "the phone stopped reporting" from "the worker stopped patrolling"."""
+    figures = state.figures()
+    if figures.points_accepted == 0:
+        start_ms, end_ms = day_bounds_ms(state.day)
+        return state.heartbeats.classify(start_ms - 1, end_ms).value
+    if not figures.gaps:
+        return None
+    longest = max(figures.gaps, key=lambda gap: (gap.seconds, gap.start))
+    return longest.kind.value
+
+
+def _facts(
+    worker_id: str,
+    day: date,
+    judgement: Judgement,
+    figures: DayFigures,
+    silence: str | None,
+) -> dict[str, Any]:
     """What scoring reads of a day: ids, flags and whole numbers, no positions or text."""
     gap_s = dict.fromkeys(GapKind, 0)
     for gap in figures.gaps:
@@ -200,6 +224,7 @@ def _facts(worker_id: str, day: date, judgement: Judgement, figures: DayFigures)
         "gps_off_s": gap_s[GapKind.GPS_OFF],
         "battery_saver_s": gap_s[GapKind.BATTERY_SAVER],
         "not_patrolling_s": gap_s[GapKind.NOT_PATROLLING],
+        "gap_class": silence,
         **{f"{category}_visits": count for category, count in visits.items()},
         "visited_subject_ids": sorted({visit.subject_id for visit in figures.visits}),
     }

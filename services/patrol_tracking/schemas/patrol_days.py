@@ -125,6 +125,13 @@ class DaySchema(BaseSchema):
     points_accepted = fields.Integer(required=True)
     points_rejected = fields.Integer(required=True)
     gaps = fields.List(fields.Nested(GapSchema), required=True)
+    gap_class = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "轨迹中断原因: phone_silent, gps_off, battery_saver or not_patrolling "
+            "(the whole day without a fix, else its longest gap)"
+        },
+    )
     visits = fields.List(fields.Nested(VisitSchema), required=True)
     last_fix_at = fields.DateTime(required=True, allow_none=True)
 

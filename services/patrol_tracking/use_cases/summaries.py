@@ -26,7 +26,7 @@ from services.patrol_tracking.domain.compliance import (
 )
 from services.patrol_tracking.domain.figures import DayFigures, Gap, Visit
 from services.patrol_tracking.domain.intake import patrol_day
-from services.patrol_tracking.domain.patrol_days import PatrolDay
+from services.patrol_tracking.domain.patrol_days import PatrolDay, gap_class
 from services.patrol_tracking.domain.periods import (
     DayCounts,
     DayEntry,
@@ -90,6 +90,7 @@ class DayRow:
     points_accepted: int
     points_rejected: int
     gaps: tuple[Gap, ...]
+    gap_class: str | None
     visits: tuple[Visit, ...]
     last_fix_at: datetime | None
 
@@ -145,6 +146,7 @@ def _row(
         points_accepted=figures.points_accepted,
         points_rejected=figures.points_rejected,
         gaps=figures.gaps,
+        gap_class=None if patrol is None else gap_class(patrol.state),
         visits=figures.visits,
         last_fix_at=None if last is None else from_ms(last.fix.at_ms),
     )

@@ -63,6 +63,14 @@ class PatrolDayV1(Schema):
     gps_off_s = _seconds()
     battery_saver_s = _seconds()
     not_patrolling_s = _seconds()
+    # Why the track has a hole (the whole day for a day without a fix; else its longest gap):
+    # the phone silent (killed, off, no signal), GPS off, battery saver, or the worker not
+    # patrolling while his phone reported all was well; null for a day without gaps.
+    gap_class = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(("phone_silent", "gps_off", "battery_saver", "not_patrolling")),
+    )
     key_person_visits = _count()
     special_group_visits = _count()
     care_recipient_visits = _count()

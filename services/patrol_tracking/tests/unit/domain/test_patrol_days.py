@@ -3,6 +3,7 @@ one a correction only when what scoring reads changed; payloads keep to their co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from services.patrol_tracking.domain.compliance import DayVerdict, VerdictStatus
@@ -13,7 +14,11 @@ from services.patrol_tracking.domain.patrol_days import (
     PatrolDay,
     PatrolDayCorrected,
     PatrolDayFinalised,
+    gap_class,
 )
+from services.patrol_tracking.domain.points import Heartbeat, Network
+from services.patrol_tracking.domain.settings import TrackRules
+from services.patrol_tracking.domain.track import DayGeometry
 from shared.events.contracts import validate_payload
 
 DAY = date(2026, 3, 2)
@@ -76,3 +81,26 @@ def test_a_changed_judgement_is_a_correction_with_the_previous_status() -> None:
     assert payload["version"] == 2
     validate_payload("patrol.day_corrected", 1, payload)
     assert events[0].aggregate_id == "w-1"
+
+
+def test_a_day_without_a_fix_says_whether_the_phone_was_silent_or_the_worker_idle() -> None:
+    silent = PatrolDay.start("t", "w-1", DAY)
+    assert gap_class(silent.state) == "phone_silent"
+    beat = Heartbeat(
+        heartbeat_id="hb-1",
+        at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC),  # 10:00 in Shanghai
+        app_alive=True,
+        gps_permission=True,
+        battery_saver=False,
+        network=Network.WIFI,
+    )
+    idle = silent.state.fold([], [beat], DayGeometry(), TrackRules())
+    assert gap_class(idle) == "not_patrolling"
+    revoked = silent.state.fold(
+        [], [replace(beat, gps_permission=False)], DayGeometry(), TrackRules()
+    )
+    assert gap_class(revoked) == "gps_off"
+    _, events = silent.with_state(idle, assignment_seen=()).judged(
+        judgement(VerdictStatus.NOT_PATROLLED)
+    )
+    assert events[0].payload()["gap_class"] == "not_patrolling"
