@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from services.patrol_tracking import metrics
 from services.patrol_tracking.domain.compliance import VerdictStatus, judge_day
 from services.patrol_tracking.domain.day import DayState
 from services.patrol_tracking.domain.patrol_days import (
@@ -28,6 +29,7 @@ from services.patrol_tracking.domain.patrol_days import (
     Assignment,
     Judgement,
     PatrolDay,
+    PatrolDayFinalised,
 )
 from services.patrol_tracking.domain.patrol_periods import (
     PeriodKind,
@@ -165,6 +167,7 @@ def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
         state = day.state.fold(batch.points, batch.heartbeats, geometry, settings.track)
         if state.needs_rebuild or day.assignment_seen != assignment.grid_ids:
             state = _rebuilt(ctx, day.worker_id, day.day, geometry, settings)
+            metrics.REBUILDS.inc()
         return day.with_state(
             state,
             partition=batch.partition,
@@ -251,6 +254,10 @@ def _write(
             written = ctx.days.write(changed, events)
         except Conflict:
             continue
+        for event in events:
+            fact = "finalised" if event.type == PatrolDayFinalised.type else "corrected"
+            status = written.judgement.verdict.status.value if written.judgement else "open"
+            metrics.JUDGED.labels(fact, status).inc()
         if current.finalised and events:
             _retotal_closed_periods(ctx, worker_id, day, settings)
         return written

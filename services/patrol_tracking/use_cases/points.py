@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from services.patrol_tracking import metrics
 from services.patrol_tracking.domain import intake
 from services.patrol_tracking.domain.intake import (
     HeartbeatsReceived,
@@ -65,6 +66,7 @@ def receive_points(ctx: PatrolContext, *, points: Sequence[Mapping[str, Any]]) -
         now=ctx.now(),
     )
     ctx.stream.publish(DirectMessage.of(event, tenant_id=ctx.tenant_id, origin=ctx.origin))
+    metrics.UPLOADED.labels("points").inc(len(event.points))
     return Accepted(batch_id=event.batch_id, accepted=len(event.points))
 
 
@@ -78,6 +80,7 @@ def receive_heartbeats(ctx: PatrolContext, *, heartbeats: Sequence[Mapping[str, 
         now=ctx.now(),
     )
     ctx.stream.publish(DirectMessage.of(event, tenant_id=ctx.tenant_id, origin=ctx.origin))
+    metrics.UPLOADED.labels("heartbeats").inc(len(event.heartbeats))
     return Accepted(batch_id=event.batch_id, accepted=len(event.heartbeats))
 
 
@@ -170,6 +173,9 @@ def store_deliveries(deliveries: Sequence[Delivery]) -> StoreResult:
         )
         for (tenant_id, worker_id, day), found in sorted(days.items())
     ]
+    entries = sum(len(batch.points) + len(batch.heartbeats) for batch in batches)
+    metrics.STORED.labels("new").inc(inserted)
+    metrics.STORED.labels("repeated").inc(max(entries - inserted, 0))
     return StoreResult(batches=batches, rejected=rejected, inserted=inserted)
 
 
