@@ -1,4 +1,4 @@
-"""Indexes FerretDB over PostgreSQL can use: GIN expression indexes from what documents declare.
+"""Indexes FerretDB over PostgreSQL can use: expression indexes from what documents declare.
 
 FerretDB 1.24 turns a top-level equality filter (`{"tenant_id": "t", "status": "open"}`) into
 `_jsonb->'tenant_id' @> '"t"' AND _jsonb->'status' @> '"open"'`, but its own indexes are b-trees
@@ -11,7 +11,11 @@ the PostgreSQL database behind FerretDB:
 - one multi-column GIN index per index a document declares in `meta["indexes"]` (the same
   fields, in the same order; a GIN index answers any subset of its columns);
 - one on `_id` (point reads `{_id, tenant_id}`) and one on `outbox_pending` (the relay);
-- one on `_id` of the write-lease collection.
+- one on `_id` of the write-lease collection;
+- one btree expression index per list a document declares in `meta["list_indexes"]`
+  (`shared.mongo.pg_reads.ListIndex`: its equality keys, then its order keys in their
+  directions, the very expressions `EqualityReads` queries with), which counts and pages that
+  list without reading a document.
 
 MongoDB needs none of this (mongoengine creates the declared indexes there). Dropping a
 collection drops its table and these indexes with it: `ensure_gin_indexes` is cheap to rerun
@@ -36,6 +40,7 @@ from pymongo.errors import CollectionInvalid, PyMongoError
 
 from shared.mongo.documents import TenantDocument, index_fields
 from shared.mongo.leases import LEASES_COLLECTION
+from shared.mongo.pg_reads import ListIndex, declared_lists
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,29 @@ class GinIndex:
             f"{table}:{','.join(self.fields)}".encode()
         ).hexdigest()[:12]
         return f"gridgov_gin_{table[:36]}_{digest}"
+
+    def statement(self, schema: str, table: str, name: str) -> sql.Composed:
+        return _create_statement(schema, table, name, self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class ListBtreeIndex:
+    """The btree expression index of one list a document declares."""
+
+    collection: str
+    list_index: ListIndex
+
+    def name(self, table: str) -> str:
+        """A PostgreSQL identifier (< 64 bytes) unique per table and index make-up."""
+        digest = hashlib.sha1(  # noqa: S324 - a name, not a secret
+            f"{table}:{self.list_index.signature()}".encode()
+        ).hexdigest()[:12]
+        return f"gridgov_list_{table[:34]}_{digest}"
+
+    def statement(self, schema: str, table: str, name: str) -> sql.Composed:
+        return sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+            sql.Identifier(name), sql.Identifier(schema, table), self.list_index.columns()
+        )
 
 
 def _db_field(document: type[TenantDocument], name: str) -> str:
@@ -85,15 +113,27 @@ def gin_plan(documents: Iterable[type[TenantDocument]]) -> list[GinIndex]:
     return list(plan.values())
 
 
+def list_plan(documents: Iterable[type[TenantDocument]]) -> list[ListBtreeIndex]:
+    """The btree indexes of the lists the documents declare (`meta["list_indexes"]`)."""
+    plan: dict[tuple[str, str], ListBtreeIndex] = {}
+    for document in documents:
+        collection = document._get_collection_name()
+        for index in declared_lists(document):
+            plan.setdefault((collection, index.signature()), ListBtreeIndex(collection, index))
+    return list(plan.values())
+
+
 def ensure_gin_indexes(
     postgres_url: str, database: Database[Any], documents: Iterable[type[TenantDocument]]
 ) -> list[str]:
-    """Create the missing GIN indexes of `documents` in `database`; returns their names.
+    """Create the missing GIN indexes and declared list indexes of `documents` in `database`;
+    returns their names.
 
     Collections that do not exist yet are created first (FerretDB makes a table per
     collection on first use, and an index needs its table).
     """
-    plan = gin_plan(documents)
+    documents = tuple(documents)
+    plan: list[GinIndex | ListBtreeIndex] = [*gin_plan(documents), *list_plan(documents)]
     existing_collections = set(database.list_collection_names())
     for collection in sorted({index.collection for index in plan} - existing_collections):
         with contextlib.suppress(CollectionInvalid):  # created by another process meanwhile
@@ -112,7 +152,7 @@ def ensure_gin_indexes(
                 name = index.name(table)
                 if name in present:
                     continue
-                conn.execute(_create_statement(database.name, table, name, index.fields))
+                conn.execute(index.statement(database.name, table, name))
                 created.append(name)
                 analyse.add(table)
             for table in sorted(analyse):
@@ -121,7 +161,7 @@ def ensure_gin_indexes(
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_ADVISORY_LOCK,))
     if created:
-        log.info("created %d GIN index(es) in %s", len(created), database.name)
+        log.info("created %d index(es) in %s", len(created), database.name)
     return created
 
 
@@ -160,9 +200,10 @@ def _create_statement(schema: str, table: str, name: str, fields: Sequence[str])
 
 
 class GinIndexKeeper:
-    """Reruns `ensure_gin_indexes` now and every `interval_s` on a daemon thread, so indexes
-    come back within a minute of a collection being dropped and recreated. Failures (the
-    store is down) are logged and retried at the next round; they never stop the worker."""
+    """Reruns `ensure_gin_indexes` (GIN and list indexes) now and every `interval_s` on a
+    daemon thread, so indexes come back within a minute of a collection being dropped and
+    recreated. Failures (the store is down) are logged and retried at the next round; they
+    never stop the worker."""
 
     def __init__(
         self,
@@ -191,5 +232,5 @@ class GinIndexKeeper:
             try:
                 ensure_gin_indexes(self._url, self._database, self._documents)
             except (psycopg.Error, PyMongoError) as exc:
-                log.warning("GIN index check failed, retrying in %.0f s: %r", self._interval_s, exc)
+                log.warning("index check failed, retrying in %.0f s: %r", self._interval_s, exc)
             self._stopping.wait(self._interval_s)

@@ -9,16 +9,33 @@ a few milliseconds. So, for lists whose filter is plain equality on declared sca
 total and for the ids of the page in order, and the page's documents are then read through
 FerretDB by id (point reads, a few in flight).
 
-The page's ids and the total come from one statement (a window count over the matching rows).
+Two ways to the total and the page's ids:
 
-Exactness: the SQL is the filter FerretDB itself pushes down (`_jsonb -> 'field' @> value`),
-applied only to fields whose declared type guarantees what is stored (mongoengine validates
-every write): strings, booleans, integers and ids. Ordering uses the same representation
-FerretDB stores: ids and strings compare as text in the database's C collation (byte order,
-as MongoDB compares strings), numbers and dates (milliseconds) as numbers, missing values
-first when ascending, as MongoDB does. Anything else (operators, other types, an unknown
-collection, PostgreSQL unreachable) returns None and the caller asks FerretDB as before.
-Reads only: nothing here writes.
+- A list a document declares in ``meta["list_indexes"]`` (`ListIndex`: its equality fields,
+  then its order) has a btree expression index (`shared.mongo.indexes` creates it), and the
+  list is asked in that index's forms: one ``count(*)`` by an index scan (the filter is
+  decided on index entries: no document is detoasted to recheck it), and one page statement
+  that walks the index in order and stops after ``offset + limit`` entries.
+  The centre's overdue list by state over 100,000 events (1,993 matching): 5.8 ms and 1.0 ms.
+- Any other equality list: one statement with a window count over the GIN indexes. The same
+  list took 50 ms that way: the GIN bitmap makes PostgreSQL recheck the filter on every
+  matching row (detoasting each ~1.4 KB document, 35 ms), and the window count projects
+  every matching row's id (14 ms).
+
+A declaration serves a list whose equality fields are exactly its own (in any order of the
+filter's keys) and whose ``order_by`` is exactly its order. Index and queries take each
+expression from one place (`_Key`), so they cannot drift apart.
+
+Exactness: the equalities match what FerretDB itself pushes down (`_jsonb -> 'field' @>
+value`), applied only to fields whose declared type guarantees what is stored (mongoengine
+validates every write): strings, booleans, integers and ids. The btree forms compare the same
+values (strings and ids as their text, booleans and integers as their JSON value). Ordering
+uses the same representation FerretDB stores: ids and strings compare as text in the
+database's C collation (byte order, as MongoDB compares strings), numbers and dates
+(milliseconds) as numbers, missing values first when ascending, as MongoDB does, and ties by
+the id. Both ways give the same totals and pages (`shared/tests/integration/mongo`). Anything
+else (operators, other types, an unknown collection, PostgreSQL unreachable) returns None and
+the caller asks FerretDB as before. Reads only: nothing here writes.
 """
 
 from __future__ import annotations
@@ -112,26 +129,20 @@ class EqualityReads:
         table = self._table(database, document._get_collection_name())
         if table is None:
             return None
-        clause = sql.SQL(" AND ").join(clauses)
+        btree = (
+            _btree_clauses(document, where)
+            if declared_list(document, where, order_by) is not None
+            else None
+        )
         source = sql.Identifier(database, table)
         try:
             conn = self._connection()
-            # The total rides on every row of the page (a window count): one pass over the
-            # matching rows instead of two. A page past the end has no row to carry it.
-            rows = conn.execute(
-                sql.SQL(
-                    "SELECT _jsonb ->> '_id', count(*) OVER () FROM {} WHERE {} "
-                    "ORDER BY {} LIMIT {} OFFSET {}"
-                ).format(source, clause, order, sql.Literal(limit), sql.Literal(offset))
-            ).fetchall()
-            if rows:
-                total = int(rows[0][1])
+            if btree is not None:
+                total, ids = self._listed(conn, source, btree, order, offset=offset, limit=limit)
             else:
-                count = conn.execute(
-                    sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, clause)
-                ).fetchone()
-                total = int(count[0]) if count else 0
-            ids = [row[0] for row in rows]
+                total, ids = self._windowed(
+                    conn, source, clauses, order, offset=offset, limit=limit
+                )
             # The fields of the page's rows only (by the `_id` index): reading them in the
             # statement above would extract them from every matching row before the sort.
             values: dict[str, tuple[Any, ...]] = {}
@@ -168,6 +179,57 @@ class EqualityReads:
                 if not wanted or key in values  # deleted between the two reads: not listed
             ],
         )
+
+    @staticmethod
+    def _listed(
+        conn: psycopg.Connection[Any],
+        source: sql.Composable,
+        clauses: list[sql.Composable],
+        order: sql.Composable,
+        *,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[Any]]:
+        """Total and page ids of a declared list, from its btree index: the count decides the
+        filter on index entries (no document is detoasted to recheck it), the page stops after
+        ``offset + limit`` entries of an index scan already in order."""
+        clause = sql.SQL(" AND ").join(clauses)
+        count = conn.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, clause)
+        ).fetchone()
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT _jsonb ->> '_id' FROM {} WHERE {} ORDER BY {} LIMIT {} OFFSET {}"
+            ).format(source, clause, order, sql.Literal(limit), sql.Literal(offset))
+        ).fetchall()
+        return (int(count[0]) if count else 0), [row[0] for row in rows]
+
+    @staticmethod
+    def _windowed(
+        conn: psycopg.Connection[Any],
+        source: sql.Composable,
+        clauses: list[sql.Composable],
+        order: sql.Composable,
+        *,
+        offset: int,
+        limit: int,
+    ) -> tuple[int, list[Any]]:
+        """Total and page ids of any other equality list, from the GIN indexes."""
+        clause = sql.SQL(" AND ").join(clauses)
+        # The total rides on every row of the page (a window count): one pass over the
+        # matching rows instead of two. A page past the end has no row to carry it.
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT _jsonb ->> '_id', count(*) OVER () FROM {} WHERE {} "
+                "ORDER BY {} LIMIT {} OFFSET {}"
+            ).format(source, clause, order, sql.Literal(limit), sql.Literal(offset))
+        ).fetchall()
+        if rows:
+            return int(rows[0][1]), [row[0] for row in rows]
+        count = conn.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, clause)
+        ).fetchone()
+        return (int(count[0]) if count else 0), []
 
     def due_ids(
         self,
@@ -389,9 +451,75 @@ def _number(document: type[me.Document], name: str) -> sql.Composable | None:
     field = _field(document, name)
     if not isinstance(field, me.IntField | me.FloatField):
         return None
-    return sql.SQL(
-        "(CASE WHEN jsonb_typeof(_jsonb -> {0}) = 'number' THEN (_jsonb -> {0})::numeric END)"
-    ).format(sql.Literal(field.db_field))
+    return _Key(field.db_field, "number").expression()
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A stored field as PostgreSQL compares it: ``text`` (strings and ids, C collation),
+    ``number`` (numbers and dates; NULL when the stored value is no number) or ``json`` (the
+    stored JSON value: booleans and integers by equality). Queries and declared list indexes
+    take their expressions from here, so an index always matches its queries."""
+
+    db_field: str
+    kind: str
+
+    def expression(self) -> sql.Composable:
+        path = sql.SQL("_jsonb -> {}").format(sql.Literal(self.db_field))
+        if self.kind == "text":
+            return sql.SQL("({}) #>> '{{}}'").format(path)
+        if self.kind == "number":
+            return sql.SQL(
+                "(CASE WHEN jsonb_typeof({0}) = 'number' THEN ({0})::numeric END)"
+            ).format(path)
+        return path
+
+
+_ID_TEXT = _Key("_id", "text")
+
+
+def _order_key(field: Any) -> _Key | None:
+    if isinstance(field, _TEXT_ORDER):
+        return _Key(field.db_field, "text")
+    if isinstance(field, _NUMBER_ORDER):
+        return _Key(field.db_field, "number")
+    return None
+
+
+def _equality_key(field: Any) -> _Key | None:
+    """The key a btree index compares ``field`` by with `=`: exact for its declared type (text
+    is the stored string itself; a jsonb `=` compares booleans and integers as values)."""
+    if isinstance(field, me.StringField | me.ObjectIdField):
+        return _Key(field.db_field, "text")
+    if isinstance(field, me.BooleanField | me.IntField):
+        return _Key(field.db_field, "json")
+    return None
+
+
+def _direction(descending: bool) -> sql.Composable:
+    # MongoDB puts missing values first when ascending, so last when descending.
+    return sql.SQL("DESC NULLS LAST" if descending else "ASC NULLS FIRST")
+
+
+def _btree_clauses(
+    document: type[me.Document], where: Mapping[str, Any]
+) -> list[sql.Composable] | None:
+    """The equalities of ``where`` in the forms a declared list index serves (the same rows
+    as `_equality_clauses`: the same values are accepted, compared the same way)."""
+    clauses: list[sql.Composable] = []
+    for name, value in where.items():
+        field = _field(document, name)
+        key = None if field is None else _equality_key(field)
+        encoded = None if field is None else _encode(field, value)
+        if key is None or encoded is None:
+            return None
+        literal = (
+            sql.Literal(str(value))
+            if key.kind == "text"
+            else sql.SQL("{}::jsonb").format(sql.Literal(encoded))
+        )
+        clauses.append(sql.SQL("{} = {}").format(key.expression(), literal))
+    return clauses
 
 
 def _equality_clauses(
@@ -433,32 +561,142 @@ def _encode(field: Any, value: Any) -> str | None:
 
 
 def _order(document: type[me.Document], order_by: Sequence[str]) -> sql.Composable | None:
-    parts: list[sql.Composable] = []
+    keys = _order_keys(document, order_by)
+    if keys is None:
+        return None
+    return sql.SQL(", ").join(
+        sql.SQL("{} {}").format(key.expression(), _direction(descending))
+        for key, descending in keys
+    )
+
+
+def _order_keys(
+    document: type[me.Document], order_by: Sequence[str]
+) -> list[tuple[_Key, bool]] | None:
+    """The keys (and descending flags) of an ORDER BY for ``order_by``, ending with the `_id`
+    tie-break; the same list is a declared list index's order columns."""
+    keys: list[tuple[_Key, bool]] = []
     for spec in order_by:
         descending = spec.startswith("-")
         name = spec.lstrip("+-")
         field = _field(document, "pk" if name in {"id", "pk"} else name)
-        if field is None:
+        key = None if field is None else _order_key(field)
+        if key is None:
             return None
-        path = sql.SQL("_jsonb -> {}").format(sql.Literal(field.db_field))
-        if isinstance(field, _TEXT_ORDER):
-            key: sql.Composable = sql.SQL("({}) #>> '{{}}'").format(path)
-        elif isinstance(field, _NUMBER_ORDER):
-            key = sql.SQL(
-                "(CASE WHEN jsonb_typeof({0}) = 'number' THEN ({0})::numeric END)"
-            ).format(path)
-        else:
-            return None
-        direction = sql.SQL("DESC NULLS LAST" if descending else "ASC NULLS FIRST")
-        parts.append(sql.SQL("{} {}").format(key, direction))
-    # Ties in the requested order keep a stable, total order.
-    parts.append(sql.SQL("_jsonb ->> '_id' ASC"))
-    return sql.SQL(", ").join(parts)
+        keys.append((key, descending))
+    # Ties in the requested order keep a stable, total order; an order that has the id as text
+    # is total already (ids are unique), and an index needs one column less.
+    if _ID_TEXT not in {key for key, _ in keys}:
+        keys.append((_ID_TEXT, False))
+    return keys
 
 
 def _id_value(document: type[me.Document], raw: str) -> Any:
     id_field = document._fields[document._meta["id_field"]]
     return ObjectId(raw) if isinstance(id_field, me.ObjectIdField) else raw
+
+
+@dataclass(frozen=True, slots=True)
+class ListIndex:
+    """A list a document declares in ``meta["list_indexes"]``: its equality fields, then its
+    order, as one tuple of field names (order keys prefixed ``-`` or ``+``), e.g.
+    ``("tenant_id", "state", "-reported_at", "-event_id")``.
+
+    Behind FerretDB it is one btree expression index (`columns`): the equality keys, then the
+    ORDER BY keys of the list in their directions (the `_id` tie-break included), so a forward
+    index scan returns the page in order and counting needs no document."""
+
+    equalities: tuple[_Key, ...]
+    order: tuple[tuple[_Key, bool], ...]
+
+    def columns(self) -> sql.Composable:
+        """The index's column list."""
+        return sql.SQL(", ").join(
+            [
+                *(sql.SQL("({})").format(key.expression()) for key in self.equalities),
+                *(
+                    sql.SQL("({}) {}").format(key.expression(), _direction(descending))
+                    for key, descending in self.order
+                ),
+            ]
+        )
+
+    def signature(self) -> str:
+        """What the index is made of, as text: any change gives another index name."""
+        equal = ",".join(f"{key.db_field}:{key.kind}" for key in self.equalities)
+        order = ",".join(
+            f"{key.db_field}:{key.kind}:{'desc' if descending else 'asc'}"
+            for key, descending in self.order
+        )
+        return f"{equal}|{order}"
+
+    def serves(self, fields: frozenset[str], order: Sequence[tuple[_Key, bool]]) -> bool:
+        return fields == {key.db_field for key in self.equalities} and tuple(order) == self.order
+
+
+def list_indexes(document: type[me.Document]) -> list[ListIndex]:
+    """The lists ``document`` declares in ``meta["list_indexes"]``; `ValueError` naming the
+    first declaration that cannot be one (an unknown field, a field of another type, no
+    ``tenant_id`` first, no order)."""
+    return [_list_index(document, spec) for spec in document._meta.get("list_indexes", ())]
+
+
+def _list_index(document: type[me.Document], spec: Any) -> ListIndex:
+    def refused(why: str) -> ValueError:
+        return ValueError(f"{document.__name__}: list index {spec!r} {why}")
+
+    if not isinstance(spec, tuple | list) or not all(isinstance(part, str) for part in spec):
+        raise refused("must be a tuple of field names")
+    names = list(spec)
+    split = next((n for n, name in enumerate(names) if name.startswith(("+", "-"))), len(names))
+    equal, ordered = names[:split], names[split:]
+    if not equal or equal[0] != "tenant_id":
+        raise refused("must start with tenant_id")
+    if not ordered or not all(name.startswith(("+", "-")) for name in ordered):
+        raise refused("needs its order after the equality fields, each key with - or +")
+    keys: list[_Key] = []
+    for name in equal:
+        field = _field(document, name)
+        key = None if field is None else _equality_key(field)
+        if key is None:
+            raise refused(f"filters on {name!r}, no string, id, boolean or integer field")
+        keys.append(key)
+    if len({key.db_field for key in keys}) != len(keys):
+        raise refused("names an equality field twice")
+    order = _order_keys(document, ordered)
+    if order is None:
+        raise refused("orders by a field that is no string, id, number or date")
+    return ListIndex(tuple(keys), tuple(order))
+
+
+_DECLARED: dict[type[me.Document], tuple[ListIndex, ...]] = {}
+
+
+def declared_lists(document: type[me.Document]) -> tuple[ListIndex, ...]:
+    """`list_indexes` without the bad declarations (each logged: it never matches a list
+    and gets no index; the unit tests refuse it)."""
+    if document not in _DECLARED:
+        found: list[ListIndex] = []
+        for spec in document._meta.get("list_indexes", ()):
+            try:
+                found.append(_list_index(document, spec))
+            except ValueError as exc:
+                log.error("list index ignored: %s", exc)
+        _DECLARED[document] = tuple(found)
+    return _DECLARED[document]
+
+
+def declared_list(
+    document: type[me.Document], where: Mapping[str, Any], order_by: Sequence[str]
+) -> ListIndex | None:
+    """The declared list whose equality fields are exactly those of ``where`` and whose order
+    is exactly ``order_by`` (``id``/``pk`` naming the id field), or None."""
+    fields = [_field(document, name) for name in where]
+    order = _order_keys(document, order_by)
+    if order is None or any(field is None for field in fields):
+        return None
+    names = frozenset(str(field.db_field) for field in fields)
+    return next((index for index in declared_lists(document) if index.serves(names, order)), None)
 
 
 _configured: EqualityReads | None = None

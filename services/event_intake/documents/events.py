@@ -50,6 +50,15 @@ class EventDocument(TenantDocument):
             ("tenant_id", "merged_into"),
             ("tenant_id", "category", "reported_day"),
         ],
+        # The centre's lists, newest report first (the repository's `_NEWEST`): behind FerretDB
+        # each is one btree index that counts and pages it without reading an event
+        # (`shared.mongo.pg_reads.ListIndex`). Every one costs each write: keep them few.
+        "list_indexes": [
+            ("tenant_id", "-reported_at", "-event_id"),
+            ("tenant_id", "state", "-reported_at", "-event_id"),
+            ("tenant_id", "state", "overdue_now", "-reported_at", "-event_id"),
+            ("tenant_id", "overdue_now", "-reported_at", "-event_id"),
+        ],
     }
 
     event_id = me.StringField(primary_key=True)
