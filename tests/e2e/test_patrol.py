@@ -147,7 +147,7 @@ def test_a_scripted_week_is_judged_as_counted_by_hand(
         days.update(judged())
         return len(days) == len(plan) and all(days[s]["status"] == EXPECTED[s][0] for s in plan)
 
-    assert wait_until(all_judged, timeout=150, interval=3), {
+    assert wait_until(all_judged, timeout=240, interval=3), {
         s: d["status"] for s, d in days.items()
     }
     for scenario, (_, short, patrol_s) in EXPECTED.items():

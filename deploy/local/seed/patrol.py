@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from deploy.local.seed.api import Api
+from deploy.local.seed.api import Api, Refused
 
 PATROL = f"http://127.0.0.1:{os.environ.get('PATROL_TRACKING_PORT', '8104')}"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -93,9 +93,13 @@ def heartbeats(day: date) -> list[dict[str, Any]]:
 
 
 def seed_patrol(worker: str, grid: dict[str, Any]) -> None:
-    """Upload the demo worker's latest morning walk in ``grid`` (his first grid)."""
+    """Upload the demo worker's latest morning walk in ``grid`` (his first grid); nothing
+    when his login no longer works (the seed reports that with the demo's people)."""
     day = demo_morning(datetime.now(UTC))
-    phone = Api(PATROL, worker)
+    try:
+        phone = Api(PATROL, worker)
+    except Refused:
+        return  # a user disabled the login or changed its password: reported with the people
     fixes = morning_walk(grid, day)
     for first in range(0, len(fixes), BATCH):
         phone.expect("POST", "/points", 202, json={"points": fixes[first : first + BATCH]})

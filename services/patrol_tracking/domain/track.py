@@ -223,11 +223,14 @@ class DayGeometry:
     def __init__(
         self,
         own_grids: Iterable[Mapping[str, Any]] = (),
-        tenant_grids: Iterable[Mapping[str, Any]] = (),
+        tenant_grids: Iterable[Mapping[str, Any]] | GridCover = (),
         subjects: Iterable[tuple[str, str, float, float]] = (),
     ) -> None:
         self.own = GridCover(own_grids)
-        self.tenant = GridCover(tenant_grids)
+        # The tenant's cover is the same for every worker of a day: callers may build it once.
+        self.tenant = (
+            tenant_grids if isinstance(tenant_grids, GridCover) else GridCover(tenant_grids)
+        )
         listed = [KeySubject(*subject) for subject in subjects]
         self.subject_ids: tuple[str, ...] = tuple(s.subject_id for s in listed)
         self.subject_categories: tuple[str, ...] = tuple(s.category for s in listed)

@@ -13,6 +13,7 @@ redeliveries and resends pay. Any other write error raises, and the message is r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -182,8 +183,24 @@ def _insert(collection: Collection[Any], rows: Sequence[dict[str, Any]]) -> int:
     chunks = list(_chunks(rows))
     if len(chunks) == 1:
         return _insert_chunk(collection, chunks[0])
-    with ThreadPoolExecutor(max_workers=min(INSERTS_IN_FLIGHT, len(chunks))) as pool:
-        return sum(pool.map(lambda chunk: _insert_chunk(collection, chunk), chunks))
+    return sum(_pool().map(lambda chunk: _insert_chunk(collection, chunk), chunks))
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The process's insert threads, made once: a pool per chunk of uploads made and dropped
+    threads (and their allocator arenas) thousands of times an hour, and the consumer's memory
+    grew with them."""
+    global _POOL  # noqa: PLW0603 - one pool per process, like the point stream
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(
+                max_workers=INSERTS_IN_FLIGHT, thread_name_prefix="patrol-insert"
+            )
+        return _POOL
 
 
 def _insert_chunk(collection: Collection[Any], chunk: Sequence[dict[str, Any]]) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -42,7 +42,7 @@ from services.patrol_tracking.domain.periods import (
     week_totals,
 )
 from services.patrol_tracking.domain.settings import TENANT_ZONE, PatrolSettings
-from services.patrol_tracking.domain.track import DayGeometry
+from services.patrol_tracking.domain.track import DayGeometry, GridCover
 from services.patrol_tracking.domain.visits import CycledSubject, VisitCycle, missed_visits
 from services.patrol_tracking.repository.patrol_days import FinalisationMarks
 from services.patrol_tracking.use_cases.context import PatrolContext
@@ -50,6 +50,7 @@ from services.patrol_tracking.use_cases.points import StoredBatch
 from shared.calendar import WorkCalendar
 from shared.errors import Conflict
 from shared.events.domain import DomainEvent
+from shared.registry.view import GridOnDay
 
 WRITE_ATTEMPTS = 8
 GEOMETRY_MAX_AGE_S = 60.0
@@ -76,6 +77,7 @@ class GeometryCache:
     def __init__(self, max_entries: int = 4096) -> None:
         self._entries: dict[tuple[str, str, date], _Measured] = {}
         self._stamps: dict[str, tuple[float, str | None]] = {}
+        self._covers: dict[tuple[str, date], tuple[str | None, GridCover]] = {}
         self._lock = threading.Lock()
         self._max = max_entries
 
@@ -110,47 +112,78 @@ class GeometryCache:
             self._entries[key] = _Measured(geometry, assignment, stamp, time.monotonic())
         return geometry, assignment
 
+    def tenant_cover(self, ctx: PatrolContext, day: date) -> GridCover:
+        """Every grid of the tenant in force on ``day``, prepared once per tenant, day and
+        registry stamp (a cut-off judges thousands of workers of one tenant and day)."""
+        key = (ctx.tenant_id, day)
+        stamp = self._stamp(ctx)
+        with self._lock:
+            found = self._covers.get(key)
+        if found is not None and found[0] == stamp:
+            return found[1]
+        cover = GridCover(boundary for _, boundary in ctx.registry.grids_in_force(day))
+        with self._lock:
+            if len(self._covers) >= self._max:
+                self._covers.clear()
+            self._covers[key] = (stamp, cover)
+        return cover
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._stamps.clear()
+            self._covers.clear()
 
 
 GEOMETRIES = GeometryCache()
 
 
-def measure(
-    ctx: PatrolContext, worker_id: str, day: date, settings: PatrolSettings | None = None
-) -> tuple[DayGeometry, Assignment]:
-    """What the worker's day is measured against, read fresh from the registry read model:
-    his grids that day with that day's boundaries, all the tenant's grids in force, the key
-    subjects of his grids with a known position; and the grid type whose rules judge him —
-    of his grids' types, the one asking the most patrol time a day (a worker serving a
-    community and a village grid is held to the community's hours), the first grid's on a
-    tie."""
-    settings = settings or ctx.settings.recent()
+def assignment_of(
+    ctx: PatrolContext, worker_id: str, day: date, settings: PatrolSettings
+) -> tuple[list[GridOnDay], Assignment]:
+    """The worker's grids on ``day`` (in force, with that day's boundaries, code order) and
+    the assignment they make (`assignment_from`)."""
     own = ctx.registry.own_grids(worker_id, day)
+    return own, assignment_from(own, settings)
+
+
+def assignment_from(own: Sequence[GridOnDay], settings: PatrolSettings) -> Assignment:
+    """The assignment a worker's grids of a day make: their ids, divisions, and the grid type
+    whose rules judge him — of his grids' types, the one asking the most patrol time a day (a
+    worker serving a community and a village grid is held to the community's hours), the
+    first grid's on a tie."""
     grids = [grid for grid, _ in own]
-    subjects = ctx.registry.subjects_of_grids(grid.grid_id for grid in grids)
-    geometry = DayGeometry(
-        own_grids=[boundary for _, boundary in own],
-        tenant_grids=[boundary for _, boundary in ctx.registry.grids_in_force(day)],
-        subjects=[
-            (s.subject_id, s.category, s.location[0], s.location[1])
-            for s in subjects
-            if s.location is not None
-        ],
-    )
     types = list(dict.fromkeys(grid.type for grid in grids))
     governing = max(
         types,
         key=lambda kind: settings.rules_for(kind).min_patrol_minutes_day,
         default=None,
     )
-    assignment = Assignment(
+    return Assignment(
         grid_ids=tuple(grid.grid_id for grid in grids),
         division_ids=tuple(dict.fromkeys(grid.division_id for grid in grids)),
         grid_type=governing,
+    )
+
+
+def measure(
+    ctx: PatrolContext, worker_id: str, day: date, settings: PatrolSettings | None = None
+) -> tuple[DayGeometry, Assignment]:
+    """What the worker's day is measured against, read fresh from the registry read model:
+    his grids that day with that day's boundaries, all the tenant's grids in force (one cover
+    per tenant and day, shared by its workers), the key subjects of his grids with a known
+    position; and his assignment (`assignment_of`)."""
+    settings = settings or ctx.settings.recent()
+    own, assignment = assignment_of(ctx, worker_id, day, settings)
+    subjects = ctx.registry.subjects_of_grids(assignment.grid_ids)
+    geometry = DayGeometry(
+        own_grids=[boundary for _, boundary in own],
+        tenant_grids=GEOMETRIES.tenant_cover(ctx, day),
+        subjects=[
+            (s.subject_id, s.category, s.location[0], s.location[1])
+            for s in subjects
+            if s.location is not None
+        ],
     )
     return geometry, assignment
 
@@ -180,17 +213,59 @@ def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
 
 def finalise_day(ctx: PatrolContext, day: date) -> int:
     """Judge every worker of the tenant on ``day`` who has a stored day or a patrol role in a
-    grid team that day; returns how many days were finalised now (0 on a re-run)."""
+    grid team that day; returns how many days were finalised now (0 on a re-run).
+
+    A tenant's whole day is read at once — its stored days, its team memberships, the day's
+    approved leave, its grids in force — so each worker costs one write: an insert for a
+    worker who sent nothing, a revision-checked update otherwise. A worker whose day changed
+    under the cut-off, or whose grids changed since the fold, takes the one-by-one path."""
     settings = ctx.settings.recent()
-    judged = ctx.days.judged_workers(day)
-    workers = (set(ctx.days.workers_of_day(day)) | patrol_members(ctx, day)) - judged
+    stored = {patrol_day.worker_id: patrol_day for patrol_day in ctx.days.of_day(day)}
+    memberships = [m for m in ctx.registry.memberships.all() if m.covers(day)]
+    members = {m.user_id for m in memberships if m.user_id is not None and m.role in PATROL_ROLES}
+    served: dict[str, set[str]] = {}
+    for membership in memberships:
+        if membership.user_id is not None:
+            served.setdefault(membership.user_id, set()).add(membership.grid_id)
+    in_force = ctx.registry.grids_in_force(day)
+    excuses = ctx.leave.excuses_on(day)
+    workday = CALENDAR.is_workday(day)
     finalised = 0
+    for worker_id in sorted(set(stored) | members):
+        current = stored.get(worker_id) or PatrolDay.start(ctx.tenant_id, worker_id, day)
+        if current.finalised:
+            continue
+        grids = served.get(worker_id, set())
+        assignment = assignment_from([g for g in in_force if g[0].grid_id in grids], settings)
+        written: PatrolDay | None = None
+        if current.assignment_seen == assignment.grid_ids or not current.state.points_accepted:
+            excuse = excuses.get(worker_id)
+            judgement = Judgement(
+                assignment=assignment,
+                workday=workday,
+                verdict=judge_day(
+                    current.state.figures(),
+                    settings.rules_for(assignment.grid_type),
+                    workday=workday,
+                    excuse=excuse,
+                ),
+                leave_id=None if excuse is None else excuse.leave_id,
+                at=ctx.now(),
+            )
+            judged, events = current.judged(judgement)
+            try:
+                written = ctx.days.write(judged, events)
+            except Conflict:
+                written = None  # changed under us: judged below, one by one
+            else:
+                _count_judged(written, events)
+        if written is None:
 
-    def change(patrol_day: PatrolDay) -> PatrolDay | None:
-        return None if patrol_day.finalised else patrol_day
+            def change(patrol_day: PatrolDay) -> PatrolDay | None:
+                return None if patrol_day.finalised else patrol_day
 
-    for worker_id in sorted(workers):
-        if _write(ctx, worker_id, day, change, settings, judge=True) is not None:
+            written = _write(ctx, worker_id, day, change, settings, judge=True)
+        if written is not None:
             finalised += 1
             for kind in _periods_ending_on(day):
                 total_period(ctx, worker_id, kind, day, settings)
@@ -214,17 +289,6 @@ def rejudge(ctx: PatrolContext, worker_id: str, days: Iterable[date]) -> int:
         if after is not None and after.version > before.version:
             corrected += 1
     return corrected
-
-
-def patrol_members(ctx: PatrolContext, day: date) -> set[str]:
-    """Users with a patrol role (专职网格员) in a grid team of the tenant on ``day``."""
-    return {
-        membership.user_id
-        for membership in ctx.registry.memberships.all()
-        if membership.user_id is not None
-        and membership.role in PATROL_ROLES
-        and membership.covers(day)
-    }
 
 
 def _write(
@@ -254,10 +318,7 @@ def _write(
             written = ctx.days.write(changed, events)
         except Conflict:
             continue
-        for event in events:
-            fact = "finalised" if event.type == PatrolDayFinalised.type else "corrected"
-            status = written.judgement.verdict.status.value if written.judgement else "open"
-            metrics.JUDGED.labels(fact, status).inc()
+        _count_judged(written, events)
         if current.finalised and events:
             _retotal_closed_periods(ctx, worker_id, day, settings)
         return written
@@ -269,8 +330,9 @@ def _judged(
 ) -> tuple[PatrolDay, tuple[DomainEvent, ...]]:
     """The day judged with the registry, leave and calendar as they stand now. The fold is
     rebuilt first when the worker's grids changed since it was measured."""
-    geometry, assignment = measure(ctx, patrol_day.worker_id, patrol_day.day, settings)
+    _, assignment = assignment_of(ctx, patrol_day.worker_id, patrol_day.day, settings)
     if patrol_day.assignment_seen != assignment.grid_ids and patrol_day.state.points_accepted:
+        geometry, _ = measure(ctx, patrol_day.worker_id, patrol_day.day, settings)
         patrol_day = patrol_day.with_state(
             _rebuilt(ctx, patrol_day.worker_id, patrol_day.day, geometry, settings),
             assignment_seen=assignment.grid_ids,
@@ -445,3 +507,10 @@ def _days_between(ctx: PatrolContext, worker_id: str, first: date, last: date) -
     )
     found = [d for month in months for d in ctx.days.of_month(worker_id, month)]
     return sorted((d for d in found if first <= d.day <= last), key=lambda d: d.day)
+
+
+def _count_judged(written: PatrolDay, events: Sequence[DomainEvent]) -> None:
+    for event in events:
+        fact = "finalised" if event.type == PatrolDayFinalised.type else "corrected"
+        status = written.judgement.verdict.status.value if written.judgement else "open"
+        metrics.JUDGED.labels(fact, status).inc()
