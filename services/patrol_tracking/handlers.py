@@ -15,15 +15,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from services.patrol_tracking.use_cases import patrol_days
 from services.patrol_tracking.use_cases.context import PatrolContext
-from services.patrol_tracking.use_cases.points import store_deliveries
+from services.patrol_tracking.use_cases.points import StoredBatch, store_deliveries
 from shared.events.envelope import Envelope
 from shared.kafka import Delivery, Rejected
 from shared.registry.handlers import Handler, grid_changed, subject_changed, team_changed
 
 UPLOAD_ACTOR = "patrol_tracking:points"
+FOLDS_IN_FLIGHT = 4
 
 
 def uploads_received(deliveries: Sequence[Delivery]) -> Sequence[Rejected]:
@@ -31,10 +33,22 @@ def uploads_received(deliveries: Sequence[Delivery]) -> Sequence[Rejected]:
     the DLQ. A failure raises: the runner redelivers the chunk, which changes nothing that
     was already done."""
     stored = store_deliveries(deliveries)
-    for batch in stored.batches:
-        ctx = PatrolContext(tenant_id=batch.tenant_id, actor=UPLOAD_ACTOR)
-        patrol_days.fold_stored(ctx, batch)
+
+    def fold(batch: StoredBatch) -> None:
+        patrol_days.fold_stored(PatrolContext(tenant_id=batch.tenant_id, actor=UPLOAD_ACTOR), batch)
+
+    # Worker-days are separate documents: a few are folded at once, so the store's round trips
+    # overlap (each fold reads its day and writes it under its lease). The first failure is
+    # raised once all have finished: the runner redelivers the chunk, and the days already
+    # folded skip their offsets.
+    futures = [_FOLDS.submit(fold, batch) for batch in stored.batches]
+    wait(futures)
+    for future in futures:
+        future.result()  # the first failure, after every fold of the chunk has finished
     return stored.rejected
+
+
+_FOLDS = ThreadPoolExecutor(max_workers=FOLDS_IN_FLIGHT, thread_name_prefix="patrol-fold")
 
 
 def leave_approved(envelope: Envelope) -> None:
