@@ -233,12 +233,18 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
     finalised = 0
     for worker_id in sorted(set(stored) | members):
         current = stored.get(worker_id) or PatrolDay.start(ctx.tenant_id, worker_id, day)
-        if current.finalised:
-            continue
         grids = served.get(worker_id, set())
         assignment = assignment_from([g for g in in_force if g[0].grid_id in grids], settings)
+        if current.finalised:
+            verdict_on = current.judgement
+            if verdict_on is None or verdict_on.assignment == assignment:
+                continue
+            # The registry's grids or team changed after the verdict (a grid or membership
+            # event that arrived after the points): the day is measured and judged again.
+            _write(ctx, worker_id, day, lambda patrol_day: patrol_day, settings, judge=True)
+            continue
         written: PatrolDay | None = None
-        if current.assignment_seen == assignment.grid_ids or not current.state.points_accepted:
+        if current.assignment_seen == assignment.grid_ids or not _has_points(current):
             excuse = excuses.get(worker_id)
             judgement = Judgement(
                 assignment=assignment,
@@ -331,7 +337,7 @@ def _judged(
     """The day judged with the registry, leave and calendar as they stand now. The fold is
     rebuilt first when the worker's grids changed since it was measured."""
     _, assignment = assignment_of(ctx, patrol_day.worker_id, patrol_day.day, settings)
-    if patrol_day.assignment_seen != assignment.grid_ids and patrol_day.state.points_accepted:
+    if patrol_day.assignment_seen != assignment.grid_ids and _has_points(patrol_day):
         geometry, _ = measure(ctx, patrol_day.worker_id, patrol_day.day, settings)
         patrol_day = patrol_day.with_state(
             _rebuilt(ctx, patrol_day.worker_id, patrol_day.day, geometry, settings),
@@ -514,3 +520,9 @@ def _count_judged(written: PatrolDay, events: Sequence[DomainEvent]) -> None:
         fact = "finalised" if event.type == PatrolDayFinalised.type else "corrected"
         status = written.judgement.verdict.status.value if written.judgement else "open"
         metrics.JUDGED.labels(fact, status).inc()
+
+
+def _has_points(patrol_day: PatrolDay) -> bool:
+    """Whether any fix of the day reached the fold, kept or not: one filtered out as outside
+    every grid may count once the grid it lies in is known."""
+    return bool(patrol_day.state.points_accepted or patrol_day.state.points_rejected)

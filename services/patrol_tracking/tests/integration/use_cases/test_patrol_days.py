@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -287,3 +288,32 @@ def test_a_worker_of_a_village_and_a_community_grid_is_held_to_the_community_hou
     assert assignment.grid_type == "community"  # 3 h a day, not the village's 2 h
     _, alone = cases.measure(ctx(), IDLE, DAY)
     assert alone.grid_type == "community"
+
+
+def test_points_that_arrive_before_their_grid_count_once_the_grid_is_known() -> None:
+    # The phone uploads before the registry's grid and team events reach this service: the
+    # fixes lie outside every grid the service knows and are filtered out.
+    far = [replace(point, lon=point.lon + 1.0) for point in walk(0, 121, tag="late")]
+    store_and_fold(far, offset=1, worker="w-late")
+    cases.finalise_day(ctx(AFTER_CUT_OFF), DAY)
+    before = ctx().days.find_day("w-late", DAY)
+    assert before is not None
+    assert before.judgement is not None
+    assert before.judgement.verdict.status.value == "not_patrolled"
+    assert before.state.points_rejected == 121
+    # The grid and the team arrive; the next cut-off run measures and judges the day again.
+    seed_registry(
+        TENANT,
+        grids=[("g-late", "div-1", "G02", square(WEST + 1.0, SOUTH, 0.2), date(2026, 1, 1))],
+        teams={"g-late": [("w-late", "full_time_worker", date(2026, 1, 1), None)]},
+        now=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    cases.GEOMETRIES.clear()
+    cases.finalise_day(ctx(AFTER_CUT_OFF + timedelta(minutes=1)), DAY)
+    after = ctx().days.find_day("w-late", DAY)
+    assert after is not None
+    assert after.judgement is not None
+    assert after.state.points_accepted == 121
+    assert after.judgement.assignment.grid_ids == ("g-late",)
+    assert after.judgement.verdict.status.value == "failed"  # one hour of three
+    assert outbox_types("w-late") == ["patrol.day_finalised", "patrol.day_corrected"]
