@@ -76,18 +76,25 @@ class PatrolDayRepository(TenantRepository[PatrolDayDocument]):
         self.save(doc, events)
         return replace(patrol_day, revision=patrol_day.revision + 1)
 
-    def of_day(self, day: date) -> list[PatrolDay]:
-        """Every stored day of the tenant on ``day`` (the cut-off's and "patrolling now"'s)."""
-        return [_to_domain(doc) for doc in self._query(day=day.isoformat())]
+    def open_of_day(self, day: date) -> list[PatrolDay]:
+        """The tenant's stored days of ``day`` not judged yet (the cut-off's work)."""
+        return [_to_domain(doc) for doc in self._query(day=day.isoformat(), status="open")]
 
-    def workers_of_day(self, day: date) -> list[str]:
-        """The workers with a stored day on ``day``."""
-        return [str(doc.worker_id) for doc in self._query(day=day.isoformat()).only("worker_id")]
-
-    def judged_workers(self, day: date) -> set[str]:
-        """The workers whose day ``day`` is finalised (one equality read, two fields)."""
-        rows = self._query(day=day.isoformat()).only("worker_id", "version")
-        return {str(doc.worker_id) for doc in rows if doc.version > 0}
+    def judged_assignments(self, day: date) -> dict[str, Assignment]:
+        """Each judged worker's assignment on ``day`` as its verdict saw it, read without the
+        day states (the cut-off re-checks them every run against the registry)."""
+        rows = self._query(day=day.isoformat()).only(
+            "worker_id", "version", "grid_ids", "division_ids", "grid_type"
+        )
+        return {
+            str(doc.worker_id): Assignment(
+                grid_ids=tuple(doc.grid_ids),
+                division_ids=tuple(doc.division_ids),
+                grid_type=doc.grid_type,
+            )
+            for doc in rows
+            if doc.version > 0
+        }
 
     def of_month(self, worker_id: str, month: str) -> list[PatrolDay]:
         """The worker's stored days of ``month`` (YYYY-MM), in day order."""

@@ -215,12 +215,15 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
     """Judge every worker of the tenant on ``day`` who has a stored day or a patrol role in a
     grid team that day; returns how many days were finalised now (0 on a re-run).
 
-    A tenant's whole day is read at once — its stored days, its team memberships, the day's
-    approved leave, its grids in force — so each worker costs one write: an insert for a
-    worker who sent nothing, a revision-checked update otherwise. A worker whose day changed
-    under the cut-off, or whose grids changed since the fold, takes the one-by-one path."""
+    A tenant's whole day is read at once — its open days, the assignments its judged days
+    were judged with (no day states), its team memberships, the day's approved leave, its
+    grids in force — so each worker costs one write: an insert for a worker who sent nothing,
+    a revision-checked update otherwise. A worker whose day changed under the cut-off, or
+    whose grids changed since the fold, takes the one-by-one path; a judged day whose grids
+    changed since its verdict is judged again (a correction when the facts changed)."""
     settings = ctx.settings.recent()
-    stored = {patrol_day.worker_id: patrol_day for patrol_day in ctx.days.of_day(day)}
+    judged_as = ctx.days.judged_assignments(day)
+    open_days = {patrol_day.worker_id: patrol_day for patrol_day in ctx.days.open_of_day(day)}
     memberships = [m for m in ctx.registry.memberships.all() if m.covers(day)]
     members = {m.user_id for m in memberships if m.user_id is not None and m.role in PATROL_ROLES}
     served: dict[str, set[str]] = {}
@@ -231,18 +234,16 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
     excuses = ctx.leave.excuses_on(day)
     workday = CALENDAR.is_workday(day)
     finalised = 0
-    for worker_id in sorted(set(stored) | members):
-        current = stored.get(worker_id) or PatrolDay.start(ctx.tenant_id, worker_id, day)
+    for worker_id in sorted(set(judged_as) | set(open_days) | members):
         grids = served.get(worker_id, set())
         assignment = assignment_from([g for g in in_force if g[0].grid_id in grids], settings)
-        if current.finalised:
-            verdict_on = current.judgement
-            if verdict_on is None or verdict_on.assignment == assignment:
-                continue
-            # The registry's grids or team changed after the verdict (a grid or membership
-            # event that arrived after the points): the day is measured and judged again.
-            _write(ctx, worker_id, day, lambda patrol_day: patrol_day, settings, judge=True)
+        if worker_id in judged_as:
+            if judged_as[worker_id] != assignment:
+                # The registry's grids or team changed after the verdict (a grid or membership
+                # event that arrived after the points): measured and judged again.
+                _write(ctx, worker_id, day, lambda patrol_day: patrol_day, settings, judge=True)
             continue
+        current = open_days.get(worker_id) or PatrolDay.start(ctx.tenant_id, worker_id, day)
         written: PatrolDay | None = None
         if current.assignment_seen == assignment.grid_ids or not _has_points(current):
             excuse = excuses.get(worker_id)
