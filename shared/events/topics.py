@@ -39,7 +39,9 @@ class Topic(StrEnum):
     INTAKE_RECORDS = "gridgov.intake.records"
     PATROL_POINTS = "gridgov.patrol.points"
     PATROL_DAILY = "gridgov.patrol.daily"
+    SURVEY_CAMPAIGNS = "gridgov.survey.campaigns"
     SURVEY_RESPONSES = "gridgov.survey.responses"
+    SURVEY_RATES = "gridgov.survey.rates"
     SCORING_RESULTS = "gridgov.scoring.results"
 
     @property
@@ -75,6 +77,8 @@ TOPIC_SPECS: dict[Topic, TopicSpec] = {
     Topic.INTAKE_RECORDS: TopicSpec(partitions=3, retention_ms=90 * _DAY_MS),
     Topic.PATROL_POINTS: TopicSpec(partitions=12, retention_ms=7 * _DAY_MS),
     Topic.PATROL_DAILY: TopicSpec(partitions=6, retention_ms=90 * _DAY_MS),
+    Topic.SURVEY_CAMPAIGNS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.SURVEY_RESPONSES: TopicSpec(partitions=6, retention_ms=90 * _DAY_MS),
+    Topic.SURVEY_RATES: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.SCORING_RESULTS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
 }

@@ -15,7 +15,9 @@ EXPECTED = {
     "gridgov.intake.records",
     "gridgov.patrol.points",
     "gridgov.patrol.daily",
+    "gridgov.survey.campaigns",
     "gridgov.survey.responses",
+    "gridgov.survey.rates",
     "gridgov.scoring.results",
 }
 
