@@ -26,7 +26,7 @@ a throw-away database and topic, dropped at the end; no demo tenant is touched.
 
 Run: ``python -m bench.event_intake`` after ``python -m bench.baselines`` (``make bench`` runs
 both); a quick run: ``BENCH_INTAKE_SECONDS=10 BENCH_INTAKE_EVENTS=5000 python -m
-bench.event_intake``.
+bench.event_intake``; one part alone: ``BENCH_INTAKE_ONLY=intake|list|scan``.
 """
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ THREADS = int(os.environ.get("BENCH_INTAKE_THREADS", "8"))
 REPORTERS = int(os.environ.get("BENCH_INTAKE_REPORTERS", "20"))
 TENANTS = int(os.environ.get("BENCH_INTAKE_TENANTS", "1"))
 PAGES = int(os.environ.get("BENCH_INTAKE_PAGES", "50"))
+# One part alone: "intake", "list" or "scan" (empty: all three).
+ONLY = os.environ.get("BENCH_INTAKE_ONLY", "")
 BARE_INSERTS = 200
 BACKLOG_S = 30.0  # a report this late to start is not sent at all (the goal is missed anyway)
 SCAN_ROUNDS = 5
@@ -679,7 +681,9 @@ def main() -> None:
         indexed = [*service_documents("event_intake"), AuditRecordDocument]
         if postgres is not None:
             ensure_gin_indexes(postgres, database, indexed)  # as the service's worker does
-        tenants = report_intake(database, settings, run)
+        tenants = report_intake(database, settings, run) if ONLY in ("", "intake") else []
+        if ONLY == "intake":
+            return
         events = database[EventDocument._get_collection_name()]
         for tenant in tenants:  # the scan is cross-tenant: only the list tenant's events stay
             events.delete_many({"tenant_id": tenant})
@@ -698,8 +702,10 @@ def main() -> None:
             f"{kinds['recorded']:,} recorded overdue, {kinds['due']:,} due): inserted in "
             f"{filled:.1f} s, indexed and analysed in {analysed:.1f} s"
         )
-        list_pages(events, postgres)
-        overdue_scan(events, postgres, kinds["due"])
+        if ONLY in ("", "list"):
+            list_pages(events, postgres)
+        if ONLY in ("", "scan"):
+            overdue_scan(events, postgres, kinds["due"])
     finally:
         client.drop_database(database_name)
         client.close()

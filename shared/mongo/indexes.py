@@ -15,7 +15,10 @@ the PostgreSQL database behind FerretDB:
 - one btree expression index per list a document declares in `meta["list_indexes"]`
   (`shared.mongo.pg_reads.ListIndex`: its equality keys, then its order keys in their
   directions, the very expressions `EqualityReads` queries with), which counts and pages that
-  list without reading a document.
+  list without reading a document;
+- one partial btree index per scheduler scan a document declares in `meta["due_indexes"]`
+  (`shared.mongo.pg_reads.DueIndex`: the deadline over the flagged rows), which finds what
+  fell due without decoding every watched row.
 
 MongoDB needs none of this (mongoengine creates the declared indexes there). Dropping a
 collection drops its table and these indexes with it: `ensure_gin_indexes` is cheap to rerun
@@ -40,7 +43,7 @@ from pymongo.errors import CollectionInvalid, PyMongoError
 
 from shared.mongo.documents import TenantDocument, index_fields
 from shared.mongo.leases import LEASES_COLLECTION
-from shared.mongo.pg_reads import ListIndex, declared_lists
+from shared.mongo.pg_reads import DueIndex, ListIndex, declared_lists, due_indexes
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,28 @@ class ListBtreeIndex:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DueBtreeIndex:
+    """The partial btree index of one scheduler scan a document declares."""
+
+    collection: str
+    due_index: DueIndex
+
+    def name(self, table: str) -> str:
+        digest = hashlib.sha1(  # noqa: S324 - a name, not a secret
+            f"{table}:{self.due_index.signature()}".encode()
+        ).hexdigest()[:12]
+        return f"gridgov_due_{table[:35]}_{digest}"
+
+    def statement(self, schema: str, table: str, name: str) -> sql.Composed:
+        return sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({}) WHERE {}").format(
+            sql.Identifier(name),
+            sql.Identifier(schema, table),
+            self.due_index.column(),
+            self.due_index.predicate(),
+        )
+
+
 def _db_field(document: type[TenantDocument], name: str) -> str:
     bare = name.lstrip("+-")
     if bare in {"pk", "id"} or bare == document._meta.get("id_field"):
@@ -123,6 +148,17 @@ def list_plan(documents: Iterable[type[TenantDocument]]) -> list[ListBtreeIndex]
     return list(plan.values())
 
 
+def due_plan(documents: Iterable[type[TenantDocument]]) -> list[DueBtreeIndex]:
+    """The partial indexes of the scheduler scans the documents declare
+    (`meta["due_indexes"]`)."""
+    plan: dict[tuple[str, str], DueBtreeIndex] = {}
+    for document in documents:
+        collection = document._get_collection_name()
+        for index in due_indexes(document):
+            plan.setdefault((collection, index.signature()), DueBtreeIndex(collection, index))
+    return list(plan.values())
+
+
 def ensure_gin_indexes(
     postgres_url: str, database: Database[Any], documents: Iterable[type[TenantDocument]]
 ) -> list[str]:
@@ -133,7 +169,11 @@ def ensure_gin_indexes(
     collection on first use, and an index needs its table).
     """
     documents = tuple(documents)
-    plan: list[GinIndex | ListBtreeIndex] = [*gin_plan(documents), *list_plan(documents)]
+    plan: list[GinIndex | ListBtreeIndex | DueBtreeIndex] = [
+        *gin_plan(documents),
+        *list_plan(documents),
+        *due_plan(documents),
+    ]
     existing_collections = set(database.list_collection_names())
     for collection in sorted({index.collection for index in plan} - existing_collections):
         with contextlib.suppress(CollectionInvalid):  # created by another process meanwhile

@@ -180,6 +180,54 @@ class EqualityReads:
             ],
         )
 
+    def all_rows(
+        self,
+        document: type[me.Document],
+        database: str,
+        where: Mapping[str, Any],
+        *,
+        fields: Sequence[str],
+    ) -> list[dict[str, Any]] | None:
+        """Every row matching the equality ``where`` with its ``_id`` and the scalar
+        ``fields``, in no order, in one statement: for a read that needs a whole large
+        selection but none of its documents (a period's rated answers: 50,000 rows in about
+        0.15 s, where FerretDB decodes each document for about 7 s). None when this cannot
+        answer, as `page_rows`."""
+        clauses = _equality_clauses(document, where)
+        wanted = [_field(document, name) for name in fields]
+        if clauses is None or not all(_readable(field) for field in wanted):
+            return None
+        table = self._table(database, document._get_collection_name())
+        if table is None:
+            return None
+        columns = [sql.SQL("_jsonb -> {}").format(sql.Literal(f.db_field)) for f in wanted]
+        try:
+            found = (
+                self._connection()
+                .execute(
+                    sql.SQL("SELECT {} FROM {} WHERE {}").format(
+                        sql.SQL(", ").join([sql.SQL("_jsonb ->> '_id'"), *columns]),
+                        sql.Identifier(database, table),
+                        sql.SQL(" AND ").join(clauses),
+                    )
+                )
+                .fetchall()
+            )
+        except psycopg.Error as exc:
+            log.warning("PostgreSQL read of all rows failed, asking FerretDB: %r", exc)
+            self._drop(database)
+            return None
+        return [
+            {
+                "_id": _id_value(document, row[0]),
+                **{
+                    name: _decoded(field, value)
+                    for name, field, value in zip(fields, wanted, row[1:], strict=True)
+                },
+            }
+            for row in found
+        ]
+
     @staticmethod
     def _listed(
         conn: psycopg.Connection[Any],
@@ -255,10 +303,10 @@ class EqualityReads:
         value = _number(document, number)
         query = sql.SQL(
             "SELECT _jsonb ->> 'tenant_id', _jsonb ->> '_id' FROM {} "
-            "WHERE _jsonb -> {} @> 'true'::jsonb AND {} <= {} ORDER BY {} LIMIT {}"
+            "WHERE {} AND {} <= {} ORDER BY {} LIMIT {}"
         ).format(
             sql.Identifier(database, table),
-            sql.Literal(flag_field.db_field),
+            _flag_condition(flag_field.db_field),
             value,
             sql.Literal(at_most),
             value,
@@ -697,6 +745,50 @@ def declared_list(
         return None
     names = frozenset(str(field.db_field) for field in fields)
     return next((index for index in declared_lists(document) if index.serves(names, order)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DueIndex:
+    """A scheduler scan a document declares in ``meta["due_indexes"]``: a boolean flag and an
+    integer deadline, e.g. ``("watch", "due_ms")`` (`EqualityReads.due_ids`).
+
+    Behind FerretDB it is one partial btree expression index on the deadline, over the flagged
+    rows only: the scan's range and order are an index scan that stops at the first deadline
+    still to come, instead of the deadline decoded from every flagged row (100,000 events:
+    460 ms without it)."""
+
+    flag: str
+    number: str
+
+    def column(self) -> sql.Composable:
+        return sql.SQL("({})").format(_Key(self.number, "number").expression())
+
+    def predicate(self) -> sql.Composable:
+        """Exactly `due_ids`'s flag condition, so the planner sees the index serves it."""
+        return _flag_condition(self.flag)
+
+    def signature(self) -> str:
+        return f"due:{self.flag}:{self.number}"
+
+
+def _flag_condition(db_field: str) -> sql.Composable:
+    return sql.SQL("_jsonb -> {} @> 'true'::jsonb").format(sql.Literal(db_field))
+
+
+def due_indexes(document: type[me.Document]) -> list[DueIndex]:
+    """The scans ``document`` declares in ``meta["due_indexes"]``; `ValueError` naming the
+    first that cannot be one (no boolean flag then integer field)."""
+    found: list[DueIndex] = []
+    for spec in document._meta.get("due_indexes", ()):
+        if not isinstance(spec, tuple | list) or len(spec) != 2:
+            raise ValueError(f"{document.__name__}: due index {spec!r} must be (flag, number)")
+        flag, number = (_field(document, name) for name in spec)
+        if not isinstance(flag, me.BooleanField) or not isinstance(number, me.IntField):
+            raise ValueError(
+                f"{document.__name__}: due index {spec!r} needs a boolean then an integer field"
+            )
+        found.append(DueIndex(flag.db_field, number.db_field))
+    return found
 
 
 _configured: EqualityReads | None = None

@@ -26,8 +26,11 @@ do not. What only the server can reject is not detected: a duplicate under anoth
 
 from __future__ import annotations
 
+import builtins
 import copy
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -42,7 +45,7 @@ from pymongo.results import UpdateResult
 from shared.errors import Conflict, NotFound
 from shared.events.domain import DomainEvent, EventOrigin
 from shared.mongo.documents import PendingEvent, TenantDocument
-from shared.mongo.leases import Superseded, write_leases
+from shared.mongo.leases import DocumentBusy, Superseded, write_leases
 from shared.mongo.pg_reads import EqualityReads, equality_reads
 
 T = TypeVar("T", bound=TenantDocument)
@@ -51,6 +54,27 @@ U = TypeVar("U")
 
 MAX_PAGE_SIZE = 500
 _MANAGED_FIELDS = frozenset({"_id", "tenant_id", "revision", "outbox", "outbox_pending"})
+
+# Batch reads and writes (`get_many`, `save_many`) keep this many single-document commands in
+# flight: each is FerretDB CPU (a read, or a read and a write of one row), and the server has
+# more cores than one command uses. Never bulk update commands: a command holds one pooled
+# FerretDB connection per operation until it ends, and together they can exhaust the pool.
+BATCH_THREADS = 8
+_batch_pool: ThreadPoolExecutor | None = None
+_batch_pool_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _batch_pool  # noqa: PLW0603 - one pool per process, made on first use
+    with _batch_pool_lock:
+        if _batch_pool is None:
+            _batch_pool = ThreadPoolExecutor(BATCH_THREADS, thread_name_prefix="repo-batch")
+        return _batch_pool
+
+
+# What `save_many` hands back for a document it could not write, instead of raising (a
+# `ConcurrentUpdate` is a `Conflict`).
+SaveRefused = Conflict | NotFound | DocumentBusy
 
 
 class ConcurrentUpdate(Conflict):
@@ -115,6 +139,13 @@ class TenantRepository(Generic[T]):
             return self._as_read(self._pretended[key])
         found: T | None = self._query(pk=key).first()
         return found
+
+    def get_many(self, doc_ids: Sequence[object]) -> builtins.list[T | None]:
+        """`get` for each id, in order, a few reads in flight (FerretDB evaluates an ``$in`` of
+        ids in Go over every document of the tenant; one point read per id uses its index)."""
+        if self.dry_run or len(doc_ids) < 2:
+            return [self.get(doc_id) for doc_id in doc_ids]
+        return list(_pool().map(self.get, doc_ids))
 
     def require(self, doc_id: object) -> T:
         """Like `get`, but raise `NotFound` (the HTTP layer maps it to 404)."""
@@ -184,6 +215,32 @@ class TenantRepository(Generic[T]):
             for raw in rows
         ]
         return Page(items=items, total=total, offset=offset, limit=limit)
+
+    def all_values(self, fields: Sequence[str], **filters: Any) -> builtins.list[dict[str, Any]]:
+        """Every document matching the equality ``filters``, as plain dicts of ``_id`` and the
+        scalar ``fields`` (as `list_values`), in no order: for reads that need a whole large
+        selection (a period's answers), from PostgreSQL in one statement when it can answer,
+        else from FerretDB with only those fields decoded. Not for dry runs' own writes."""
+        if "tenant_id" in filters:
+            raise ValueError("tenant_id comes from the repository, not from the caller")
+        reads = equality_reads()
+        if reads is not None:
+            found = reads.all_rows(
+                self.document,
+                self._collection().database.name,
+                {"tenant_id": self.tenant_id, **filters},
+                fields=fields,
+            )
+            if found is not None:
+                return found
+        rows = self._query(**filters).only(*fields).as_pymongo()
+        return [
+            {
+                "_id": raw["_id"],
+                **{name: _utc(raw.get(self.document._fields[name].db_field)) for name in fields},
+            }
+            for raw in rows
+        ]
 
     def _list_via_postgres(
         self,
@@ -287,6 +344,48 @@ class TenantRepository(Generic[T]):
         if self.dry_run:
             self._pretended[doc.pk] = copy.deepcopy(doc.to_mongo().to_dict())
         return doc
+
+    def save_many(
+        self, items: Sequence[tuple[T, Sequence[DomainEvent | PendingEvent]]]
+    ) -> builtins.list[T | SaveRefused]:
+        """`save` for a batch of documents read from this repository, each with its events.
+
+        The leases of the whole batch are taken in one command and released in one, the writes
+        go a few at a time, so a batch costs about one revision-checked update per document
+        (one at a time, each save also takes and releases its lease: three round trips).
+        Documents another writer holds are saved after the batch, one at a time, waiting for
+        their lease as `save` does. Each result is the saved document or the error `save`
+        raised for it (`ConcurrentUpdate`, `NotFound`, `Conflict`, `DocumentBusy`), in order:
+        one refused write never stops the others."""
+
+        def one(index: int) -> T | SaveRefused:
+            doc, events = items[index]
+            try:
+                with leases.lend(collection, [doc.pk]):
+                    return self.save(doc, events)
+            except (Conflict, NotFound, DocumentBusy) as exc:
+                return exc
+
+        if self.dry_run or len(items) < 2:
+            return [self._save_or_refused(doc, events) for doc, events in items]
+        collection = self._collection()
+        leases = write_leases()
+        results: dict[int, T | SaveRefused] = {}
+        with leases.try_hold_many(collection, [doc.pk for doc, _ in items]) as held:
+            ready = [n for n, (doc, _) in enumerate(items) if doc.pk in held]
+            results.update(zip(ready, _pool().map(one, ready), strict=True))
+        for n, (doc, events) in enumerate(items):
+            if n not in results:
+                results[n] = self._save_or_refused(doc, events)
+        return [results[n] for n in range(len(items))]
+
+    def _save_or_refused(
+        self, doc: T, events: Sequence[DomainEvent | PendingEvent]
+    ) -> T | SaveRefused:
+        try:
+            return self.save(doc, events)
+        except (Conflict, NotFound, DocumentBusy) as exc:
+            return exc
 
     def _update_one(
         self,

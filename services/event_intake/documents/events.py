@@ -59,6 +59,8 @@ class EventDocument(TenantDocument):
             ("tenant_id", "state", "overdue_now", "-reported_at", "-event_id"),
             ("tenant_id", "overdue_now", "-reported_at", "-event_id"),
         ],
+        # The overdue scan (across tenants): the next unmet deadline of the watched events.
+        "due_indexes": [("watch", "due_ms")],
     }
 
     event_id = me.StringField(primary_key=True)

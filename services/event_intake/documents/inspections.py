@@ -44,6 +44,8 @@ class InspectionDocument(TenantDocument):
             ("tenant_id", "overdue"),
             ("tenant_id", "pending"),
         ],
+        # The overdue scan (across tenants): deadlines of the pending ones.
+        "due_indexes": [("pending", "due_ms")],
     }
 
     inspection_id = me.StringField(primary_key=True)

@@ -42,6 +42,8 @@ class TaskDocument(TenantDocument):
             ("tenant_id", "overdue"),
             ("tenant_id", "pending"),
         ],
+        # The overdue scan (across tenants): deadlines of the pending ones.
+        "due_indexes": [("pending", "due_ms")],
     }
 
     task_id = me.StringField(primary_key=True)

@@ -8,7 +8,7 @@ the exceptions FerretDB answers itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -47,6 +47,7 @@ from services.event_intake.repository.overdue import due_across_tenants
 from shared.events.domain import DomainEvent
 from shared.mongo import Page, TenantRepository
 from shared.mongo.pg_reads import equality_reads
+from shared.mongo.repository import SaveRefused
 
 # At most this many duplicate candidates are read per report and query (the answer lists
 # ten: the nearest, or for reports without a position the latest of the grid).
@@ -219,6 +220,31 @@ class EventRepository(TenantRepository[EventDocument]):
         """Insert a new event with its `event.reported`; `Conflict` when its id exists (a
         retried report with the same client request id: the caller reads the first one)."""
         return inserted(self, event, to_document(event), events)
+
+    def find_events(self, event_ids: Sequence[str]) -> list[Event | None]:
+        """`find_event` for each id, in order (a few point reads in flight)."""
+        return [None if doc is None else to_domain(doc) for doc in self.get_many(event_ids)]
+
+    def save_events(
+        self, changes: Sequence[tuple[Event, Sequence[DomainEvent]]]
+    ) -> list[Event | SaveRefused]:
+        """`save_event` for a batch (one lease command for all, a few writes in flight): each
+        result is the event as written or why it was not (`ConcurrentUpdate` when another
+        transition landed first, `NotFound`, `DocumentBusy`), in order."""
+        docs = []
+        for event, _ in changes:
+            doc = to_document(event)
+            doc.revision = event.revision
+            docs.append(doc)
+        saved = self.save_many(
+            [(doc, events) for doc, (_, events) in zip(docs, changes, strict=True)]
+        )
+        return [
+            result
+            if not isinstance(result, EventDocument)
+            else replace(event, revision=event.revision + 1)
+            for result, (event, _) in zip(saved, changes, strict=True)
+        ]
 
     def save_event(self, event: Event, events: Sequence[DomainEvent]) -> Event:
         """Write back the event read at ``event.revision`` with its domain events;

@@ -174,3 +174,50 @@ def test_domain_events_are_stamped_with_the_origin_and_checked_once() -> None:
 def test_a_repository_without_an_origin_records_no_events() -> None:
     with pytest.raises(ValueError, match="EventOrigin"):
         ParcelRepository("tenant-d").add(Parcel(code="p-none"), [DivisionNamed("d-2", "x")])
+
+
+def test_get_many_reads_each_id_in_order_and_never_another_tenants() -> None:
+    repo = ParcelRepository("tenant-a")
+    mine = [repo.add(Parcel(code=f"p-many-{n}")) for n in range(5)]
+    theirs = ParcelRepository("tenant-b").add(Parcel(code="p-many-b"))
+    ids = [mine[3].pk, theirs.pk, mine[0].pk, "not-an-id", mine[4].pk]
+    found = repo.get_many(ids)
+    assert [None if doc is None else doc.code for doc in found] == [
+        "p-many-3",
+        None,
+        "p-many-0",
+        None,
+        "p-many-4",
+    ]
+
+
+def test_save_many_writes_each_document_once_and_reports_the_refused_ones() -> None:
+    repo = ParcelRepository("tenant-a")
+    parcels = [repo.add(Parcel(code=f"p-batch-{n}", name="before")) for n in range(6)]
+    # Another writer moves one on; another document is deleted: both are refused, in place.
+    stale, gone = repo.require(parcels[1].pk), parcels[4]
+    fresher = repo.require(parcels[1].pk)
+    fresher.name = "moved on"
+    repo.save(fresher)
+    Parcel._get_collection().delete_one({"tenant_id": "tenant-a", "_id": gone.pk})
+    batch = [repo.require(p.pk) for p in parcels if p.pk not in (stale.pk, gone.pk)]
+    items: list[tuple[Parcel, list[PendingEvent]]] = []
+    for doc in [*batch[:1], stale, *batch[1:3], gone, *batch[3:]]:
+        doc.name = "after"
+        items.append((doc, [event("tenant-a", doc.code)]))
+    results = repo.save_many(items)
+    assert isinstance(results[1], ConcurrentUpdate)
+    assert isinstance(results[4], NotFound)
+    saved = [r for n, r in enumerate(results) if n not in (1, 4)]
+    assert all(isinstance(r, Parcel) and r.revision == 2 for r in saved)
+    for doc in saved:
+        assert isinstance(doc, Parcel)
+        stored = repo.require(doc.pk)
+        assert (stored.name, stored.revision, len(stored.outbox)) == ("after", 2, 1)
+    assert repo.require(stale.pk).name == "moved on"
+    # Nothing is left holding a lease: a plain save of every batch member goes through.
+    for doc in saved:
+        assert isinstance(doc, Parcel)
+        again = repo.require(doc.pk)
+        again.name = "third"
+        repo.save(again)
