@@ -19,54 +19,60 @@ class RevocationCheck(Protocol):
 
 
 class StoredRevocations:
-    """Reads the service's ``revocations`` collection, remembering each answer for
+    """Reads the service's ``revocations`` collection, remembering each account's state for
     ``ttl_s`` seconds per process: a disabled account is refused within that interval after
     its event arrived, and a busy API reads the store at most once per account per interval.
-    Cross-tenant principals (platform admins, overseers) have no tenant to look in."""
+    The tenant's own state (offboarded) is one of those accounts, shared by all its users, so
+    a request usually costs one read (its user's), not two. Cross-tenant principals (platform
+    admins, overseers) have no tenant to look in.
+
+    ``read(tenant_id, keys)`` answers which of the account keys are switched off."""
 
     def __init__(
         self,
         *,
         ttl_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
-        read: Callable[[str, str, str | None], str | None] | None = None,
+        read: Callable[[str, list[str]], set[str]] | None = None,
     ) -> None:
         self._ttl_s = ttl_s
         self._clock = clock
-        self._read = read or read_revocation
+        self._read = read or read_revoked
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, str, str | None], tuple[float, str | None]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
 
     def revoked(self, principal: Principal) -> str | None:
-        if principal.tenant_id is None:
+        tenant = principal.tenant_id
+        if tenant is None:
             return None
-        key = (principal.tenant_id, principal.subject, principal.client_id)
+        reasons = {TENANT: "the tenant was offboarded", user_key(principal.subject): _DISABLED}
+        if principal.client_id is not None:
+            reasons[client_key(principal.client_id)] = "the API client is disabled"
         now = self._clock()
+        states: dict[str, bool] = {}
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is not None and now - cached[0] < self._ttl_s:
-            return cached[1]
-        reason = self._read(principal.tenant_id, principal.subject, principal.client_id)
-        with self._lock:
-            if len(self._cache) > 50_000:  # bounded: a long-lived process sees many accounts
-                self._cache.clear()
-            self._cache[key] = (now, reason)
-        return reason
+            for key in reasons:
+                cached = self._cache.get((tenant, key))
+                if cached is not None and now - cached[0] < self._ttl_s:
+                    states[key] = cached[1]
+        missing = [key for key in reasons if key not in states]
+        if missing:
+            off = self._read(tenant, missing)
+            with self._lock:
+                if len(self._cache) > 100_000:  # bounded: a long-lived process sees many accounts
+                    self._cache.clear()
+                for key in missing:
+                    states[key] = key in off
+                    self._cache[(tenant, key)] = (now, key in off)
+        return next((reason for key, reason in reasons.items() if states[key]), None)
 
 
-def read_revocation(tenant_id: str, subject: str, client_id: str | None) -> str | None:
-    """Why the store says this principal may no longer act, or None."""
-    wanted = [TENANT, user_key(subject)]
-    if client_id is not None:
-        wanted.append(client_key(client_id))
-    found = AccountStates(tenant_id).revoked(wanted)
-    if TENANT in found:
-        return "the tenant was offboarded"
-    if user_key(subject) in found:
-        return "the account is disabled"
-    if client_id is not None and client_key(client_id) in found:
-        return "the API client is disabled"
-    return None
+_DISABLED = "the account is disabled"
+
+
+def read_revoked(tenant_id: str, keys: list[str]) -> set[str]:
+    """The account keys among ``keys`` the store says are switched off in the tenant."""
+    return AccountStates(tenant_id).revoked(keys)
 
 
 class TokenVerifier(Protocol):

@@ -20,7 +20,7 @@ from werkzeug.test import TestResponse
 
 from shared.auth import require_roles
 from shared.http import BaseSchema, Blueprint, accepts, flatten_messages
-from shared.http.schemas import MultilineString
+from shared.http.schemas import MultilineString, _TextProblems
 from shared.text import escape_unsafe_text, unsafe_text_reason
 
 from .test_problems import problem
@@ -303,6 +303,31 @@ def test_a_nested_schema_that_is_not_a_base_schema_is_walked_by_its_parent() -> 
         Parent().load({"part": {"name": "\x00"}, "parts": [{"name": "ok"}, {"name": "\x01"}]})
     messages = flatten_messages({"json": raised.value.messages})
     assert [e.field for e in messages] == ["part.name", "parts[1].name"]
+
+
+def test_a_base_schema_nested_in_a_plain_schema_checks_its_own_part() -> None:
+    class Plain(Schema):
+        part = fields.Nested(PartSchema)
+
+    with pytest.raises(ValidationError) as raised:
+        Plain().load({"part": {"name": "\x00"}})
+    assert [e.field for e in flatten_messages({"json": raised.value.messages})] == ["part.name"]
+
+
+def test_nested_base_schemas_are_walked_once_by_the_outermost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walked: list[type[Schema]] = []
+    check = _TextProblems.check_schema
+
+    def counting(self: _TextProblems, schema: Schema, *args: Any) -> None:
+        walked.append(type(schema))
+        check(self, schema, *args)
+
+    monkeypatch.setattr(_TextProblems, "check_schema", counting)
+    TextInSchema().load({"name": "x", "parts": [{"name": "a"}, {"name": "b"}]})
+    # The outer walk visits each part once; the parts' own loads add nothing.
+    assert walked == [TextInSchema, PartSchema, PartSchema]
 
 
 def test_fields_a_schema_includes_unknown_are_checked_too() -> None:
