@@ -4,6 +4,8 @@ idempotent retries, tenant walls, the excuses the day pipeline reads, and the ou
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -237,3 +239,45 @@ def test_the_list_filters_and_narrows(api):
     assert api.get("/leave?worker_id=u-w2", as_user=WORKER).status_code == 403
     wrong = api.get(f"/leave?date_from={ago(1)}&date_to={ago(2)}", as_user=CENTRE)
     assert (wrong.status_code, error_fields(wrong)) == (422, ["date_to"])
+
+
+def _at_once(api, calls: list[tuple[str, dict[str, Any] | None, dict[str, Any]]]) -> list[int]:
+    """POST each (path, body, user) from its own thread, released together; the statuses."""
+    barrier = threading.Barrier(len(calls))
+
+    def call(path: str, body: dict[str, Any] | None, user: dict[str, Any]) -> int:
+        client = api.app.test_client()
+        headers = {"Authorization": f"Bearer {api.token(**user)}"}
+        barrier.wait()
+        return client.post(path, json=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(lambda args: call(*args), calls))
+
+
+SECOND_CENTRE = {"subject": "u-centre-2", "tenant_id": "tenant-a", "roles": ("center-staff",)}
+
+
+@pytest.mark.parametrize("rounds", range(3))
+def test_two_approvals_at_once_decide_once(api, rounds: int) -> None:
+    leave_id = file(api, first_day=ago(1 + rounds)).get_json()["leave_id"]
+    path = f"/leave/{leave_id}/approve"
+    statuses = _at_once(api, [(path, None, CENTRE), (path, None, SECOND_CENTRE)])
+    assert sorted(statuses) == [200, 409]
+    assert [envelope.type for envelope in outbox(leave_id)] == ["leave.filed", "leave.approved"]
+
+
+def test_an_approval_and_a_rejection_at_once_leave_one_decision(api) -> None:
+    leave_id = file(api).get_json()["leave_id"]
+    statuses = _at_once(
+        api,
+        [
+            (f"/leave/{leave_id}/approve", None, CENTRE),
+            (f"/leave/{leave_id}/reject", {"reason": "人手不足"}, SECOND_CENTRE),
+        ],
+    )
+    assert sorted(statuses) == [200, 409]
+    decided = [envelope.type for envelope in outbox(leave_id)][1:]
+    assert decided in (["leave.approved"], ["leave.rejected"])
+    status = api.get(f"/leave/{leave_id}", as_user=CENTRE).get_json()["status"]
+    assert status == decided[0].removeprefix("leave.")

@@ -310,3 +310,74 @@ def test_no_broker_at_all_is_a_503_within_seconds(api) -> None:
     assert response.status_code == 503
     assert "Retry-After" in response.headers
     assert elapsed < 5
+
+
+# -- hostile uploads: a clear 4xx, never a 500, nothing sent ---------------------------------------
+
+
+def _raw(api, data: bytes | str, content_type: str = "application/json"):
+    return api.post("/points", data=data, content_type=content_type, as_user=WORKER)
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        pytest.param(b'{"points": [', 400, id="truncated JSON"),
+        pytest.param(b"\xff\xfe\x00garbage", 400, id="not UTF-8"),
+        pytest.param(b'{"points": NaN}', 422, id="bare NaN"),
+        pytest.param("[" * 100_000 + "]" * 100_000, 400, id="100,000 nested arrays"),
+        pytest.param(b'"points"', 422, id="a JSON string"),
+        pytest.param(b"null", 422, id="JSON null"),
+    ],
+)
+def test_a_body_that_is_no_upload_is_a_4xx_problem(api, recorded, data, status: int) -> None:
+    response = _raw(api, data)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert response.content_type == "application/problem+json"
+    assert recorded.sent == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"lat": float("nan")}, "points[0].lat", id="NaN latitude"),
+        pytest.param({"lon": float("inf")}, "points[0].lon", id="infinite longitude"),
+        pytest.param({"lat": "north"}, "points[0].lat", id="latitude as a word"),
+        pytest.param({"accuracy_m": True}, "points[0].accuracy_m", id="a boolean accuracy"),
+        pytest.param({"battery_pct": 77.5}, "points[0].battery_pct", id="a fractional battery"),
+        pytest.param({"point_id": "p\x00-1"}, "points[0].point_id", id="NUL in an id"),
+        pytest.param({"point_id": "p" * 10_000}, "points[0].point_id", id="a 10,000-char id"),
+        pytest.param({"provider": "gps\u202e"}, "points[0].provider", id="bidi override"),
+        pytest.param({"at": "2026-13-45T99:00:00+08:00"}, "points[0].at", id="impossible time"),
+        pytest.param({"at": 1_700_000_000}, "points[0].at", id="epoch number time"),
+        pytest.param({"speed_mps": -1}, "points[0].speed_mps", id="negative speed"),
+    ],
+)
+def test_a_hostile_fix_is_named_and_nothing_is_sent(api, recorded, change, field: str) -> None:
+    body = {"points": [{**fixes(1)[0], **change}, *fixes(3)[1:]]}
+    response = api.post("/points", json=body, as_user=WORKER)
+    assert response.status_code == 422, response.get_json()
+    assert response.content_type == "application/problem+json"
+    assert field in error_fields(response)
+    assert recorded.sent == []
+
+
+def test_an_oversized_body_is_413_before_it_is_parsed(api, recorded) -> None:
+    filler = "x" * 200
+    huge = {"points": [{**fix, "point_id": "p", "pad": filler} for fix in fixes(1)] * 60_000}
+    response = api.post("/points", json=huge, as_user=WORKER)
+    assert response.status_code == 413
+    assert response.content_type == "application/problem+json"
+    assert recorded.sent == []
+
+
+def test_a_form_or_text_body_is_no_upload(api, recorded) -> None:
+    for content_type, data in (
+        ("application/x-www-form-urlencoded", b"points=1"),
+        ("text/plain", b'{"points": []}'),
+        ("multipart/form-data; boundary=x", b"--x--"),
+    ):
+        response = _raw(api, data, content_type)
+        assert 400 <= response.status_code < 500, (content_type, response.status_code)
+        assert response.content_type == "application/problem+json"
+    assert recorded.sent == []
