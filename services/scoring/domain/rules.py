@@ -112,6 +112,11 @@ class LocalRule(ABC):
     def score(self, slot: Slot, scope: Scope) -> Outcome:
         """Points (or a bonus/deduction magnitude) for one subject, with the arithmetic."""
 
+    def usable_in(self) -> tuple[str, ...]:
+        """The group sections this rule, as configured, may score in: its type's, narrowed
+        by the rules it wraps."""
+        return self.sections
+
 
 class CohortRule(ABC):
     """A rule that scores each subject relative to all assessable subjects of the period."""
@@ -127,6 +132,10 @@ class CohortRule(ABC):
     @abstractmethod
     def score_all(self, slot: Slot, keys: Mapping[str, Key]) -> dict[str, Outcome]:
         """Outcomes for every subject id in ``keys``."""
+
+    def usable_in(self) -> tuple[str, ...]:
+        """The group sections this rule may score in."""
+        return self.sections
 
 
 Rule = LocalRule | CohortRule
@@ -748,6 +757,12 @@ class Conditional(LocalRule):
                 )
         inner = self.otherwise.score(slot, scope)
         return Outcome(inner.points, f"其他情况：{inner.zh}", f"otherwise: {inner.en}")
+
+    def usable_in(self) -> tuple[str, ...]:
+        """Only where every rule it may hand the line to can score: a case scoring out of
+        the line's maximum makes the whole rule a scored-group rule."""
+        wrapped = [case.rule.usable_in() for case in self.cases] + [self.otherwise.usable_in()]
+        return tuple(section for section in self.sections if all(section in w for w in wrapped))
 
 
 @parses(Conditional)

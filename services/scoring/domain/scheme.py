@@ -553,12 +553,11 @@ def _indicator(r: Reader, ctx: ParseContext, groups: Mapping[str, Group]) -> Ind
     rule_reader = r.mapping("rule")
     rule = parse_rule(rule_reader, ctx) if rule_reader is not None else None
     if rule is not None and rule_reader is not None and group is not None:
-        allowed = sections_for(rule.kind)
+        allowed = rule.usable_in()
         if section not in allowed:
-            rule_reader.fail(
-                f"{rule.kind} cannot be used in a {section} group (only {', '.join(allowed)})",
-                "type",
-            )
+            only = f"only {', '.join(allowed)}" if allowed else "its cases' sections differ"
+            what = rule.kind if allowed == sections_for(rule.kind) else f"this {rule.kind}"
+            rule_reader.fail(f"{what} cannot be used in a {section} group ({only})", "type")
             rule = None
     scored_with_cap = section == "scored" and getattr(rule, "cap", None) is not None
     if scored_with_cap and rule_reader is not None:

@@ -150,3 +150,42 @@ def test_cap_belongs_to_bonus_and_deduction_lines() -> None:
     assert [str(p) for p in validate(doc)] == [
         "indicators[1].rule.cap: a scored line is capped by its max; cap is for bonus/deduction"
     ]
+
+
+def test_a_conditional_wrapping_a_scored_only_rule_is_refused_outside_scored_groups() -> None:
+    wrapped = {
+        "type": "conditional",
+        "cases": [
+            {
+                "when": "rate >= 50",
+                "zh": "完成过半",
+                "en": "half done",
+                "rule": {
+                    "type": "per_point_below",
+                    "actual": "rate",
+                    "target": 100,
+                    "per_point": 0.1,
+                },
+            }
+        ],
+        "otherwise": {
+            "type": "per_occurrence",
+            "kinds": [{"count": "misses", "zh": "缺失", "en": "miss", "points": 1}],
+        },
+    }
+    line = {"id": "extra", "name": {"zh": "附加", "en": "extra"}, "group": "bonus"}
+    problems = [
+        str(p)
+        for p in validate(document(indicators=[*BASE["indicators"], {**line, "rule": wrapped}]))
+    ]
+    assert problems == [
+        "indicators[3].rule.type: this conditional cannot be used in a bonus group (only scored)"
+    ]
+    # In a scored group the same rule is fine, and so is a conditional of bonus-capable rules
+    # in a bonus group.
+    scored = {**line, "group": "main", "max": 5, "rule": wrapped}
+    bonus_only = {**wrapped, "cases": [{**wrapped["cases"][0], "rule": wrapped["otherwise"]}]}
+    assert "indicators[3]" not in " ".join(
+        str(p) for p in validate(document(indicators=[*BASE["indicators"], scored]))
+    )
+    assert validate(document(indicators=[*BASE["indicators"], {**line, "rule": bonus_only}])) == []
