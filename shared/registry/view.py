@@ -287,6 +287,9 @@ class _TenantLocators:
     stamp: str
     built_at: float
     by_day: dict[date, _DayGrids] = field(default_factory=dict)
+    # Every grid of the cached days by id: as last announced when the stamp was read (the
+    # days were built from `RegistryGrids.all`, which is every grid, in force or not).
+    by_id: dict[str, GridRef] = field(default_factory=dict)
 
 
 class LocatorCache:
@@ -315,10 +318,24 @@ class LocatorCache:
         code order (`shared.registry.model.grids_in_force`)."""
         return list(self._day(view, day).in_force)
 
+    def cached_grid(self, view: RegistryView, grid_id: str) -> GridRef | None:
+        """The grid as last announced, when a day of the view's tenant is cached under the
+        current stamp (no read but the view's stamp); None when it must be read."""
+        stamp = view.stamp()
+        entry = self._tenants.get(view.tenant_id)
+        if (
+            entry is None
+            or stamp is None
+            or entry.stamp != stamp
+            or time.monotonic() - entry.built_at >= self.max_age_s
+        ):
+            return None
+        return entry.by_id.get(grid_id)
+
     def _day(self, view: RegistryView, day: date) -> _DayGrids:
         # Read the stamp before the grids: a change racing this build can only leave the
         # cached locator newer than its stamp, and that change's own stamp replaces it.
-        stamp = view.stamps.current()
+        stamp = view.stamp()
         tenant = view.tenant_id
         entry = self._tenants.get(tenant)
         if (
@@ -331,7 +348,8 @@ class LocatorCache:
                 return found
         else:
             entry = None
-        in_force = tuple(domain.grids_in_force(view.grids.all(), day))
+        every = view.grids.all()
+        in_force = tuple(domain.grids_in_force(every, day))
         built = _DayGrids(
             in_force,
             GridLocator(
@@ -348,6 +366,7 @@ class LocatorCache:
             while len(current.by_day) >= self.days_per_tenant:
                 current.by_day.pop(next(iter(current.by_day)))
             current.by_day[day] = built
+            current.by_id.update((grid.grid_id, grid) for grid in every)
         return built
 
     def clear(self) -> None:
@@ -383,6 +402,11 @@ class RegistryView:
         self.stamps = RegistryStamps(tenant_id, origin, dry_run=dry_run)
         self.locators = locators
 
+    def stamp(self) -> str | None:
+        """The tenant's grid-set stamp now (one `_id` read): what the process's cached grids
+        are checked against."""
+        return self.stamps.current()
+
     # -- reads ---------------------------------------------------------------------------------
 
     def locate(self, lon: float, lat: float, at: datetime) -> str | None:
@@ -391,7 +415,12 @@ class RegistryView:
         return self.locators.locator(self, domain.local_day(at)).locate(lon, lat)
 
     def grid(self, grid_id: str) -> GridRef | None:
-        """The grid as last announced (in force or not), or None when unknown here."""
+        """The grid as last announced (in force or not), or None when unknown here: from the
+        process's cached grids when they are current (a stamp read instead of the grid's
+        document with its boundary history decoded), else read."""
+        cached = self.locators.cached_grid(self, grid_id)
+        if cached is not None:
+            return cached
         found = self.grids.find(grid_id)
         return None if found is None else found[0]
 
@@ -454,6 +483,9 @@ class RegistryView:
 
     # -- writes (the registry handlers) --------------------------------------------------------
 
+    def _bump(self) -> None:
+        self.stamps.bump()
+
     def apply_grid(self, state: Mapping[str, Any], *, occurred_at: datetime, event_id: str) -> bool:
         """Apply one `grid.*` event (its contract-loaded payload); False when it was older than
         or the same as what the grid already reflects."""
@@ -463,11 +495,11 @@ class RegistryView:
             if mark is not None and event_id in mark.event_ids:
                 # A redelivery of the last applied event: the worker may have died between the
                 # grid write and the stamp, so replace the stamp again (cheap, and idempotent).
-                self.stamps.bump()
+                self._bump()
             return False
         grid = domain.grid_from_state(state, occurred_at=occurred_at, previous=previous)
         self.grids.record(grid, _next_mark(mark, occurred_at, event_id))
-        self.stamps.bump()
+        self._bump()
         return True
 
     def apply_membership(

@@ -48,6 +48,28 @@ def test_the_locator_is_built_once_per_grid_change_and_day(tenants, builds):
     assert len(builds) == 3
 
 
+def test_a_grid_is_read_from_the_cached_day_until_the_stamp_moves(tenants, monkeypatch):
+    seed_registry(tenants("a"), grids=[("g-1", "div-1", "G01", square(120.0, 31.7), "2026-01-01")])
+    view = RegistryView(tenants("a"), locators=LocatorCache())
+    reads: list[str] = []
+    original = RegistryGrids.find
+
+    def counting(self, grid_id):
+        reads.append(grid_id)
+        return original(self, grid_id)
+
+    monkeypatch.setattr(RegistryGrids, "find", counting)
+    assert view.division_of("g-1") == "div-1"  # nothing cached yet: read
+    assert reads == ["g-1"]
+    assert view.locate(120.005, 31.705, NOON) == "g-1"
+    assert (view.division_of("g-1"), view.grid_exists_at("g-1", NOON)) == ("div-1", True)
+    assert view.grid("g-unknown") is None
+    assert reads == ["g-1", "g-unknown"]  # the located day's grids answered
+    # The grid moves to another division: the stamp moves with it, the cache is not used.
+    seed_registry(tenants("a"), grids=[("g-1", "div-2", "G01", square(120.0, 31.7), "2026-01-01")])
+    assert view.division_of("g-1") == "div-2"
+
+
 def test_a_stale_locator_lives_at_most_max_age(tenants, builds):
     seed_registry(tenants("a"), grids=[("g-1", "div-1", "G01", square(120.0, 31.7), "2026-01-01")])
     view = RegistryView(tenants("a"), locators=LocatorCache(max_age_s=0.0))
