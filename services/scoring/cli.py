@@ -6,9 +6,16 @@
     python -m services.scoring.cli explain SCHEME FACTS SUBJECT [--history ...] [--lang zh|en]
     python -m services.scoring.cli compare OLD_SCHEME NEW_SCHEME FACTS [--format table|json]
 
-SCHEME and FACTS are YAML or JSON files. ``--history`` takes earlier periods' JSON
-evaluations (``--format json`` output), oldest first, for streaks. Exit status: 0 done,
-2 invalid input (every problem is printed on stderr).
+SCHEME and FACTS are YAML or JSON files. ``--history`` takes the same scheme's JSON
+evaluations (``--format json`` output) of earlier periods, oldest first, for streaks.
+
+Exit status:
+  0  done: every subject has a complete score sheet
+  2  invalid input: every problem is printed on stderr (a fact name the scheme does not
+     declare is one, with the closest declared name)
+  3  done, but some sheets are incomplete: a subject is not assessable (a fact missing) or a
+     money line was skipped. The output is written all the same; the incomplete subjects
+     are listed on stderr, so a script cannot publish them as final by mistake.
 """
 
 from __future__ import annotations
@@ -29,6 +36,11 @@ from services.scoring.domain.results import Evaluation, shown
 from services.scoring.domain.scheme import Scheme, load_scheme, validate
 
 PROGRESS_FROM = 500  # subjects; smaller runs finish before a progress line would help
+DONE, INVALID, INCOMPLETE = 0, 2, 3  # exit statuses (see the module doc)
+INCOMPLETE_HELP = (
+    "exit status 3: the output is written, but some subjects are not assessable or lack a "
+    "money line (listed on stderr); 2: invalid input"
+)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -39,10 +51,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return int(args.run(args, out))
     except DocumentError as error:
         print(str(error), file=sys.stderr)
-        return 2
+        return INVALID
     except (OSError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return INVALID
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("scheme", type=Path)
     p.set_defaults(run=_validate)
 
-    p = commands.add_parser("evaluate", help="score every subject of a facts file")
+    p = commands.add_parser(
+        "evaluate", help="score every subject of a facts file", epilog=INCOMPLETE_HELP
+    )
     p.add_argument("scheme", type=Path)
     p.add_argument("facts", type=Path)
     p.add_argument("--history", type=Path, nargs="*", default=[])
@@ -66,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="always show progress on stderr")
     p.set_defaults(run=_evaluate)
 
-    p = commands.add_parser("explain", help="one subject's score sheet, line by line")
+    p = commands.add_parser(
+        "explain", help="one subject's score sheet, line by line", epilog=INCOMPLETE_HELP
+    )
     p.add_argument("scheme", type=Path)
     p.add_argument("facts", type=Path)
     p.add_argument("subject")
@@ -74,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.set_defaults(run=_explain)
 
-    p = commands.add_parser("compare", help="two scheme versions over the same facts")
+    p = commands.add_parser(
+        "compare", help="two scheme versions over the same facts", epilog=INCOMPLETE_HELP
+    )
     p.add_argument("before", type=Path)
     p.add_argument("after", type=Path)
     p.add_argument("facts", type=Path)
@@ -101,7 +119,19 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         print(problem, file=out)
     if not problems:
         print("ok", file=out)
-    return 2 if problems else 0
+    return INVALID if problems else DONE
+
+
+def _finished(*evaluations: Evaluation) -> int:
+    """DONE, or INCOMPLETE with each incomplete subject and why on stderr."""
+    incomplete = {s.subject_id: s for e in evaluations for s in e.incomplete}
+    for subject_id, sheet in sorted(incomplete.items()):
+        gaps = ", ".join(
+            f"{m.input_id} ({m.resolution})" for m in sheet.missing if m.resolution != "default"
+        )
+        state = "不可评估 not assessable" if not sheet.assessable else "金额不全 money incomplete"
+        print(f"incomplete: {subject_id} {state}: {gaps}", file=sys.stderr)
+    return INCOMPLETE if incomplete else DONE
 
 
 def _run(args: argparse.Namespace) -> Evaluation:
@@ -117,6 +147,9 @@ def _run(args: argparse.Namespace) -> Evaluation:
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    if args.format == "xlsx" and not args.output:
+        print("error: --format xlsx needs --output FILE.xlsx", file=sys.stderr)
+        return INVALID
     evaluation = _run(args)
     if args.format == "json":
         text = evaluation.to_json() + "\n"
@@ -124,16 +157,12 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
             args.output.write_text(text, encoding="utf-8")
         else:
             out.write(text)
-        return 0
-    if args.format == "xlsx":
-        if not args.output:
-            print("error: --format xlsx needs --output FILE.xlsx", file=sys.stderr)
-            return 2
+    elif args.format == "xlsx":
         write_workbook(evaluation, args.output)
         print(f"written {args.output}", file=out)
-        return 0
-    out.write(table(evaluation))
-    return 0
+    else:
+        out.write(table(evaluation))
+    return _finished(evaluation)
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -142,13 +171,13 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         sheet = evaluation.sheet(args.subject)
     except StopIteration:
         print(f"error: no subject {args.subject!r} in the facts", file=sys.stderr)
-        return 2
+        return INVALID
     zh = args.lang == "zh"
     print(f"{'对象' if zh else 'subject'} {sheet.subject_id} {sheet.subject_name}", file=out)
     for line in sheet.lines:
         name = line.name.zh if zh else line.name.en
         of = f"/{fmt(line.max_points)}" if line.max_points is not None else ""
-        print(f"- {name} [{line.indicator_id}] {fmt(line.points)}{of}", file=out)
+        print(f"- {name} [{line.indicator_id}] {sheet.points(line.points)}{of}", file=out)
         print(f"    {line.zh if zh else line.en}", file=out)
         if line.inputs:
             used = ", ".join(f"{k}={shown(v)}" for k, v in line.inputs)
@@ -181,14 +210,15 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
             f"{'缺失' if zh else 'missing'}: {gap.input_id} ({gap.resolution}) {gap.reason}",
             file=out,
         )
-    return 0
+    # Only the subject asked about decides: another one's gap does not change this sheet.
+    return INCOMPLETE if any(s is sheet for s in evaluation.incomplete) else DONE
 
 
 def _compare(args: argparse.Namespace, out: TextIO) -> int:
     result = compare(_scheme(args.before), _scheme(args.after), _read(args.facts))
     if args.format == "json":
         out.write(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-        return 0
+        return _finished(result.before, result.after)
     rows = [["对象", "总分(前)", "总分(后)", "变化", "排名", "等次", "标记", "金额变化"]]
     for d in result.subjects:
         rows.append(
@@ -204,7 +234,7 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
             ]
         )
     out.write(_grid(rows))
-    return 0
+    return _finished(result.before, result.after)
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -268,7 +298,7 @@ def write_workbook(evaluation: Evaluation, path: Path) -> None:
     indicators = next((s.lines for s in evaluation.sheets if s.assessable), ())
     put(summary, SUMMARY_HEADERS + [line.name.zh for line in indicators])
     for sheet, row in zip(evaluation.sheets, _summary_rows(evaluation), strict=True):
-        put(summary, row + [fmt(line.points) for line in sheet.lines])
+        put(summary, row + [sheet.points(line.points) for line in sheet.lines])
 
     detail = book.create_sheet("明细")
     put(
@@ -295,7 +325,7 @@ def write_workbook(evaluation: Evaluation, path: Path) -> None:
                     line.indicator_id,
                     line.name.zh,
                     line.group,
-                    fmt(line.points),
+                    sheet.points(line.points),
                     fmt(line.max_points) if line.max_points is not None else "",
                     line.rule,
                     line.zh,

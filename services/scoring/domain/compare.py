@@ -14,7 +14,7 @@ from typing import Any
 
 from .engine import evaluate
 from .facts import Facts
-from .numbers import ZERO, fmt, money
+from .numbers import DEFAULT_PRECISION, ZERO, Precision, fmt, money
 from .results import Evaluation, ScoreSheet
 from .scheme import Scheme
 
@@ -35,6 +35,7 @@ class SubjectDelta:
     money_before: Decimal
     money_after: Decimal
     lines: tuple[tuple[str, Decimal | None, Decimal | None], ...]
+    precision: Precision = DEFAULT_PRECISION  # the draft's: how line points are shown
 
     @property
     def total_delta(self) -> Decimal | None:
@@ -62,6 +63,9 @@ class SubjectDelta:
         def num(value: Decimal | None) -> str | None:
             return fmt(value) if value is not None else None
 
+        def points(value: Decimal | None) -> str | None:
+            return self.precision.number(value) if value is not None else None
+
         return {
             "subject_id": self.subject_id,
             "total": {
@@ -80,9 +84,9 @@ class SubjectDelta:
             "lines": [
                 {
                     "indicator_id": i,
-                    "before": num(b),
-                    "after": num(a),
-                    "delta": num(a - b) if a is not None and b is not None else None,
+                    "before": points(b),
+                    "after": points(a),
+                    "delta": points(a - b) if a is not None and b is not None else None,
                 }
                 for i, b, a in self.lines
             ],
@@ -110,19 +114,30 @@ def compare(
     facts: Facts | Mapping[str, Any] | str,
     history: Sequence[Evaluation | Mapping[str, Any]] = (),
 ) -> Comparison:
-    """Evaluate both schemes over the same facts and compare them subject by subject."""
-    return compare_evaluations(evaluate(before, facts, history), evaluate(after, facts, history))
+    """Evaluate both schemes over the same facts and compare them subject by subject.
+
+    A fact either version declares is accepted by both (a draft may add or drop inputs); a
+    name neither declares is still a problem."""
+    return compare_evaluations(
+        evaluate(before, facts, history, also_known={i.id for i in after.inputs}),
+        evaluate(after, facts, history, also_known={i.id for i in before.inputs}),
+    )
 
 
 def compare_evaluations(before: Evaluation, after: Evaluation) -> Comparison:
     """Per-subject deltas between two evaluations, ordered by subject id."""
     old = {s.subject_id: s for s in before.sheets}
     new = {s.subject_id: s for s in after.sheets}
-    deltas = [_delta(sid, old.get(sid), new.get(sid)) for sid in sorted(set(old) | set(new))]
+    deltas = [
+        _delta(sid, old.get(sid), new.get(sid), after.precision)
+        for sid in sorted(set(old) | set(new))
+    ]
     return Comparison(before, after, tuple(deltas))
 
 
-def _delta(subject: str, a: ScoreSheet | None, b: ScoreSheet | None) -> SubjectDelta:
+def _delta(
+    subject: str, a: ScoreSheet | None, b: ScoreSheet | None, precision: Precision
+) -> SubjectDelta:
     a_lines = {ln.indicator_id: ln.points for ln in a.lines} if a else {}
     b_lines = {ln.indicator_id: ln.points for ln in b.lines} if b else {}
     ids = [*a_lines, *(i for i in b_lines if i not in a_lines)]
@@ -141,4 +156,5 @@ def _delta(subject: str, a: ScoreSheet | None, b: ScoreSheet | None) -> SubjectD
         money_before=a.money_total if a else ZERO,
         money_after=b.money_total if b else ZERO,
         lines=tuple((i, a_lines.get(i), b_lines.get(i)) for i in ids),
+        precision=precision,
     )

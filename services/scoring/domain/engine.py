@@ -9,7 +9,13 @@ and history give byte-identical :meth:`Evaluation.to_json`. The steps, in order:
 3. cohort rules (rank based, top N) score the assessable subjects against each other;
 4. groups are combined (weights, bonus and deduction sections, caps), rounded once;
 5. subjects are ranked, graded (quotas included), paid (money rules) and flagged (streaks
-   over ``history``, the earlier periods' evaluations, oldest first).
+   over ``history``, the same scheme's evaluations of earlier periods of the same kind,
+   oldest first; "consecutive" means adjacent periods, so a missing period breaks a run).
+
+A fact name the scheme does not declare is a problem naming the closest declared input: a
+typo on an input with a default would otherwise change a score without a word. The period's
+working days are the scheme's calendar with the tenant's own decisions given in the facts
+(``calendar.working_days``, ``extra_holidays``, ``extra_workdays``).
 
 What it gives is in :mod:`.results`; how one subject's values are resolved, in :mod:`.scope`.
 """
@@ -18,16 +24,17 @@ from __future__ import annotations
 
 import calendar as gregorian
 import decimal
+import difflib
 import gc
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from shared.calendar import WorkCalendar
 
-from .facts import Facts, load_facts
+from .facts import CalendarDecisions, Facts, load_facts
 from .formula import Evaluator, FormulaError
 from .model import BadFactError, MissingFactError, Outcome
 from .money import MoneyLine, Payee
@@ -35,9 +42,9 @@ from .numbers import CONTEXT, ZERO, round_to
 from .problems import FactsError, Problem, Text
 from .results import Evaluation, Flag, Line, MissingFactReport, ScoreSheet, shown
 from .rules import CohortRule, Key, LocalRule, show
-from .scheme import COERCERS, Indicator, InputDef, Rounding, Scheme, Streak
+from .scheme import BUILTIN_NAMES, COERCERS, Indicator, InputDef, Rounding, Scheme, Streak
 from .scope import SubjectScope
-from .workdays import Period, parse_period
+from .workdays import Period, parse_period, period_of_label, previous_period
 
 
 def evaluate(
@@ -46,12 +53,16 @@ def evaluate(
     history: Sequence[Evaluation | Mapping[str, Any]] = (),
     *,
     progress: Callable[[int, int], None] | None = None,
+    also_known: Collection[str] = (),
 ) -> Evaluation:
-    """Evaluate ``scheme`` over one period's ``facts``; ``history`` holds the earlier
-    periods' evaluations (objects or their ``to_dict()``), oldest first, for streaks.
-    ``progress(done, total)`` is called as subjects are scored (for long runs).
+    """Evaluate ``scheme`` over one period's ``facts``; ``history`` holds the same scheme's
+    evaluations of earlier periods of its kind (objects or their ``to_dict()``), oldest
+    first, for streaks. ``progress(done, total)`` is called as subjects are scored (for long
+    runs). ``also_known``: fact names to accept without using them (the inputs of another
+    scheme version compared over the same facts).
 
-    Raises :class:`FactsError` when the facts do not fit the scheme's input types.
+    Raises :class:`FactsError` when the facts do not fit the scheme: a value of the wrong
+    type, a name the scheme does not declare, a period or history of another kind.
     """
     if not isinstance(facts, Facts):
         facts = load_facts(facts)
@@ -63,7 +74,7 @@ def evaluate(
     run: _Run | None = None
     try:
         with decimal.localcontext(CONTEXT):
-            run = _Run(scheme, facts, history)
+            run = _Run(scheme, facts, history, also_known)
             return run.evaluate(progress)
     finally:
         if run is not None:
@@ -81,16 +92,16 @@ class _Run:
         scheme: Scheme,
         facts: Facts,
         history: Sequence[Evaluation | Mapping[str, Any]],
+        also_known: Collection[str] = (),
     ) -> None:
         self.scheme = scheme
         self.facts = facts
-        self.history = [_streak_hits(h) for h in history]
         self.inputs: dict[str, InputDef] = {i.id: i for i in scheme.inputs}
         self.derived = {d.id: d for d in scheme.derived}
         self.levels = {g.id: g for g in scheme.grades.levels} if scheme.grades else {}
         self.words: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
         self.coercers = {i.id: (i.scope == "shared", COERCERS[i.type]) for i in scheme.inputs}
-        self.evaluator = Evaluator(scheme.calendar.longest_run)
+        self.also_known = frozenset(also_known)
         self._means: dict[str, Decimal] = {}
         problems: list[Problem] = []
         period = parse_period(scheme.period, facts.period)
@@ -98,14 +109,16 @@ class _Run:
             problems.append(Problem("period", period))
             period = Period(scheme.period, "", date(2000, 1, 1), date(2000, 1, 1))
         self.period = period
-        self.builtins = _builtins(period, scheme.calendar)
+        self.calendar = _period_calendar(scheme.calendar, facts.calendar, period, problems)
+        self.evaluator = Evaluator(self.calendar.longest_run)
+        self.builtins = _builtins(period, self.calendar, facts.calendar.working_days)
         self.shared = self._coerce(facts.shared, "shared", problems, shared=True)
         self.subject_values = [
             self._coerce(s.values, f"subjects[{i}].facts", problems, shared=False)
             for i, s in enumerate(facts.subjects)
         ]
         self._check_dates(problems)
-        self._check_history(history, problems)
+        self.past = self._past(self._check_history(history, problems))
         if problems:
             raise FactsError(problems)
         self.scopes = [
@@ -124,7 +137,11 @@ class _Run:
         coercers = self.coercers
         for name, value in raw.items():
             entry = coercers.get(name)
-            if entry is None or value is None or entry[0] != shared:
+            if entry is None or entry[0] != shared:
+                if name not in self.also_known:
+                    problems.append(Problem(f"{path}.{name}", self._unknown(name, shared=shared)))
+                continue
+            if value is None:
                 continue
             coerced, reason = entry[1](value)
             if reason:
@@ -132,6 +149,24 @@ class _Run:
             else:
                 values[name] = coerced
         return values
+
+    def _unknown(self, name: str, *, shared: bool) -> str:
+        """Why a fact name cannot be used, with the closest declared input of its place."""
+        scheme = self.scheme
+        entry = self.coercers.get(name)
+        if entry is not None:  # declared, but given in the other place
+            if entry[0]:
+                return "is a shared input (scope: shared): give it once under shared"
+            return "is an input of each subject: give it in the subjects' facts"
+        if name in self.derived:
+            return f"is a value scheme {scheme.id} derives by formula, not a fact"
+        if name in BUILTIN_NAMES:
+            hint = " (a tenant's own count goes in calendar.working_days)"
+            return f"is a built-in of the period{hint if name == 'workdays' else ''}, not a fact"
+        candidates = [i.id for i in scheme.inputs if (i.scope == "shared") == shared]
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return f"is not an input of scheme {scheme.id}{hint}"
 
     def _check_dates(self, problems: list[Problem]) -> None:
         if not self.period.label:
@@ -152,16 +187,65 @@ class _Run:
 
     def _check_history(
         self, history: Sequence[Evaluation | Mapping[str, Any]], problems: list[Problem]
-    ) -> None:
-        """History must be earlier periods, oldest first (canonical labels sort that way)."""
-        labels = [h.period if isinstance(h, Evaluation) else str(h.get("period")) for h in history]
-        for i, label in enumerate(labels):
-            if self.period.label and label >= self.period.label:
+    ) -> list[tuple[Period, dict[str, frozenset[str]]]]:
+        """The history's periods and streak hits. It must be this scheme's evaluations of
+        earlier periods of the same kind, oldest first: another scheme's results or another
+        period length would make "3 months running" count something else."""
+        scheme, current = self.scheme, self.period
+        past: list[tuple[Period, dict[str, frozenset[str]]]] = []
+        for i, item in enumerate(history):
+            at = f"history[{i}]"
+            scheme_id, label = _identity(item)
+            if scheme_id is None:
+                problems.append(Problem(at, "is not an evaluation (it names no scheme)"))
+                continue
+            if scheme_id != scheme.id:
                 problems.append(
-                    Problem(f"history[{i}]", f"period {label} is not before {self.period.label}")
+                    Problem(at, f"is an evaluation of scheme {scheme_id}, not of {scheme.id}")
                 )
-            elif i and label <= labels[i - 1]:
-                problems.append(Problem(f"history[{i}]", f"period {label} is out of order"))
+                continue
+            period = period_of_label(label)
+            if period is None:
+                problems.append(Problem(at, f"period {label!r} is not a period"))
+            elif period.kind != scheme.period:
+                this = f" (this period: {current.label})" if current.label else ""
+                problems.append(
+                    Problem(
+                        at,
+                        f"period {label} is a {period.kind}, but scheme {scheme.id} assesses "
+                        f"by {scheme.period}{this}",
+                    )
+                )
+            elif current.label and period.end >= current.start:
+                problems.append(Problem(at, f"period {label} is not before {current.label}"))
+            elif past and period.start <= past[-1][0].end:
+                problems.append(Problem(at, f"period {label} is out of order"))
+            else:
+                past.append((period, _streak_hits(item)))
+        return past
+
+    def _past(
+        self, history: Sequence[tuple[Period, dict[str, frozenset[str]]]]
+    ) -> list[dict[str, frozenset[str]] | None]:
+        """Streak hits of the periods right before this one, nearest first; None for a
+        period the history lacks (it breaks a run: 2024-01 and 2024-03 are not adjacent).
+        The walk ends at the oldest period given, or at a gap before a custom period, whose
+        predecessor cannot be named."""
+        if not history or not self.period.label:
+            return []
+        by_end = {period.end: (period, hits) for period, hits in history}
+        oldest = history[0][0].start
+        past: list[dict[str, frozenset[str]] | None] = []
+        current: Period | None = self.period
+        while current is not None and current.start > oldest:
+            found = by_end.get(current.start - timedelta(days=1))
+            if found is not None:
+                current, hits = found
+                past.append(hits)
+            else:
+                current = previous_period(current)
+                past.append(None)
+        return past
 
     def mean_of(self, name: str) -> Decimal:
         if name not in self._means:
@@ -190,6 +274,7 @@ class _Run:
         hits, flags = self._streaks(standing, money_lines)
 
         sheets: list[ScoreSheet] = []
+        precision = self.scheme.rounding.precision
         for subject in self.facts.subjects:
             sid = subject.id
             grade = grades.get(sid)
@@ -211,13 +296,20 @@ class _Run:
                     money_total=sum((m.amount for m in paid), ZERO),
                     missing=tuple(self.missing[sid]),
                     streak_hits=tuple(hits.get(sid, ())),
+                    precision=precision,
                 )
             )
         sheets.sort(key=lambda s: (not s.assessable, s.rank or 0, s.subject_id))
         all_missing = tuple(m for s in sheets for m in s.missing)
         scheme = self.scheme
         return Evaluation(
-            scheme.id, scheme.version, self.period.label, tuple(sheets), mean_total, all_missing
+            scheme.id,
+            scheme.version,
+            self.period.label,
+            tuple(sheets),
+            mean_total,
+            all_missing,
+            precision,
         )
 
     def _score_subjects(self, progress: Callable[[int, int], None] | None) -> list[_Scored]:
@@ -423,7 +515,12 @@ class _Run:
                 grade = standing.grades.get(sid)
                 level = self.levels.get(grade) if grade else None
                 payee = Payee(
-                    sid, scope, standing.ranks.get(sid), grade, level.name if level else None
+                    sid,
+                    scope,
+                    standing.ranks.get(sid),
+                    grade,
+                    level.name if level else None,
+                    self.calendar,
                 )
                 try:
                     if rule.when is None or scope.holds(rule.when):
@@ -453,8 +550,8 @@ class _Run:
                     flag := _flag(
                         streak,
                         [
-                            *(streak.id in h.get(sid, ()) for h in self.history),
                             streak.id in hits[sid],
+                            *(h is not None and streak.id in h.get(sid, ()) for h in self.past),
                         ],
                     )
                 )
@@ -500,21 +597,20 @@ _Scored = dict[str, tuple[Outcome, tuple[tuple[str, object], ...]]]
 
 
 def _flag(streak: Streak, series: Sequence[bool]) -> Flag | None:
-    """The flag ``streak`` raises given whether it held in each period, oldest first."""
+    """The flag ``streak`` raises given whether it held in this period and each adjacent
+    earlier one, newest first (a period without a result counts as not held)."""
     if streak.consecutive is not None:
         run = 0
-        for hit in reversed(series):
+        for hit in series:
             if not hit:
                 break
             run += 1
         return Flag(streak.id, streak.name, run) if run >= streak.consecutive else None
     assert streak.cumulative is not None
     assert streak.window is not None
-    recent = series[-streak.window :]
+    recent = series[: streak.window]
     count = sum(recent)
-    return (
-        Flag(streak.id, streak.name, count) if recent[-1] and count >= streak.cumulative else None
-    )
+    return Flag(streak.id, streak.name, count) if recent[0] and count >= streak.cumulative else None
 
 
 def _line(
@@ -554,8 +650,48 @@ def _first(item: tuple[str, object]) -> str:
     return item[0]
 
 
-def _builtins(period: Period, calendar: WorkCalendar) -> dict[str, object]:
-    workdays = len(calendar.workdays(period.start, period.end)) if period.label else 0
+def _period_calendar(
+    scheme: WorkCalendar, decided: CalendarDecisions, period: Period, problems: list[Problem]
+) -> WorkCalendar:
+    """The scheme's calendar with the tenant's own decisions for the period on top (they win
+    over the scheme's single dates as well as the holiday data)."""
+    if period.label:
+        for key, days in (
+            ("extra_holidays", decided.extra_holidays),
+            ("extra_workdays", decided.extra_workdays),
+        ):
+            outside = sorted(d for d in days if not period.start <= d <= period.end)
+            if outside:
+                problems.append(
+                    Problem(
+                        f"calendar.{key}",
+                        f"dates outside the period {period.label}: "
+                        + ", ".join(d.isoformat() for d in outside),
+                    )
+                )
+        if decided.working_days is not None and decided.working_days > period.days:
+            problems.append(
+                Problem(
+                    "calendar.working_days",
+                    f"must be at most the {period.days} days of the period {period.label}",
+                )
+            )
+    if not decided.extra_holidays and not decided.extra_workdays:
+        return scheme
+    return WorkCalendar(
+        chinese_holidays=scheme.chinese_holidays,
+        extra_holidays=(scheme.extra_holidays - decided.extra_workdays) | decided.extra_holidays,
+        extra_workdays=(scheme.extra_workdays - decided.extra_holidays) | decided.extra_workdays,
+    )
+
+
+def _builtins(
+    period: Period, calendar: WorkCalendar, working_days: int | None
+) -> dict[str, object]:
+    if working_days is not None:
+        workdays = working_days  # the tenant's decision for the period wins over any count
+    else:
+        workdays = len(calendar.workdays(period.start, period.end)) if period.label else 0
     end = period.end
     month_end = end.day == gregorian.monthrange(end.year, end.month)[1]
     return {
@@ -566,6 +702,17 @@ def _builtins(period: Period, calendar: WorkCalendar) -> dict[str, object]:
         "is_quarter_end": month_end and end.month in (3, 6, 9, 12),
         "is_year_end": month_end and end.month == 12,
     }
+
+
+def _identity(item: Evaluation | Mapping[str, Any]) -> tuple[str | None, str]:
+    """The scheme id and period label of an evaluation or its ``to_dict()``."""
+    if isinstance(item, Evaluation):
+        return item.scheme_id, item.period
+    if not isinstance(item, Mapping):  # JSON read back by a caller may be anything
+        return None, ""
+    scheme = item.get("scheme")
+    scheme_id = scheme.get("id") if isinstance(scheme, Mapping) else None
+    return (str(scheme_id) if scheme_id is not None else None), str(item.get("period"))
 
 
 def _streak_hits(item: Evaluation | Mapping[str, Any]) -> dict[str, frozenset[str]]:

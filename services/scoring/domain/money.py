@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -50,13 +50,15 @@ class MoneyLine:
 
 @dataclass(frozen=True)
 class Payee:
-    """A subject as money rules see it: its values, rank and grade in the period."""
+    """A subject as money rules see it: its values, rank and grade in the period, and the
+    working-day calendar of the period (the scheme's, with the tenant's own decisions)."""
 
     subject_id: str
     scope: Scope
     rank: int | None
     grade: str | None
     grade_name: Text | None = None
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
 
 class MoneyRule(ABC):
@@ -108,7 +110,6 @@ class DailySubsidy(MoneyRule):
         forfeit_consecutive: int | None,
         forfeit_cumulative: int | None,
         deductions: Sequence[Deduction],
-        calendar: WorkCalendar,
     ) -> None:
         super().__init__(rule_id, name, when)
         self.amount = amount
@@ -117,17 +118,18 @@ class DailySubsidy(MoneyRule):
         self.forfeit_consecutive = forfeit_consecutive
         self.forfeit_cumulative = forfeit_cumulative
         self.deductions = tuple(deductions)
-        self.calendar = calendar
 
     def prepare(self, payee: Payee) -> MoneyLine:
         days = payee.scope.value(self.failing_days)
         if not isinstance(days, list):
             raise BadFactError(self.failing_days, "must be a list of dates")
-        # Only working days can fail the patrol targets; other dates given are left out.
-        working = [d for d in days if isinstance(d, date) and self.calendar.is_workday(d)]
+        # Only working days can fail the patrol targets; other dates given are left out. The
+        # calendar is the period's, not the scheme's: a tenant may move a working day.
+        calendar = payee.calendar
+        working = [d for d in days if isinstance(d, date) and calendar.is_workday(d)]
         ignored = len(days) - len(working)
         n = len(working)
-        run = self.calendar.longest_run(working)
+        run = calendar.longest_run(working)
         label = payee.scope.label(self.failing_days)
         head_zh = f"{label.zh}{n}天，最长连续{run}个工作日"
         head_en = f"{label.en}: {n} days, longest run {run} working days"
@@ -361,12 +363,17 @@ class GradeSubsidy(MoneyRule):
         pay_percent: Mapping[str, Decimal],
         redistribute_to: Sequence[str],
         share_name: Text,
+        receivers: Text | None = None,
     ) -> None:
         super().__init__(rule_id, name, when)
         self.amount = amount
         self.pay_percent = dict(pay_percent)
         self.redistribute_to = tuple(redistribute_to)
         self.share_name = share_name
+        # Who shares the pool, in words: the grades' labels (优秀), never their ids.
+        self.receivers = receivers or Text(
+            "、".join(self.redistribute_to), ", ".join(self.redistribute_to)
+        )
 
     def prepare(self, payee: Payee) -> object:
         return payee.scope.number(self.amount)
@@ -413,10 +420,10 @@ class GradeSubsidy(MoneyRule):
                     self.share_name,
                     amount,
                     False,
-                    f"扣发补贴共{yuan(pool)}元，由{len(receivers)}名"
-                    f"{'、'.join(self.redistribute_to)}平分，得{yuan(amount)}元{extra_zh}",
-                    f"withheld pool {yuan(pool)} shared by {len(receivers)}: {yuan(amount)}"
-                    + extra_en,
+                    f"扣发补贴共{yuan(pool)}元，由{len(receivers)}名{self.receivers.zh}"
+                    f"平分，得{yuan(amount)}元{extra_zh}",
+                    f"withheld pool {yuan(pool)} shared equally by {len(receivers)} "
+                    f"{self.receivers.en}: {yuan(amount)}" + extra_en,
                 )
             )
         return lines
@@ -441,21 +448,15 @@ class _Head(NamedTuple):
 
 
 class _Env(NamedTuple):
-    """What a money rule parser needs from the rest of the scheme."""
+    """What a money rule parser needs from the rest of the scheme: its grades' labels."""
 
-    calendar: WorkCalendar
-    grade_ids: Sequence[str]
+    grades: Mapping[str, Text]
 
 
 _COMMON = ("id", "name", "type", "when")
 
 
-def parse_money(
-    r: Reader,
-    ctx: ParseContext,
-    calendar: WorkCalendar,
-    grade_ids: Sequence[str],
-) -> MoneyRule | None:
+def parse_money(r: Reader, ctx: ParseContext, grades: Mapping[str, Text]) -> MoneyRule | None:
     """Build one money rule from mapping ``r``; every problem goes to ``ctx``."""
     rule_id = r.identifier("id")
     name = r.text("name")
@@ -465,7 +466,7 @@ def parse_money(
         return None
     fields, parser = _MONEY_PARSERS[kind]
     r.only((*_COMMON, *fields))
-    built = parser(r, ctx, _Env(calendar, grade_ids), when)
+    built = parser(r, ctx, _Env(grades), when)
     if built is None or rule_id is None or name is None:
         return None
     return built(_Head(rule_id, name, when))
@@ -501,7 +502,6 @@ def _daily_subsidy(
         forfeit_consecutive=consecutive,
         forfeit_cumulative=cumulative,
         deductions=deductions,
-        calendar=env.calendar,
     )
 
 
@@ -571,7 +571,7 @@ def _grade_subsidy(
     p = r.mapping("pay_percent")
     if p is not None:
         for grade in p.data:
-            if grade not in env.grade_ids:
+            if grade not in env.grades:
                 p.fail("is not a grade of this scheme", str(grade))
                 continue
             value = p.decimal(str(grade), non_negative=True)
@@ -584,19 +584,22 @@ def _grade_subsidy(
         r.fail("must be a list of grade ids", "redistribute_to")
         targets = []
     for i, grade in enumerate(targets):
-        if grade not in env.grade_ids:
+        if grade not in env.grades:
             r.fail("is not a grade of this scheme", f"redistribute_to[{i}]")
     share_name = r.text("share_name", required=bool(targets)) or Text("奖励", "reward")
-    if not env.grade_ids:
+    if not env.grades:
         r.fail("a grade subsidy needs the scheme to declare grades", "type")
-    if amount is None or not env.grade_ids:
+    if amount is None or not env.grades:
         return None
+    names = [env.grades[g] for g in targets if g in env.grades]
+    receivers = Text("、".join(n.zh for n in names), ", ".join(n.en for n in names))
     return lambda head: GradeSubsidy(
         *head,
         amount=amount,
         pay_percent=percents,
         redistribute_to=targets,
         share_name=share_name,
+        receivers=receivers,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
 ZERO = Decimal(0)
@@ -83,3 +84,32 @@ def clamp(value: Decimal, low: Decimal, high: Decimal | None) -> Decimal:
     if high is not None and value > high:
         return high
     return value
+
+
+class Precision(NamedTuple):
+    """How a scheme shows points: its rounding places and mode (``composition.rounding``).
+
+    Points stay exact inside an evaluation (a total is the exact sum, rounded once); only
+    their text is rounded, so a line of 20 × 5/6 reads 16.67, not 28 digits."""
+
+    places: int = 2
+    mode: str = "half_up"
+
+    def number(self, value: Decimal) -> str:
+        """``value`` at this precision, plain (JSON, tables, workbooks)."""
+        return _at_precision(value, self.places, self.mode)[0]
+
+    def words(self, value: Decimal) -> str:
+        """``value`` at this precision for an explanation, marked ``≈`` when rounded."""
+        text, rounded = _at_precision(value, self.places, self.mode)
+        return f"≈{text}" if rounded else text
+
+
+DEFAULT_PRECISION = Precision()  # a scheme's default rounding: 2 places, half up
+
+
+@lru_cache(maxsize=65536)
+def _at_precision(value: Decimal, places: int, mode: str) -> tuple[str, bool]:
+    # Cached like fmt: an evaluation shows the same few point values thousands of times.
+    shown = round_to(value, places, mode)
+    return fmt(shown), shown != value

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from shared.errors import FieldProblem, InvalidInput
+
 from .numbers import to_decimal
 
 
@@ -31,7 +33,19 @@ class DocumentError(ValueError):
     def __init__(self, what: str, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         listing = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{what} is invalid ({len(self.problems)} problems):\n{listing}")
+        count = len(self.problems)
+        super().__init__(
+            f"{what} is invalid ({count} problem{'' if count == 1 else 's'}):\n{listing}"
+        )
+
+    def invalid_input(self, field: str = "") -> InvalidInput:
+        """The problems as the client's invalid input (an API answers it with a 422 naming
+        each field), their paths under ``field``: the part of the request that held the
+        document (``facts`` gives ``facts.subjects[0].facts.spot_check_overdu``)."""
+        return InvalidInput(
+            FieldProblem(".".join(p for p in (field, problem.path) if p), problem.reason)
+            for problem in self.problems
+        )
 
 
 class SchemeError(DocumentError):

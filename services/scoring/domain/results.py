@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .money import MoneyLine
-from .numbers import fmt, money
+from .numbers import DEFAULT_PRECISION, Precision, fmt, money
 from .problems import Text
+from .rules import show
 
 
 class Line(NamedTuple):
@@ -76,6 +77,9 @@ class ScoreSheet:
     money_total: Decimal
     missing: tuple[MissingFactReport, ...]
     streak_hits: tuple[str, ...]
+    # How the scheme shows points: lines and groups keep exact values (the total is their
+    # exact sum, rounded once) but are written at the scheme's rounding places.
+    precision: Precision = DEFAULT_PRECISION
 
     def line(self, indicator_id: str) -> Line:
         return next(line for line in self.lines if line.indicator_id == indicator_id)
@@ -83,7 +87,12 @@ class ScoreSheet:
     def money_line(self, rule_id: str) -> MoneyLine:
         return next(line for line in self.money if line.rule_id == rule_id)
 
+    def points(self, value: Decimal) -> str:
+        """Points (a line's, a group's) as the sheet shows them: at the scheme's precision."""
+        return self.precision.number(value)
+
     def to_dict(self) -> dict[str, Any]:
+        shown_points = self.precision.number
         return {
             "subject_id": self.subject_id,
             "subject_name": self.subject_name,
@@ -94,7 +103,7 @@ class ScoreSheet:
                     "name": {"zh": ln.name.zh, "en": ln.name.en},
                     "group": ln.group,
                     "section": ln.section,
-                    "points": fmt(ln.points),
+                    "points": shown_points(ln.points),
                     "max": fmt(ln.max_points) if ln.max_points is not None else None,
                     "rule": ln.rule,
                     "inputs": {name: shown(value) for name, value in ln.inputs},
@@ -102,7 +111,7 @@ class ScoreSheet:
                 }
                 for ln in self.lines
             ],
-            "groups": {g: fmt(p) for g, p in self.groups},
+            "groups": {g: shown_points(p) for g, p in self.groups},
             "total": fmt(self.total) if self.total is not None else None,
             "rank": self.rank,
             "grade": self.grade,
@@ -144,6 +153,17 @@ class Evaluation:
     sheets: tuple[ScoreSheet, ...]
     mean_total: Decimal | None
     missing: tuple[MissingFactReport, ...] = field(default=())
+    precision: Precision = DEFAULT_PRECISION  # the scheme's: how points and the mean are shown
+
+    @property
+    def incomplete(self) -> tuple[ScoreSheet, ...]:
+        """Sheets a script must not take as final: subjects not assessable, or paid without
+        a money line the scheme has (a fact it needs was missing)."""
+        return tuple(
+            s
+            for s in self.sheets
+            if not s.assessable or any(m.resolution == "money_line_skipped" for m in s.missing)
+        )
 
     def sheet(self, subject_id: str) -> ScoreSheet:
         return next(s for s in self.sheets if s.subject_id == subject_id)
@@ -157,7 +177,9 @@ class Evaluation:
                 ln.indicator_id: ln.rule_text
                 for ln in next((s.lines for s in self.sheets if s.lines), ())
             },
-            "mean_total": fmt(self.mean_total) if self.mean_total is not None else None,
+            "mean_total": (
+                self.precision.number(self.mean_total) if self.mean_total is not None else None
+            ),
             "sheets": [s.to_dict() for s in self.sheets],
             "missing": [
                 {
@@ -176,9 +198,12 @@ class Evaluation:
 
 
 def shown(value: object) -> str:
-    """A fact value as text: decimals plain, booleans true/false, lists comma separated."""
+    """A fact value as text: decimals plain, booleans true/false, lists comma separated.
+
+    Decimals read as in the explanations: exact up to 4 places, else ``≈`` rounded, since a
+    derived value (12 ÷ 90 × 100) would otherwise print 28 digits."""
     if isinstance(value, Decimal):
-        return fmt(value)
+        return show(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import ClassVar, NamedTuple, TypeVar, cast
 
 from .model import BadFactError, Condition, MissingFactError, Outcome, Scope, ValueRef
-from .numbers import CONTEXT, HUNDRED, ONE, ZERO, fmt
+from .numbers import CONTEXT, DEFAULT_PRECISION, HUNDRED, ONE, ZERO, Precision, fmt
 from .parsing import ParseContext
 from .problems import Reader, Text
 
@@ -41,10 +41,17 @@ class Key(NamedTuple):
 
 
 class Slot(NamedTuple):
-    """Where a rule sits: the section of its group and the indicator's maximum points."""
+    """Where a rule sits: the section of its group, the indicator's maximum points and the
+    precision the scheme shows points at."""
 
     section: str
     max_points: Decimal | None
+    precision: Precision = DEFAULT_PRECISION
+
+    def points(self, value: Decimal) -> str:
+        """A line's points in its explanation: at the scheme's precision, as the sheet shows
+        them (``≈16.67``), so the words and the line's figure agree."""
+        return self.precision.words(value)
 
 
 _SHOWN = Decimal("0.0001")
@@ -63,8 +70,10 @@ def _verb(section: str) -> tuple[str, str]:
     return ("加", "add") if section == "bonus" else ("扣", "deduct")
 
 
-def _from_max(max_points: Decimal, lost: Decimal, zh: list[str], en: list[str]) -> Outcome:
-    """Points left after ``lost`` is taken from ``max_points``, floored at zero (扣完为止)."""
+def _from_max(slot: Slot, lost: Decimal, zh: list[str], en: list[str]) -> Outcome:
+    """Points left after ``lost`` is taken from the maximum, floored at zero (扣完为止)."""
+    assert slot.max_points is not None
+    max_points = slot.max_points
     if lost <= 0:
         zh.append(f"得满分{show(max_points)}分")
         en.append(f"full marks {show(max_points)}")
@@ -74,8 +83,8 @@ def _from_max(max_points: Decimal, lost: Decimal, zh: list[str], en: list[str]) 
         en.append(f"deduct {show(lost)}, floored at zero: 0")
         return Outcome(ZERO, "，".join(zh), "; ".join(en))
     points = max_points - lost
-    zh.append(f"扣{show(lost)}分，得{show(points)}分")
-    en.append(f"deduct {show(lost)}, score {show(points)}")
+    zh.append(f"扣{show(lost)}分，得{slot.points(points)}分")
+    en.append(f"deduct {show(lost)}, score {slot.points(points)}")
     return Outcome(points, "，".join(zh), "; ".join(en))
 
 
@@ -89,8 +98,8 @@ def _magnitude(
         zh.append(f"合计{show(total)}分，最多{verb_zh}{show(limit)}分，{verb_zh}{show(limit)}分")
         en.append(f"sum {show(total)}, capped at {show(limit)}: {verb_en} {show(limit)}")
         return Outcome(limit, "，".join(zh), "; ".join(en))
-    zh.append(f"{verb_zh}{show(total)}分")
-    en.append(f"{verb_en} {show(total)}")
+    zh.append(f"{verb_zh}{slot.points(total)}分")
+    en.append(f"{verb_en} {slot.points(total)}")
     return Outcome(total, "，".join(zh), "; ".join(en))
 
 
@@ -207,7 +216,7 @@ class PerPointBelow(LocalRule):
         word_zh, word_en = ("低于", "below") if below else ("高于", "above")
         if gap <= 0:
             return _from_max(
-                slot.max_points,
+                slot,
                 ZERO,
                 [f"{a_zh}，{'达到' if below else '未超过'}{t_zh}"],
                 [f"{a_en}, {'reaches' if below else 'within'} {t_en}"],
@@ -223,7 +232,7 @@ class PerPointBelow(LocalRule):
             + (f" (counted as {show(counted)} whole points)" if counted != gap else ""),
             f"{show(self.per_point)} per point",
         ]
-        return _from_max(slot.max_points, counted * self.per_point, zh, en)
+        return _from_max(slot, counted * self.per_point, zh, en)
 
 
 @parses(PerPointBelow)
@@ -318,7 +327,7 @@ class PerOccurrence(LocalRule):
             en.append("no occurrences")
         if slot.section == "scored":
             assert slot.max_points is not None
-            return _from_max(slot.max_points, total, ["；".join(zh)], ["; ".join(en)])
+            return _from_max(slot, total, ["；".join(zh)], ["; ".join(en)])
         return _magnitude(slot, total, self.cap, ["；".join(zh)], ["; ".join(en)])
 
 
@@ -373,16 +382,14 @@ class Shortfall(LocalRule):
         q_zh, q_en = _quoted(scope, self.quota, quota, unit.zh)
         short = quota - actual
         if short <= 0:
-            return _from_max(
-                slot.max_points, ZERO, [f"{a_zh}，不少于{q_zh}"], [f"{a_en}, meets {q_en}"]
-            )
+            return _from_max(slot, ZERO, [f"{a_zh}，不少于{q_zh}"], [f"{a_en}, meets {q_en}"])
         counted = Decimal(int(short)) if self.whole_units else short
         zh = [
             f"{a_zh}，少于{q_zh}共{show(short)}{unit.zh}",
             f"每少1{unit.zh}扣{show(self.per_unit)}分",
         ]
         en = [f"{a_en}, {show(short)} short of {q_en}", f"{show(self.per_unit)} per unit short"]
-        return _from_max(slot.max_points, counted * self.per_unit, zh, en)
+        return _from_max(slot, counted * self.per_unit, zh, en)
 
 
 @parses(Shortfall)
@@ -438,8 +445,9 @@ class Proportional(LocalRule):
         if len(self.parts) > 1:
             zh.append(f"加权完成{show(completion * HUNDRED)}%")
             en.append(f"weighted completion {show(completion * HUNDRED)}%")
-        zh.append(f"得{show(slot.max_points)}×{show(completion * HUNDRED)}%={show(points)}分")
-        en.append(f"score {show(slot.max_points)} × {show(completion * HUNDRED)}% = {show(points)}")
+        done = show(completion * HUNDRED)
+        zh.append(f"得{show(slot.max_points)}×{done}%={slot.points(points)}分")
+        en.append(f"score {show(slot.max_points)} × {done}% = {slot.points(points)}")
         return Outcome(points, "；".join(zh), "; ".join(en))
 
 
@@ -524,7 +532,7 @@ class CategoryShare(LocalRule):
             f"{show(self.combined_above_percent)}%",
             f"{show(per)} per category under {show(self.each_min_percent)}%, {misses} under",
         ]
-        return _from_max(slot.max_points, per * misses, zh, en)
+        return _from_max(slot, per * misses, zh, en)
 
 
 @parses(CategoryShare)
@@ -591,7 +599,7 @@ class Checklist(LocalRule):
         if not zh:
             zh.append("各项齐全")
             en.append("every item present")
-        return _from_max(slot.max_points, lost, ["；".join(zh)], ["; ".join(en)])
+        return _from_max(slot, lost, ["；".join(zh)], ["; ".join(en)])
 
 
 @parses(Checklist)
@@ -711,8 +719,8 @@ class FormulaRule(LocalRule):
             if points != raw:
                 zh.append(f"限定在0至{show(slot.max_points)}分之间")
                 en.append(f"kept within 0..{show(slot.max_points)}")
-            zh.append(f"得{show(points)}分")
-            en.append(f"score {show(points)}")
+            zh.append(f"得{slot.points(points)}分")
+            en.append(f"score {slot.points(points)}")
             return Outcome(points, "，".join(zh), "; ".join(en))
         return _magnitude(slot, clamped, self.cap, zh, en)
 
@@ -878,10 +886,10 @@ class RankBased(CohortRule):
             outcomes[subject] = Outcome(
                 points,
                 f"{key.zh}，未{cmp_zh}{show(self.target)}{key.unit}，在{len(rest)}个未达标对象中"
-                f"{order_zh}排第{k}名，依次少{show(self.step_percent)}%，得{how_zh}={show(points)}分",
+                f"{order_zh}排第{k}名，依次少{show(self.step_percent)}%，得{how_zh}={slot.points(points)}分",
                 f"{key.en}, short of {show(self.target)}; rank {k} of {len(rest)} short "
                 f"({order_en}), {show(self.step_percent)}% less per rank: {how_en} = "
-                f"{show(points)}",
+                f"{slot.points(points)}",
             )
         return outcomes
 
@@ -956,8 +964,8 @@ class TopN(CohortRule):
                 how_en = f"rank {rank}" + (f" ({tied[rank]} tied)" if tied[rank] > 1 else "")
             outcomes[subject] = Outcome(
                 amount,
-                f"{key.zh}，{how_zh}，{verb_zh}{show(amount)}分",
-                f"{key.en}, {how_en}: {verb_en} {show(amount)}",
+                f"{key.zh}，{how_zh}，{verb_zh}{slot.points(amount)}分",
+                f"{key.en}, {how_en}: {verb_en} {slot.points(amount)}",
             )
         return outcomes
 

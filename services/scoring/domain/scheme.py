@@ -22,7 +22,7 @@ from shared.calendar import WorkCalendar
 from .formula import FUNCTION_NAMES, Formula
 from .model import Condition
 from .money import RESULT_NAMES, MoneyRule, parse_money
-from .numbers import HUNDRED, ONE, ROUNDING_MODES, ZERO, to_decimal
+from .numbers import DEFAULT_PRECISION, HUNDRED, ONE, ROUNDING_MODES, ZERO, Precision, to_decimal
 from .parsing import ParseContext
 from .problems import Problem, Reader, SchemeError, Text
 from .rules import SECTIONS, TIE_POLICIES, Rule, Slot, parse_rule, sections_for
@@ -85,10 +85,11 @@ class Indicator:
     zero_when: Condition | None
     section: str
     rule_text: str = ""  # the rule as written in the scheme, canonical JSON, for the sheet
+    precision: Precision = DEFAULT_PRECISION  # how the scheme shows points (its rounding)
 
     @property
     def slot(self) -> Slot:
-        return Slot(self.section, self.max_points)
+        return Slot(self.section, self.max_points, self.precision)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ class Rounding:
     places: int
     mode: str
     apply_to: str
+
+    @property
+    def precision(self) -> Precision:
+        """Points are shown at the places the scheme rounds to, whatever it rounds."""
+        return Precision(self.places, self.mode)
 
 
 @dataclass(frozen=True)
@@ -281,11 +287,12 @@ def _read(r: Reader, ctx: ParseContext, data: object) -> Scheme | None:
             known[item.id] = kind
 
     groups, full_marks, rounding = _composition(r.mapping("composition"))
-    indicators = _indicators(r, ctx, groups, full_marks)
+    precision = rounding.precision if rounding is not None else DEFAULT_PRECISION
+    indicators = _indicators(r, ctx, groups, full_marks, precision)
     ranking = _ranking(r.mapping("ranking", required=False), ctx)
     grades = _grades(r.mapping("grades", required=False))
-    grade_ids = [g.id for g in grades.levels] if grades else []
-    money = _money(r, ctx, calendar, grade_ids)
+    grade_names = {g.id: g.name for g in grades.levels} if grades else {}
+    money = _money(r, ctx, grade_names)
     money_names = {f"money_{m.id}" for m in money} | {f"forfeited_{m.id}" for m in money}
     streaks = _streaks(r, ctx, RESULT_NAMES | money_names)
 
@@ -323,13 +330,17 @@ def _read(r: Reader, ctx: ParseContext, data: object) -> Scheme | None:
 
 
 def _indicators(
-    r: Reader, ctx: ParseContext, groups: list[Group], full_marks: Decimal | None
+    r: Reader,
+    ctx: ParseContext,
+    groups: list[Group],
+    full_marks: Decimal | None,
+    precision: Precision,
 ) -> list[Indicator]:
     group_by_id = {g.id: g for g in groups}
     indicators: list[Indicator] = []
     seen: set[str] = set()
     for ind_reader in r.items("indicators", non_empty=False):
-        indicator = _indicator(ind_reader, ctx, group_by_id)
+        indicator = _indicator(ind_reader, ctx, group_by_id, precision)
         if indicator is None:
             continue
         if indicator.id in seen:
@@ -347,12 +358,10 @@ def _indicators(
     return indicators
 
 
-def _money(
-    r: Reader, ctx: ParseContext, calendar: WorkCalendar, grade_ids: list[str]
-) -> list[MoneyRule]:
+def _money(r: Reader, ctx: ParseContext, grade_names: Mapping[str, Text]) -> list[MoneyRule]:
     money: list[MoneyRule] = []
     for m in r.items("money", required=False, non_empty=False):
-        rule = parse_money(m, ctx, calendar, grade_ids)
+        rule = parse_money(m, ctx, grade_names)
         if rule is not None:
             if any(x.id == rule.id for x in money):
                 m.fail("is declared twice", "id")
@@ -365,6 +374,13 @@ def _calendar(r: Reader | None) -> WorkCalendar:
         return WorkCalendar()
     r.only(("chinese_holidays", "extra_holidays", "extra_workdays"))
     chinese = r.boolean("chinese_holidays", default=True)
+    holidays, workdays = calendar_days(r)
+    return WorkCalendar(chinese_holidays=chinese, extra_holidays=holidays, extra_workdays=workdays)
+
+
+def calendar_days(r: Reader) -> tuple[frozenset[date], frozenset[date]]:
+    """``extra_holidays`` and ``extra_workdays`` of a calendar mapping (a scheme's, or the
+    tenant's own decisions given with a period's facts); a date in both is a problem."""
     days: dict[str, frozenset[date]] = {}
     for key in ("extra_holidays", "extra_workdays"):
         raw = r.raw(key) or []
@@ -384,11 +400,7 @@ def _calendar(r: Reader | None) -> WorkCalendar:
     both = days["extra_holidays"] & days["extra_workdays"]
     if both:
         r.fail(f"dates both holiday and workday: {', '.join(sorted(map(str, both)))}")
-    return WorkCalendar(
-        chinese_holidays=chinese,
-        extra_holidays=days["extra_holidays"],
-        extra_workdays=days["extra_workdays"],
-    )
+    return days["extra_holidays"], days["extra_workdays"]
 
 
 def _unit(r: Reader) -> Text:
@@ -540,7 +552,9 @@ def _composition(r: Reader | None) -> tuple[list[Group], Decimal | None, Roundin
     return groups, full_marks, rounding
 
 
-def _indicator(r: Reader, ctx: ParseContext, groups: Mapping[str, Group]) -> Indicator | None:
+def _indicator(
+    r: Reader, ctx: ParseContext, groups: Mapping[str, Group], precision: Precision
+) -> Indicator | None:
     r.only(("id", "name", "group", "max", "rule", "zero_when", "notes"))
     ind_id = r.identifier("id")
     name = r.text("name")
@@ -572,7 +586,9 @@ def _indicator(r: Reader, ctx: ParseContext, groups: Mapping[str, Group]) -> Ind
     rule_text = json.dumps(
         r.raw("rule"), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
     )
-    return Indicator(ind_id, name, group.id, max_points, rule, zero_when, section, rule_text)
+    return Indicator(
+        ind_id, name, group.id, max_points, rule, zero_when, section, rule_text, precision
+    )
 
 
 def _ranking(r: Reader | None, ctx: ParseContext) -> Ranking:

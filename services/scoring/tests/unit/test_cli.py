@@ -67,15 +67,59 @@ def call(*args: str) -> tuple[int, str]:
     return cli.main([*args], out=out), out.getvalue()
 
 
-def test_table(files: dict[str, Path]) -> None:
+def test_table(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     code, text = call("evaluate", str(files["scheme"]), str(files["facts"]))
-    assert code == 0
+    assert code == cli.INCOMPLETE  # g3 lacks facts: written, but scripts must notice
+    assert "incomplete: g3 不可评估 not assessable: resident_complaints_verified" in (
+        capsys.readouterr().err
+    )
     rows = text.splitlines()
     assert rows[0].split()[:4] == ["排名", "对象编号", "对象名称", "总分"]
     assert rows[1].split()[:4] == ["1", "g1", "一网格", "100"]
     assert rows[2].split()[:4] == ["2", "g2", "二网格", "98"]  # 10 short × 0.2
     assert "不可评估" in rows[3]
     assert any("g3" in r and "resident_complaints_verified" in r for r in rows[4:])
+
+
+def test_complete_sheets_exit_zero_and_incomplete_ones_three(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    facts = yaml.safe_load(files["facts"].read_text(encoding="utf-8"))
+    facts["subjects"] = facts["subjects"][:2]  # g1 and g2 have every fact
+    complete = tmp_path / "complete.yaml"
+    complete.write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    for fmt in ("table", "json"):
+        code, _ = call("evaluate", str(files["scheme"]), str(complete), "--format", fmt)
+        assert code == cli.DONE
+    assert capsys.readouterr().err == ""
+    code, text = call("evaluate", str(files["scheme"]), str(files["facts"]), "--format", "json")
+    assert code == cli.INCOMPLETE
+    assert json.loads(text)["sheets"][2]["assessable"] is False  # still written in full
+    assert call("explain", str(files["scheme"]), str(files["facts"]), "g2")[0] == cli.DONE
+    assert call("explain", str(files["scheme"]), str(files["facts"]), "g3")[0] == cli.INCOMPLETE
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli.main(["evaluate", "--help"])
+    assert "exit status 3" in capsys.readouterr().out.replace("\n", " ")
+
+
+def test_unknown_fact_name_is_an_error_naming_the_closest_input(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    facts = yaml.safe_load(files["facts"].read_text(encoding="utf-8"))
+    del facts["subjects"][0]["facts"]["spot_check_overdue"]
+    facts["subjects"][0]["facts"]["spot_check_overdu"] = 1  # the typo used to be ignored
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    code, text = call("evaluate", str(files["scheme"]), str(typo))
+    assert code == cli.INVALID
+    assert text == ""
+    err = capsys.readouterr().err
+    assert "facts is invalid (1 problem):" in err
+    assert (
+        "subjects[0].facts.spot_check_overdu: is not an input of scheme "
+        "seed-001-xitaihu-basic-grid; did you mean spot_check_overdue?"
+    ) in err
 
 
 def test_json_is_canonical_and_repeatable(files: dict[str, Path]) -> None:
@@ -96,7 +140,7 @@ def evaluate_to_workbook(files: dict[str, Path], target: Path) -> Workbook:
         "--output",
         str(target),
     )
-    assert code == 0
+    assert code == cli.INCOMPLETE  # written all the same; g3 is not assessable
     return load_workbook(target)
 
 
@@ -146,7 +190,7 @@ def test_compare_versions(files: dict[str, Path]) -> None:
         "--format",
         "json",
     )
-    assert code == 0
+    assert code == cli.INCOMPLETE  # g3 is not assessable under either version
     subjects = {s["subject_id"]: s for s in json.loads(text)["subjects"]}
     assert subjects["g2"]["total"] == {"before": "98", "after": "97", "delta": "-1"}
     assert subjects["g1"]["total"]["delta"] == "0"

@@ -250,3 +250,178 @@ def test_history_must_be_earlier_periods_oldest_first() -> None:
     april = evaluate(scheme(), facts({"g": good()}, period="2024-04"))
     with pytest.raises(FactsError, match="out of order"):
         evaluate(scheme(), facts({"g": good()}, period="2024-06"), [may, april])
+
+
+# -- streaks count adjacent periods of this scheme -----------------------------------------------
+RUNNING = [
+    {
+        "id": "twice",
+        "name": {"zh": "连续两月", "en": "two months running"},
+        "when": "total < 20",
+        "consecutive": 2,
+    }
+]
+OFTEN = [
+    {
+        "id": "often",
+        "name": {"zh": "三月内两次", "en": "twice in three months"},
+        "when": "total < 20",
+        "cumulative": 2,
+        "window": 3,
+    }
+]
+BAD = {"g": good(misses=5, done=5)}  # 10 + 0 + 5 = 15: the streak condition holds
+
+
+def test_consecutive_means_adjacent_periods_not_adjacent_history_items() -> None:
+    s = scheme(streaks=RUNNING)
+    march = evaluate(s, facts(BAD, "2024-03"))
+    april = evaluate(s, facts(BAD, "2024-04"))
+    # March and May failed, April is not in the history: not two months running
+    assert run(s, BAD, history=[march]).sheet("g").flags == ()
+    assert run(s, BAD, history=[march.to_dict()]).sheet("g").flags == ()
+    flags = run(s, BAD, history=[march, april]).sheet("g").flags
+    assert [(f.id, f.periods) for f in flags] == [("twice", 3)]  # March, April, May
+    # a year apart is not adjacent either, nor a gap in quarters
+    assert run(s, BAD, history=[evaluate(s, facts(BAD, "2023-04"))]).sheet("g").flags == ()
+
+
+def test_cumulative_window_counts_periods_not_history_items() -> None:
+    s = scheme(streaks=OFTEN)
+    february = evaluate(s, facts(BAD, "2024-02"))
+    april = evaluate(s, facts(BAD, "2024-04"))
+    # the window of 3 is March, April, May: February is outside it
+    assert run(s, BAD, history=[february]).sheet("g").flags == ()
+    assert [f.id for f in run(s, BAD, history=[february, april]).sheet("g").flags] == ["often"]
+
+
+def test_history_of_another_period_kind_is_refused_naming_both() -> None:
+    quarterly = scheme(period="quarter")
+    q1 = evaluate(quarterly, facts({"g": good()}, "2024-Q1"))
+    doc = q1.to_dict()
+    doc["scheme"]["id"] = "test"
+    with pytest.raises(FactsError) as caught:
+        run(scheme(), {"g": good()}, history=[doc])
+    assert [str(p) for p in caught.value.problems] == [
+        "history[0]: period 2024-Q1 is a quarter, but scheme test assesses by month "
+        "(this period: 2024-05)"
+    ]
+
+
+def test_history_of_another_scheme_is_refused_naming_both() -> None:
+    other = evaluate(scheme(id="other"), facts({"g": good()}, "2024-04"))
+    with pytest.raises(FactsError) as caught:
+        run(scheme(), {"g": good()}, history=[other, {"period": "2024-04"}])
+    assert [str(p) for p in caught.value.problems] == [
+        "history[0]: is an evaluation of scheme other, not of test",
+        "history[1]: is not an evaluation (it names no scheme)",
+    ]
+
+
+def test_custom_periods_are_adjacent_when_one_ends_the_day_before_the_next() -> None:
+    s = scheme(period="custom", streaks=RUNNING)
+    first = evaluate(s, facts(BAD, {"start": "2024-01-01", "end": "2024-01-20"}))
+    apart = evaluate(s, facts(BAD, {"start": "2024-01-01", "end": "2024-01-19"}))
+    now = facts(BAD, {"start": "2024-01-21", "end": "2024-02-10"})
+    assert [f.id for f in evaluate(s, now, [first]).sheet("g").flags] == ["twice"]
+    assert evaluate(s, now, [apart]).sheet("g").flags == ()
+
+
+# -- a fact name the scheme does not declare ------------------------------------------------------
+def test_unknown_fact_names_are_problems_naming_the_closest_input() -> None:
+    doc = document()
+    doc["inputs"][2]["default"] = 10  # a typo on "done" would silently score the default
+    doc["inputs"].append(
+        {
+            "id": "district_rate",
+            "name": {"zh": "全区", "en": "district"},
+            "type": "percent",
+            "source": "platform",
+            "scope": "shared",
+        }
+    )
+    doc["derived"] = [
+        {"id": "half_rate", "name": {"zh": "半", "en": "half"}, "formula": "rate / 2"}
+    ]
+    given = facts(
+        {"a": {"rate": 100, "misses": 0, "don": 3, "half_rate": 1, "district_rate": 1}},
+        shared={"rate": 5, "distrct_rate": 80, "workdays": 20},
+    )
+    with pytest.raises(FactsError) as caught:
+        evaluate(load_scheme(doc), given)
+    assert [str(p) for p in caught.value.problems] == [
+        "shared.rate: is an input of each subject: give it in the subjects' facts",
+        "shared.distrct_rate: is not an input of scheme test; did you mean district_rate?",
+        "shared.workdays: is a built-in of the period (a tenant's own count goes in "
+        "calendar.working_days), not a fact",
+        "subjects[0].facts.don: is not an input of scheme test; did you mean done?",
+        "subjects[0].facts.half_rate: is a value scheme test derives by formula, not a fact",
+        "subjects[0].facts.district_rate: is a shared input (scope: shared): give it once "
+        "under shared",
+    ]
+    assert str(caught.value).startswith("facts is invalid (6 problems):")
+
+
+def test_one_problem_is_not_problems() -> None:
+    with pytest.raises(FactsError) as caught:
+        run(scheme(), {"a": good(mises=1)})
+    assert str(caught.value) == (
+        "facts is invalid (1 problem):\n"
+        "  - subjects[0].facts.mises: is not an input of scheme test; did you mean misses?"
+    )
+
+
+def test_a_comparison_accepts_the_inputs_of_either_version() -> None:
+    only_here = {"a": good(extra=1)}
+    with pytest.raises(FactsError, match="extra: is not an input"):
+        run(scheme(), only_here)
+    assert run(scheme(), only_here, also_known={"extra"}).sheet("a").total == 30
+
+
+# -- the tenant's own working days for a period ---------------------------------------------
+WORKDAY_LINE = {
+    "id": "per_day",
+    "name": {"zh": "日均", "en": "per working day"},
+    "group": "main",
+    "max": 10,
+    "rule": {
+        "type": "shortfall",
+        "actual": "done",
+        "quota": {"formula": "workdays"},
+        "per_unit": 1,
+    },
+}
+
+
+def test_working_days_decided_by_the_tenant_win_over_the_holiday_data() -> None:
+    doc = document(composition={**BASE["composition"], "full_marks": 40})
+    doc["indicators"].append(WORKDAY_LINE)
+    s = load_scheme(doc)
+    # 2024-05 has 21 working days by the holiday data: 23 weekdays, less 1-3 May (Labour
+    # Day), plus Saturday 11 May (a make-up working day)
+    may = {"g": good(done=18)}
+    by_data = evaluate(s, facts(may)).sheet("g").line("per_day")
+    assert by_data.points == 10 - 3
+    assert ("workdays", D(21)) in by_data.inputs
+    decided = evaluate(s, facts(may, calendar={"working_days": 20})).sheet("g").line("per_day")
+    assert decided.points == 10 - 2
+    assert ("workdays", D(20)) in decided.inputs
+    # single dates too: a Monday made a holiday, a weekend made working days: 21 - 1 + 2
+    dates = {"extra_holidays": ["2024-05-06"], "extra_workdays": ["2024-05-25", "2024-05-26"]}
+    moved = evaluate(s, facts(may, calendar=dates)).sheet("g").line("per_day")
+    assert moved.points == 10 - 4
+
+
+def test_calendar_decisions_must_fit_the_period() -> None:
+    bad = {"working_days": 32, "extra_holidays": ["2024-06-03"], "extra_workdays": ["x"]}
+    with pytest.raises(FactsError) as caught:
+        evaluate(scheme(), facts({"g": good()}, calendar=bad))
+    assert [str(p) for p in caught.value.problems] == [
+        "calendar.extra_workdays[0]: must be a date (YYYY-MM-DD)"
+    ]
+    with pytest.raises(FactsError) as caught:
+        evaluate(scheme(), facts({"g": good()}, calendar={**bad, "extra_workdays": []}))
+    assert [str(p) for p in caught.value.problems] == [
+        "calendar.extra_holidays: dates outside the period 2024-05: 2024-06-03",
+        "calendar.working_days: must be at most the 31 days of the period 2024-05",
+    ]

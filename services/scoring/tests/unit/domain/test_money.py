@@ -54,6 +54,13 @@ def test_withheld_pool_is_shared_to_the_cent_best_ranked_first() -> None:
     assert sorted(paid, reverse=True) == [D("8.58")] + [D("8.57")] * 6
 
 
+def test_the_share_names_the_grades_by_their_labels() -> None:
+    result = run(scheme(grades=GRADES, money=SUBSIDY), {"a": person(30), "d": person(10)})
+    share = result.sheet("a").money_line("pay.share")
+    assert share.zh == "扣发补贴共30.00元，由1名优秀平分，得30.00元"
+    assert share.en == "withheld pool 30.00 shared equally by 1 excellent: 30.00"
+
+
 def test_no_excellent_means_the_pool_stays_withheld() -> None:
     result = run(scheme(grades=GRADES, money=SUBSIDY), {"a": person(25), "b": person(10)})
     assert result.sheet("b").money_total == 70

@@ -19,11 +19,15 @@ def run(
     period: str,
     subjects: dict[str, dict[str, Any]],
     shared: dict[str, Any] | None = None,
+    *,
     history: list[Evaluation] | None = None,
+    calendar: dict[str, Any] | None = None,
 ) -> Evaluation:
     facts = {
         "period": period,
         "shared": shared or {},
         "subjects": [{"id": sid, "facts": values} for sid, values in subjects.items()],
     }
+    if calendar is not None:
+        facts["calendar"] = calendar  # the tenant's own decisions for the period
     return evaluate(scheme, facts, history or [])

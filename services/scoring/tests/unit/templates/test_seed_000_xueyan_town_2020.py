@@ -162,6 +162,17 @@ def test_event_count_uses_working_days_of_the_year() -> None:
     assert sheet.line("event_count").points == 10 - 20 * D("0.1")
 
 
+def test_tenant_working_days_for_the_year_change_the_events_required() -> None:
+    # the town decides 2020 counts 240 working days: 2 × 5 × 240 = 2400 required, and
+    # 1992 reported is 83% → 10 − 17 × 0.1 (by the holiday data it is 80%: 8)
+    village = {"A": full(events_total=1992, events_escalated=400, events_closed_on_time=1992)}
+    sheet = run(SCHEME, "2020", village, DISTRICT, calendar={"working_days": 240}).sheet("A")
+    line = sheet.line("event_count")
+    assert line.points == 10 - 17 * D("0.1")
+    assert ("workdays", D(240)) in line.inputs
+    assert ("events_required", D(2400)) in line.inputs
+
+
 def test_top_three_ties_share_the_place() -> None:
     villages = {
         "A": full(pioneer_awards=6, snail_awards=2),

@@ -92,18 +92,32 @@ def test_worked_example_line_by_line() -> None:
         "report_quantity": 15 - 8 * D("0.2"),
         "service_record_quantity": 10,
         "report_quality": 8 - (10 * D("0.2") + 2 * 1),
-        # 2 on-time spot-check findings × 0.2 + 1 overdue × 0.2 × 2 + 2 complaints × 0.2
-        "inspection_findings": 15 - (2 * D("0.2") + 1 * D("0.2") * 2 + 2 * D("0.2")),
+        # 3 spot-check findings × 0.2 + 2 complaints × 0.2; the overdue one is not doubled
+        # here: its "双倍扣分" is item 8's 1 point against 0.5
+        "inspection_findings": 15 - (3 * D("0.2") + 2 * D("0.2")),
         "rectification": 15 - (2 * D("0.5") + 1 * 1),
         "report_ranking_bonus": 0,
     }
     daily = 1 + 0 + D("0.3") + 2 + D("0.8") + D("4.2")
     information = D("10.6") + D("2.5")
     flow = 5 + D("13.4") + 10 + 4
-    inspection = D("13.8") + 13
-    assert sheet.total == daily + information + flow + inspection == D("80.6")
+    inspection = 14 + 13
+    assert sheet.total == daily + information + flow + inspection == D("80.8")
     assert "扣完为止" in sheet.line("system_meetings").zh
-    assert "按2倍计" in sheet.line("inspection_findings").zh
+    assert sheet.line("inspection_findings").zh == (
+        "巡查员不定期抽查发现问题3次×0.2分=0.6分；群众投诉举报发现问题2次×0.2分=0.4分，扣1分，得14分"
+    )
+    assert "不定期抽查事项未按时整改1次×1分=1分" in sheet.line("rectification").zh
+
+
+def test_an_overdue_spot_check_item_is_deducted_once() -> None:
+    """Item 7 deducts the finding (0.2), item 8 the overdue rectification (1, double the 0.5
+    of other kinds): 1.2 in all, not 1.4."""
+    facts = clean(spot_check_findings=1, spot_check_overdue=1)
+    sheet = run(SCHEME, "2024-05", {"g": facts}).sheet("g")
+    assert sheet.line("inspection_findings").points == 15 - D("0.2")
+    assert sheet.line("rectification").points == 15 - 1
+    assert sheet.total == 100 - D("1.2")
 
 
 def test_over_thirty_percent_non_conforming_scores_nothing() -> None:
@@ -127,11 +141,16 @@ def test_deductions_stop_at_zero() -> None:
     assert sheet.total == 100 - 15 - 15 - 7
 
 
-def test_overdue_count_above_findings_is_reported() -> None:
-    facts = clean(spot_check_findings=1, spot_check_overdue=2)
+def test_overdue_item_found_in_an_earlier_month_is_assessable() -> None:
+    """A spot-check finding of April whose deadline passes in May: no finding in May, one
+    overdue item. It was refused as "overdue exceeds findings" (not assessable)."""
+    facts = clean(spot_check_findings=0, spot_check_overdue=1)
     sheet = run(SCHEME, "2024-05", {"g": facts}).sheet("g")
-    assert not sheet.assessable
-    assert [m.input_id for m in sheet.missing] == ["spot_check_overdue"]
+    assert sheet.assessable
+    assert [m.resolution for m in sheet.missing] == ["default"]  # only the bonus, declared 0
+    assert sheet.line("inspection_findings").points == 15
+    assert sheet.line("rectification").points == 14
+    assert sheet.total == 99
 
 
 def test_discretionary_bonus_adds_outside_the_hundred() -> None:

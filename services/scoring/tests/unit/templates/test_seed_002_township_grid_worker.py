@@ -136,6 +136,16 @@ def test_subsidy_withheld_from_unqualified_goes_to_the_excellent() -> None:
     assert second.money_line("subsidy.share").amount == D("750.15")
     assert best.money_total == D("3750.15")
     assert result.sheet("w2").money_total == 3000  # qualified: full subsidy, no share
+    # the share names the grade by its label, as the sheet shows it, never by its id
+    share = best.money_line("subsidy.share")
+    assert share.zh == "扣发补贴共1500.30元，由2名优秀平分，得750.15元"
+    assert share.en == "withheld pool 1500.30 shared equally by 2 excellent: 750.15"
+
+
+def test_unqualified_in_the_first_and_third_quarter_is_not_two_running() -> None:
+    q1 = run(SCHEME, "2024-Q1", {"bad": with_total(60)})
+    q3 = run(SCHEME, "2024-Q3", {"bad": with_total(60)}, history=[q1])
+    assert q3.sheet("bad").flags == ()
 
 
 def test_unqualified_streaks_raise_notice_then_not_renewed() -> None:

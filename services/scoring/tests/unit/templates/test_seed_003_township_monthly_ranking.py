@@ -101,6 +101,18 @@ def test_app_use_proportional_over_three_targets() -> None:
     assert result.sheet("B").line("app_use").points == 0
 
 
+def test_a_repeating_line_is_shown_at_two_places_and_totalled_exactly() -> None:
+    # 20 × (1 + 0.5 + 1) / 3 = 16.666…: shown 16.67, the total is 80 + 16.666… = 96.67
+    result = run(SCHEME, "2024-06", {"C": on_target(app_activities=1)})
+    sheet = result.sheet("C")
+    written = sheet.to_dict()
+    line = next(ln for ln in written["lines"] if ln["indicator_id"] == "app_use")
+    assert line["points"] == "16.67"
+    assert line["explain"]["zh"].endswith("得20×≈83.3333%=≈16.67分")
+    assert written["groups"]["daily"] == "96.67"
+    assert sheet.total == D("96.67")
+
+
 def test_dispatch_anomalies_and_capped_publicity_bonus() -> None:
     facts = on_target(
         dispatch_anomalies_minor=3,

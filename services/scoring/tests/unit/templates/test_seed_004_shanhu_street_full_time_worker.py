@@ -57,6 +57,19 @@ def test_three_consecutive_working_days_forfeit_across_a_weekend() -> None:
     assert line.forfeited
 
 
+def test_a_day_the_street_made_a_holiday_neither_fails_nor_joins_a_run() -> None:
+    # the street gave Fri 2024-03-08 off: Thu 03-07 and Mon 03-11 are two consecutive
+    # working days, 03-08 is not a failing day, and the subsidy is not forfeited
+    facts = worker(patrol_failing_days=["2024-03-07", "2024-03-08", "2024-03-11"])
+    off = {"extra_holidays": ["2024-03-08"]}
+    line = (
+        run(SCHEME, "2024-03", {"w": facts}, calendar=off).sheet("w").money_line("patrol_subsidy")
+    )
+    assert line.amount == 800 - 2 * 25
+    assert not line.forfeited
+    assert "2天，最长连续2个工作日（另有1天非工作日不计）" in line.zh
+
+
 def test_five_scattered_days_forfeit_four_do_not() -> None:
     five = ["2024-05-06", "2024-05-08", "2024-05-10", "2024-05-14", "2024-05-16"]
     result = run(
@@ -122,3 +135,15 @@ def test_non_working_days_do_not_count_as_failing_days() -> None:
     line = run(SCHEME, "2024-06", {"w": facts}).sheet("w").money_line("patrol_subsidy")
     assert line.amount == 800 - 2 * 25
     assert "另有2天非工作日不计" in line.zh
+
+
+def test_failing_april_and_june_is_a_yellow_card_not_a_red_one() -> None:
+    # "连续两个月" means two adjacent months: May between them was fine (or not assessed)
+    april = run(
+        SCHEME,
+        "2024-04",
+        {"w": worker(patrol_failing_days=["2024-04-08", "2024-04-09", "2024-04-10"])},
+    )
+    june = worker(patrol_failing_days=["2024-06-03", "2024-06-04", "2024-06-05"])
+    result = run(SCHEME, "2024-06", {"w": june}, history=[april])
+    assert [f.id for f in result.sheet("w").flags] == ["yellow_card"]
