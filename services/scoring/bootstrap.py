@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.scoring import consumers, views
+from services.scoring import consumers
 from services.scoring.settings import ScoringSettings, load
+from services.scoring.views import ledger
 from shared import runtime
 
-BLUEPRINTS = (views.blp,)
+BLUEPRINTS = (ledger.blp,)
 
 
 def api(settings: ScoringSettings | None = None) -> Flask:

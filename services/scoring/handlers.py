@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.scoring import use_cases
-from services.scoring.use_cases import ScoringContext
+from services.scoring.use_cases import ledger as use_cases
+from services.scoring.use_cases.context import ScoringContext
 from shared.events.envelope import Envelope
 
 Handler = Callable[[Envelope], None]

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from services.scoring import consumers, handlers
-from services.scoring.repository import LedgerRepository
+from services.scoring.repository.ledger import LedgerRepository
 from shared.events.contracts import contract_for
 from shared.events.topics import Topic
 from shared.kafka.consumer import ConsumerRunner

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import REGISTRY
 
-from services.scoring import use_cases
-from services.scoring.use_cases import ScoringContext
+from services.scoring.use_cases import ledger as use_cases
+from services.scoring.use_cases.context import ScoringContext
 from shared.events.envelope import Envelope
 
 pytestmark = pytest.mark.integration

@@ -1,30 +1,12 @@
-"""scoring's use cases: turn facts from other services into the ledger, and read it back.
-
-Each takes the `ScoringContext` of the request or consumed event as its first argument."""
+"""The metric ledger: turn facts from other services into ledger entries, and read them back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from typing import ClassVar
-
 from services.scoring import metrics
 from services.scoring.domain import ledger
-from services.scoring.repository import LedgerRepository
-from shared.context import RequestContext
+from services.scoring.use_cases.context import ScoringContext
 from shared.events.envelope import Envelope
 from shared.mongo import Page
-
-
-@dataclass(frozen=True)
-class ScoringContext(RequestContext):
-    """One request or consumed event, with the tenant's ledger."""
-
-    producer: ClassVar[str] = "scoring"
-
-    @cached_property
-    def ledger(self) -> LedgerRepository:
-        return LedgerRepository(self.tenant_id, self.origin)
 
 
 def record_division_created(ctx: ScoringContext, event: Envelope) -> bool:

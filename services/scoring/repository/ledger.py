@@ -1,11 +1,11 @@
-"""scoring's repositories: the only module that touches documents."""
+"""The metric ledger's store: one entry per fact learned from one event."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from services.scoring.documents import LedgerEntryDocument
+from services.scoring.documents.ledger import LedgerEntryDocument
 from services.scoring.domain.ledger import LedgerEntry
 from shared.errors import Conflict
 from shared.mongo import Page, TenantRepository

@@ -1,0 +1,1 @@
+"""scoring's repositories: the only modules that touch documents."""

@@ -1,0 +1,1 @@
+"""HTTP request and response schemas of scoring (never reused as event contracts)."""
