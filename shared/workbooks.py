@@ -28,6 +28,8 @@ Framework-free on purpose (openpyxl only): domain-side import code may use it.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import re
 import zipfile
@@ -552,6 +554,94 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+# --- CSV ------------------------------------------------------------------------------------
+# Imports also take CSV, as the hotline and survey firms export it: turned into a workbook of the
+# columns the import reads, it goes through `read_sheet`, limits and row numbers included.
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_NOT_CSV = "不是 UTF-8 或 GB18030 编码的 CSV / not a UTF-8 or GB18030 CSV file"
+_UNSTORABLE = "含有不可保存的字符 / holds characters a workbook cannot store"
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV export: UTF-8 (a BOM is dropped) or else GB18030, as Excel and WPS
+    save it for Chinese Windows; anything else (binary, UTF-16) is a 422 on ``file``."""
+    if b"\x00" in data:
+        raise InvalidInput.of(_FILE_FIELD, _NOT_CSV)
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput.of(_FILE_FIELD, _NOT_CSV)
+
+
+def csv_workbook(
+    data: bytes, columns: Sequence[Column], unreadable: dict[int, list[RowProblem]]
+) -> bytes:
+    """The CSV as an .xlsx of the ``columns`` an import reads (other columns are dropped here,
+    so what the import does not need is never held), one sheet row per CSV record, so row
+    numbers match what a spreadsheet shows. Cells holding characters a workbook cannot hold
+    are left blank and noted in ``unreadable`` (record number -> problems)."""
+    reader = csv.reader(io.StringIO(decode_csv(data), newline=""))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("csv")
+    keep: list[int] | None = None
+    headers: list[str] = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number > MAX_SHEET_ROWS:
+                raise _too_large(f"最多 {MAX_SHEET_ROWS:,} 行 / at most {MAX_SHEET_ROWS:,} rows")
+            if len(record) > MAX_COLUMNS:
+                raise _too_large(f"最多 {MAX_COLUMNS} 列 / at most {MAX_COLUMNS} columns")
+            if keep is None:
+                if not any(cell.strip() for cell in record):
+                    sheet.append([])
+                    continue
+                # All columns when none is known, so the missing-column answer names them.
+                keep = [
+                    index
+                    for index, name in enumerate(record)
+                    if any(column.matches(name.strip()) for column in columns)
+                ] or list(range(len(record)))
+                headers = [record[index].strip() for index in keep]
+            written: list[Any] = []
+            for header, index in zip(headers, keep, strict=True):
+                cell = record[index] if index < len(record) else ""
+                storable = writable_text(cell) == cell
+                if not storable:
+                    unreadable.setdefault(number, []).append(RowProblem(header, _UNSTORABLE))
+                written.append(export_cell(sheet, cell if storable else ""))
+            sheet.append(written)
+    except csv.Error as exc:
+        reason = f"CSV 格式错误 / not a readable CSV file: {exc}"
+        raise InvalidInput.of(_FILE_FIELD, reason) from None
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read_upload(
+    data: bytes, filename: str, columns: Sequence[Column], *, max_rows: int = MAX_ROWS
+) -> list[Row]:
+    """`read_sheet` of an uploaded .xlsx, or of a .csv (``filename`` ending in .csv and not a
+    zip) through `csv_workbook`; a CSV cell that could not be carried over is a problem of its
+    row and column (in place of the "required" its blank cell caused)."""
+    if not (filename.lower().endswith(".csv") and not data.startswith(_ZIP_MAGIC)):
+        return read_sheet(data, columns, max_rows=max_rows)
+    unreadable: dict[int, list[RowProblem]] = {}
+    rows = read_sheet(csv_workbook(data, columns, unreadable), columns, max_rows=max_rows)
+    merged: list[Row] = []
+    for row in rows:
+        lost = unreadable.get(row.number, [])
+        named = {problem.column for problem in lost}
+        kept = tuple(problem for problem in row.problems if problem.column not in named)
+        merged.append(Row(number=row.number, values=row.values, problems=(*lost, *kept)))
+    return merged
+
+
 class RowOutcome(StrEnum):
     """What an import did (or, in a dry run, would do) with one row."""
 
@@ -617,12 +707,15 @@ __all__ = [
     "RowReport",
     "WorkbookTooLarge",
     "choice",
+    "csv_workbook",
     "day",
     "decimal",
+    "decode_csv",
     "export_cell",
     "integer",
     "many",
     "read_sheet",
+    "read_upload",
     "text",
     "writable_text",
     "write_sheet",

@@ -1,20 +1,52 @@
 """The composition root of survey: the one place its parts are wired together.
 
-The service has no routes, documents or consumers yet (its capabilities arrive with their
-issues); it already runs with health, readiness, metrics and OpenAPI like every service.
+Used by ``app.py`` (HTTP: questionnaires, campaigns, frames, samples, responses, callbacks,
+rates, the district average and the resident page), ``worker.py`` (the registry read model,
+intake's callbacks and closures, identity's tenants, the outbox relay) and the tests.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from services.survey.consumers import ROUTES
 from services.survey.settings import SurveySettings, load
+from services.survey.views import callbacks as callbacks_views
+from services.survey.views import campaigns as campaigns_views
+from services.survey.views import districts as districts_views
+from services.survey.views import frames as frames_views
+from services.survey.views import questionnaires as questionnaires_views
+from services.survey.views import rates as rates_views
+from services.survey.views import resident as resident_views
+from services.survey.views import responses as responses_views
+from services.survey.views import samples as samples_views
 from shared import runtime
+from shared.crypto import configure_field_crypto
+from shared.registry import documents as registry_documents
+
+BLUEPRINTS = (
+    callbacks_views.blp,
+    campaigns_views.blp,
+    frames_views.blp,
+    samples_views.blp,
+    responses_views.blp,
+    resident_views.blp,
+    questionnaires_views.blp,
+    rates_views.blp,
+    districts_views.blp,
+)
 
 
 def api(settings: SurveySettings | None = None) -> Flask:
-    return runtime.api_app(settings=settings or load(), blueprints=())
+    settings = settings or load()
+    # Frames, links and response ids need the field keys (ADR 13): installed before any view.
+    configure_field_crypto(settings.field_crypto())
+    return runtime.api_app(settings=settings, blueprints=BLUEPRINTS)
 
 
 def worker(settings: SurveySettings | None = None) -> None:
-    runtime.run_service_worker(settings=settings or load())
+    runtime.run_service_worker(
+        settings=settings or load(),
+        routes=ROUTES,
+        documents=registry_documents.DOCUMENTS,
+    )

@@ -35,8 +35,19 @@ def test_identity_relays_tenants_users_and_service_accounts() -> None:
     assert names == {"ServiceAccountDocument", "TenantRecordDocument", "UserDocument"}
 
 
-def test_services_without_documents_relay_nothing() -> None:
-    assert service_documents("survey") == []
+def test_survey_relays_its_aggregates_but_never_its_frames_samples_or_read_models() -> None:
+    relayed = {c.__name__ for c in relayed_documents("survey")}
+    assert {
+        "QuestionnaireDocument",
+        "CampaignDocument",
+        "ResponseDocument",
+        "CallbackDocument",
+        "RatePublicationDocument",
+    } <= relayed
+    # Residents' phones and addresses (frames) and who was drawn (samples) never travel;
+    # intake's closed events are learned, not recorded.
+    kept = {c.__name__ for c in service_documents("survey")}
+    assert {"FrameEntryDocument", "SampleMemberDocument", "ClosedEventDocument"} <= kept - relayed
 
 
 def test_event_intake_relays_its_records_but_not_the_registry_read_model() -> None:

@@ -47,8 +47,9 @@ service_env() {
   export GRIDGOV_WORKER_METRICS_PORT; GRIDGOV_WORKER_METRICS_PORT="$(svc_var "$svc" WORKER_METRICS_PORT)"
   export GRIDGOV_HTTP_BIND="127.0.0.1:$GRIDGOV_HTTP_PORT"
   export GRIDGOV_HTTP_WORKERS="$GUNICORN_WORKERS" GRIDGOV_HTTP_THREADS="$GUNICORN_THREADS"
-  if [ "$svc" = grid_registry ]; then
-    # Keys set in .env or the caller's environment win over the generated ones.
+  if [ "$svc" = grid_registry ] || [ "$svc" = survey ]; then
+    # Keys set in .env or the caller's environment win over the generated ones. survey keeps
+    # residents' phones and addresses (sampling frames) under the same local keys.
     field_keys_ensure
     export GRIDGOV_FIELD_KEYS="${GRIDGOV_FIELD_KEYS:-$(field_key GRIDGOV_FIELD_KEYS)}"
     export GRIDGOV_FIELD_HMAC_KEYS="${GRIDGOV_FIELD_HMAC_KEYS:-$(field_key GRIDGOV_FIELD_HMAC_KEYS)}"

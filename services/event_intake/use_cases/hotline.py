@@ -19,22 +19,17 @@ event imported before whose callback outcome is new or changed), ``unchanged``, 
 A callback lost to three concurrent writers in a row is reported as a problem on 回访结果; its
 event stays, and importing again records the callback.
 
-CSV (UTF-8 with or without BOM, or GB18030, detected) is turned into a workbook of the columns
-this import reads and goes through the same `read_sheet`, limits included; a CSV cell holding
+CSV (UTF-8 with or without BOM, or GB18030, detected) goes through `shared.workbooks.read_upload`:
+turned into a workbook of the columns this import reads (a resident's phone number in another
+column is never held), then the same `read_sheet`, limits included; a CSV cell holding
 characters a workbook cannot hold is a problem of its row and column.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
-
-from openpyxl import Workbook
 
 from services.event_intake.domain import hotline as domain
 from services.event_intake.domain.events import Event, Source
@@ -42,26 +37,19 @@ from services.event_intake.domain.hotline import COLUMNS, HEADERS, HOTLINE_ACTOR
 from services.event_intake.domain.registry import GridRef, local_day
 from services.event_intake.use_cases import events
 from services.event_intake.use_cases.context import IntakeContext
-from shared.errors import Conflict, FieldProblem, InvalidInput
+from shared.errors import Conflict, InvalidInput
 from shared.events.domain import EventOrigin
 from shared.workbooks import (
-    MAX_COLUMNS,
-    MAX_SHEET_ROWS,
     ImportReport,
     Row,
     RowOutcome,
     RowProblem,
     RowReport,
-    WorkbookTooLarge,
-    export_cell,
-    read_sheet,
-    writable_text,
+    read_upload,
     write_sheet,
 )
 
 _RETRIES = 3
-_FILE = "file"
-_ZIP_MAGIC = b"PK\x03\x04"
 # Where the event use case's problems land: its fields -> this import's column headers.
 _FIELD_COLUMNS: Mapping[str, str] = {
     "title": HEADERS["title"],
@@ -97,9 +85,7 @@ class _HotlineContext(IntakeContext):
 def import_work_orders(ctx: IntakeContext, *, data: bytes, filename: str = "") -> ImportReport:
     """Import the work orders of an .xlsx or .csv file (``filename`` ending in .csv and not a
     zip): one report per row, in the file's order."""
-    as_csv = filename.lower().endswith(".csv") and not data.startswith(_ZIP_MAGIC)
-    cell_problems: dict[int, list[RowProblem]] = {}
-    rows = read_sheet(csv_workbook(data, cell_problems) if as_csv else data, COLUMNS)
+    rows = read_upload(data, filename, COLUMNS)
     now = ctx.now()
     taxonomy = ctx.settings.current().taxonomy
     numbers = {
@@ -110,9 +96,8 @@ def import_work_orders(ctx: IntakeContext, *, data: bytes, filename: str = "") -
     checked: list[tuple[Row, WorkOrder]] = []
     for row in rows:
         key = numbers.get(row.number)
-        problems = _with_cell_problems(row.problems, cell_problems.get(row.number, ()))
-        if problems:
-            reports[row.number] = _rejected(row, problems, key)
+        if row.problems:
+            reports[row.number] = _rejected(row, row.problems, key)
             continue
         order, found = domain.work_order(row.values, taxonomy=taxonomy, now=now)
         if order is None:
@@ -143,15 +128,6 @@ def _duplicates(numbers: Mapping[int, str]) -> set[int]:
     for number, key in numbers.items():
         seen.setdefault(key, []).append(number)
     return {number for rows in seen.values() if len(rows) > 1 for number in rows}
-
-
-def _with_cell_problems(
-    problems: Sequence[RowProblem], unreadable: Sequence[RowProblem]
-) -> tuple[RowProblem, ...]:
-    """A row's parse problems, where a CSV cell that could not be carried over replaces the
-    'required' its blank cell caused."""
-    columns = {problem.column for problem in unreadable}
-    return (*unreadable, *(problem for problem in problems if problem.column not in columns))
 
 
 def _rejected(row: Row, problems: Iterable[RowProblem], key: str | None) -> RowReport:
@@ -252,81 +228,6 @@ def _record_callback(ctx: IntakeContext, order: WorkOrder, event: Event, now: da
             continue
         return True
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-# --- CSV ----------------------------------------------------------------------------------
-
-
-def decode_csv(data: bytes) -> str:
-    """The text of a CSV export: UTF-8 (a BOM is dropped) or else GB18030, as Excel and WPS
-    save it for Chinese Windows; anything else (binary, UTF-16) is a 422 on ``file``."""
-    if b"\x00" in data:
-        raise InvalidInput.of(
-            _FILE, "不是 UTF-8 或 GB18030 编码的 CSV / not a UTF-8 or GB18030 CSV file"
-        )
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding).removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput.of(
-        _FILE, "不是 UTF-8 或 GB18030 编码的 CSV / not a UTF-8 or GB18030 CSV file"
-    )
-
-
-def _too_large(reason: str) -> WorkbookTooLarge:
-    return WorkbookTooLarge([FieldProblem(_FILE, reason)])
-
-
-def csv_workbook(data: bytes, unreadable: dict[int, list[RowProblem]]) -> bytes:
-    """The CSV as an .xlsx of the columns this import reads (other columns, a resident's
-    phone number among them, are dropped here), one sheet row per CSV record, so row numbers
-    match what a spreadsheet shows. Cells holding characters a workbook cannot hold are left
-    blank and noted in ``unreadable`` (record number -> problems)."""
-    reader = csv.reader(io.StringIO(decode_csv(data), newline=""))
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("12345")
-    keep: list[int] | None = None
-    headers: list[str] = []
-    try:
-        for number, record in enumerate(reader, start=1):
-            if number > MAX_SHEET_ROWS:
-                raise _too_large(f"最多 {MAX_SHEET_ROWS:,} 行 / at most {MAX_SHEET_ROWS:,} rows")
-            if len(record) > MAX_COLUMNS:
-                raise _too_large(f"最多 {MAX_COLUMNS} 列 / at most {MAX_COLUMNS} columns")
-            if keep is None:
-                if not any(cell.strip() for cell in record):
-                    sheet.append([])
-                    continue
-                keep = _read_columns(record)
-                headers = [record[index].strip() for index in keep]
-            cells = [record[index] if index < len(record) else "" for index in keep]
-            written: list[Any] = []
-            for header, cell in zip(headers, cells, strict=True):
-                storable = writable_text(cell) == cell
-                if not storable:
-                    reason = "含有不可保存的字符 / holds characters a workbook cannot store"
-                    unreadable.setdefault(number, []).append(RowProblem(header, reason))
-                written.append(export_cell(sheet, cell if storable else ""))
-            sheet.append(written)
-    except csv.Error as exc:
-        raise InvalidInput.of(_FILE, f"CSV 格式错误 / not a readable CSV file: {exc}") from None
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _read_columns(header: Sequence[str]) -> list[int]:
-    """The positions of the header's columns this import reads (all of them when none is, so
-    the missing-column answer names what is missing)."""
-    found = [
-        index
-        for index, name in enumerate(header)
-        if any(column.matches(name.strip()) for column in COLUMNS)
-    ]
-    return found or list(range(len(header)))
 
 
 # --- the template -------------------------------------------------------------------------

@@ -102,6 +102,7 @@ from shared.events.contracts import (  # noqa: E402
     intake,
     patrol,
     registry,
+    survey,
 )
 
 __all__ = [
@@ -116,6 +117,7 @@ __all__ = [
     "patrol",
     "register",
     "registry",
+    "survey",
     "validate_envelope",
     "validate_payload",
 ]
