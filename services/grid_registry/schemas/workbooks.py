@@ -5,29 +5,9 @@ from __future__ import annotations
 from marshmallow import fields
 
 from shared.http import BaseSchema
+from shared.http.uploads import upload_body
 
-UPLOAD_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {"type": "string", "format": "binary", "description": ".xlsx 工作簿"}
-                },
-            }
-        }
-    },
-}
-"""OpenAPI requestBody of every upload (the view reads ``request.files``, not a schema)."""
-
-
-class ImportQuerySchema(BaseSchema):
-    dry_run = fields.Boolean(
-        load_default=False,
-        metadata={"description": "试导入 / check only: answer the same report, write nothing"},
-    )
+UPLOAD_BODY = upload_body(".xlsx 工作簿")
 
 
 class ExportQuerySchema(BaseSchema):

@@ -1,8 +1,8 @@
 """Excel import (multipart upload -> per-row report) and export (.xlsx download).
 
-Uploads may be larger than JSON bodies (grid boundaries in a sheet): the app-wide body cap is
-raised for these views only, per request, to `UPLOAD_MAX_BYTES`. A body sent chunked (without
-Content-Length) is still held to the app-wide cap, read before any view runs.
+Uploads may be larger than JSON bodies (grid boundaries in a sheet): they are the platform's
+(`shared.http.uploads`), at most `UPLOAD_MAX_BYTES`, a larger Content-Length refused (413 on
+``file``) before a byte is read.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ import io
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Response, current_app, request, send_file
+from flask import Response, send_file
 from flask.views import MethodView
 
 from services.grid_registry.domain.base_info import tenant_today
 from services.grid_registry.schemas.workbooks import (
     UPLOAD_BODY,
     ExportQuerySchema,
-    ImportQuerySchema,
     ImportReportSchema,
     TeamExportQuerySchema,
 )
@@ -26,11 +25,10 @@ from services.grid_registry.use_cases import workbooks as use_cases
 from services.grid_registry.use_cases.context import RegistryContext
 from services.grid_registry.views import READERS, WRITERS, context
 from shared.auth import require_roles
-from shared.errors import InvalidInput
 from shared.http import Blueprint, accepts
+from shared.http.uploads import XLSX, ImportQuerySchema, uploaded_file
 from shared.workbooks import ImportReport
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Measured: 1,000 division rows are 22 kB, so 5,000 rows of figures fit well under 1 MiB;
 # the headroom is for sheets with GeoJSON boundaries (grid imports).
 UPLOAD_MAX_BYTES = 4 * 1_048_576
@@ -39,13 +37,8 @@ blp = Blueprint("workbooks", __name__, description="Excel 导入导出 (workbook
 
 
 def uploaded_workbook() -> bytes:
-    """The bytes of the multipart ``file`` part; 422 on ``file`` when it is missing."""
-    settings = current_app.extensions["gridgov"]["settings"]
-    request.max_content_length = max(UPLOAD_MAX_BYTES, settings.http_max_body_bytes)
-    upload = request.files.get("file")
-    if upload is None:
-        raise InvalidInput.of("file", "必填：上传 .xlsx 文件 / required: a multipart part 'file'")
-    data: bytes = upload.read()
+    """The bytes of the multipart ``file`` part (413 over the limit, 422 when missing)."""
+    data, _ = uploaded_file(max_bytes=UPLOAD_MAX_BYTES, kinds=".xlsx")
     return data
 
 

@@ -24,8 +24,8 @@ from services.patrol_tracking.use_cases.summaries import DayRow, LiveBoard, Work
 from services.patrol_tracking.views import CENTRE, PATROLLERS, READERS, context
 from shared.auth import Role, require_roles
 from shared.http import Blueprint, PageRequest, PageResponse, page_schema
+from shared.http.uploads import XLSX
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Who watches the live board: the centre and the inspectors.
 WATCHERS = (*CENTRE, Role.INSPECTOR)
 

@@ -12,54 +12,21 @@ from services.survey.domain.callbacks import (
     Callback,
 )
 from shared.http import BaseSchema, FilteredPageQuerySchema
+from shared.http.uploads import ImportCountsSchema, upload_body
 from shared.periods import PERIOD_KINDS
 
-UPLOAD_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "12345 回访结果 .xlsx，或 .csv（UTF-8 / GB18030）："
-                        "工单编号、回访结果、回访时间、网格编码、事项编号",
-                    }
-                },
-            }
-        }
-    },
-}
-"""OpenAPI requestBody of the import (the view reads ``request.files``, not a schema)."""
+UPLOAD_BODY = upload_body(
+    "12345 回访结果 .xlsx，或 .csv（UTF-8 / GB18030）："
+    "工单编号、回访结果、回访时间、网格编码、事项编号"
+)
 
 
-class CallbackImportQuerySchema(BaseSchema):
-    dry_run = fields.Boolean(
-        load_default=False,
-        metadata={"description": "试导入 / check only: answer the same report, write nothing"},
-    )
-
-
-class CallbackImportProblemSchema(BaseSchema):
-    row = fields.Integer(required=True, metadata={"description": "行号 / row number"})
-    column = fields.String(allow_none=True, metadata={"description": "列名 / column header"})
-    reason = fields.String(required=True)
-
-
-class CallbackImportSchema(BaseSchema):
-    dry_run = fields.Boolean(required=True)
-    rows = fields.Integer(required=True, metadata={"description": "data rows read"})
+class CallbackImportSchema(ImportCountsSchema):
     created = fields.Integer(required=True, metadata={"description": "work orders new here"})
     updated = fields.Integer(
         required=True,
         metadata={"description": "work orders whose kept callback changed (one event each)"},
     )
-    unchanged = fields.Integer(required=True)
-    failed = fields.Integer(required=True, metadata={"description": "rows with problems"})
-    problems = fields.List(fields.Nested(CallbackImportProblemSchema), required=True)
 
 
 class CallbackPageQuerySchema(FilteredPageQuerySchema):

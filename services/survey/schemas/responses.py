@@ -15,26 +15,12 @@ from services.survey.domain.responses import (
 )
 from shared.http import BaseSchema, FilteredPageQuerySchema
 from shared.http.schemas import MultilineString
+from shared.http.uploads import upload_body
 
-RESULTS_UPLOAD_BODY = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "调查公司结果 .xlsx 或 .csv：样本编号、访问结果（完成/拒访/"
-                        "无法联系）、开始时间、结束时间（可选），每题一列（题目编号或题目）",
-                    }
-                },
-            }
-        }
-    },
-}
+RESULTS_UPLOAD_BODY = upload_body(
+    "调查公司结果 .xlsx 或 .csv：样本编号、访问结果（完成/拒访/无法联系）、"
+    "开始时间、结束时间（可选），每题一列（题目编号或题目）"
+)
 
 
 class InterviewSchema(BaseSchema):

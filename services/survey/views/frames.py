@@ -13,15 +13,18 @@ from services.survey.schemas.frames import (
     UPLOAD_BODY,
     EventFrameSchema,
     FrameCountsSchema,
-    ImportQuerySchema,
-    ImportReportSchema,
 )
 from services.survey.use_cases import frames as use_cases
 from services.survey.use_cases.frames import EventFrame, FrameCounts
 from services.survey.views import CENTRE, context
-from services.survey.views.callbacks import report_body, uploaded_file
 from shared.auth import require_roles
 from shared.http import Blueprint, accepts
+from shared.http.uploads import (
+    ImportCountsSchema,
+    ImportQuerySchema,
+    import_report_body,
+    uploaded_file,
+)
 
 blp = Blueprint("frames", __name__, description="抽样框 (sampling frames)")
 
@@ -36,7 +39,7 @@ class Frame(MethodView):
 
     @blp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
     @blp.doc(requestBody=UPLOAD_BODY)
-    @blp.response(200, ImportReportSchema)
+    @blp.response(200, ImportCountsSchema)
     @blp.alt_response(409, description="an event-callback or closed campaign")
     @accepts("multipart/form-data")
     @require_roles(*CENTRE)
@@ -53,7 +56,7 @@ class Frame(MethodView):
             data=data,
             filename=filename,
         )
-        return report_body(report)
+        return import_report_body(report)
 
 
 @blp.route("/campaigns/<string:campaign_id>/frame/closed-events")

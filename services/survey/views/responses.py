@@ -9,7 +9,6 @@ from typing import Any
 from flask.views import MethodView
 
 from services.survey.domain.responses import Response
-from services.survey.schemas.frames import ImportQuerySchema, ImportReportSchema
 from services.survey.schemas.responses import (
     RESULTS_UPLOAD_BODY,
     CleanApprovalSchema,
@@ -22,9 +21,14 @@ from services.survey.schemas.responses import (
 from services.survey.use_cases import responses as use_cases
 from services.survey.use_cases.responses import CleanApproval, Interview
 from services.survey.views import CENTRE, context
-from services.survey.views.callbacks import report_body, uploaded_file
 from shared.auth import require_roles
 from shared.http import Blueprint, PageRequest, PageResponse, accepts, page_schema
+from shared.http.uploads import (
+    ImportCountsSchema,
+    ImportQuerySchema,
+    import_report_body,
+    uploaded_file,
+)
 
 blp = Blueprint("responses", __name__, description="答卷与审核 (responses and review)")
 
@@ -47,7 +51,7 @@ class Interviews(MethodView):
 class Results(MethodView):
     @blp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
     @blp.doc(requestBody=RESULTS_UPLOAD_BODY)
-    @blp.response(200, ImportReportSchema)
+    @blp.response(200, ImportCountsSchema)
     @blp.alt_response(409, description="the campaign is not open")
     @accepts("multipart/form-data")
     @require_roles(*CENTRE)
@@ -62,7 +66,7 @@ class Results(MethodView):
             data=data,
             filename=filename,
         )
-        return report_body(report)
+        return import_report_body(report)
 
 
 @blp.route("/campaigns/<string:campaign_id>/responses")

@@ -22,8 +22,7 @@ from services.survey.use_cases.samples import Drawn, SampleRow
 from services.survey.views import CENTRE, context
 from shared.auth import require_roles
 from shared.http import Blueprint, PageRequest, PageResponse, page_schema
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from shared.http.uploads import XLSX
 
 blp = Blueprint("samples", __name__, description="样本与答卷链接 (samples and one-time links)")
 

@@ -18,6 +18,7 @@ from services.event_intake.domain.hotline import HOTLINE_ACTOR
 from services.event_intake.tests.integration.support import seed_registry, square
 from services.event_intake.views import events as event_views
 from services.event_intake.views import hotline
+from shared.http import uploads
 from shared.testing.workbooks import assert_every_import_refuses, sheet_bomb
 
 pytestmark = pytest.mark.integration
@@ -351,7 +352,7 @@ def test_csv_in_gb18030_and_utf8_with_bom(api) -> None:
 def test_the_template_imports_its_example_row(api) -> None:
     response = api.get("/hotline/work-orders/template", as_user=CENTRE)
     assert response.status_code == 200
-    assert response.mimetype == hotline.XLSX
+    assert response.mimetype == uploads.XLSX
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("工单编号", "来电时间", "诉求分类")
     assert len(rows) == 2
@@ -391,7 +392,7 @@ def test_hostile_files_get_the_platforms_answer(api) -> None:
         "/hotline/work-orders/import", data={}, content_type="multipart/form-data", as_user=CENTRE
     )
     assert missing.status_code == 422
-    oversized = upload(api, b"x" * (hotline.UPLOAD_MAX_BYTES + 1))
+    oversized = upload(api, b"x" * (uploads.UPLOAD_MAX_BYTES + 1))
     assert oversized.status_code == 413
     assert [e["field"] for e in oversized.json["errors"]] == ["file"]
     # As the default caller, a tenant admin (the centre).
