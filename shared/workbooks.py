@@ -36,10 +36,11 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -138,6 +139,57 @@ def day() -> Parser:
             except ValueError:
                 continue
         raise CellError("应为日期，如 2026-11-30 / must be a date like 2026-11-30")
+
+    return parse
+
+
+# Date-and-time text as Chinese offices type it into a cell.
+_DATETIME_PATTERNS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日%H:%M:%S",
+    "%Y年%m月%d日%H:%M",
+    "%Y年%m月%d日%H时%M分",
+    "%Y年%m月%d日 %H时%M分",
+)
+_NOT_A_TIME = "应为日期时间，如 2026-11-30 09:15 / must be a date and time like 2026-11-30 09:15"
+# What a cell's wall time means when it names no offset: the tenants are in China.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def local_instant(value: datetime) -> datetime:
+    """An aware UTC instant; a naive one (what Excel stores) is Asia/Shanghai wall time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_ZONE)
+    return value.astimezone(UTC)
+
+
+def moment() -> Parser:
+    """A date-and-time cell, or text such as 2026-11-30 09:15[:00], 2026/11/30 9:15,
+    2026年11月30日 09:15 or ISO 8601 (with or without an offset) -> an aware UTC instant
+    (Asia/Shanghai unless it says otherwise)."""
+
+    def parse(value: Any) -> datetime:
+        if isinstance(value, datetime):
+            return local_instant(value)
+        raw = " ".join(str(value).split())
+        for pattern in _DATETIME_PATTERNS:
+            try:
+                return local_instant(datetime.strptime(raw, pattern))  # noqa: DTZ007 - local
+            except ValueError:
+                continue
+        if "T" in raw:
+            try:
+                return local_instant(datetime.fromisoformat(raw))
+            except ValueError:
+                pass
+        raise CellError(_NOT_A_TIME)
 
     return parse
 
@@ -713,7 +765,9 @@ __all__ = [
     "decode_csv",
     "export_cell",
     "integer",
+    "local_instant",
     "many",
+    "moment",
     "read_sheet",
     "read_upload",
     "text",

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -45,11 +45,10 @@ from services.event_intake.domain.events import (
     TITLE_MAX,
     Position,
 )
-from services.event_intake.domain.settings import TENANT_ZONE
 from services.event_intake.domain.taxonomy import Taxonomy
 from shared.clock import require_aware
 from shared.text import unsafe_text_reason
-from shared.workbooks import CellError, Column, Parser, RowProblem, choice, decimal, text
+from shared.workbooks import CellError, Column, Parser, RowProblem, choice, decimal, moment, text
 
 DERIVED_TITLE_MAX = 50
 GRID_CODE_MAX = 64
@@ -75,52 +74,6 @@ OUTCOME_LABELS: Mapping[str, str] = {
     "未接通": Outcome.UNREACHABLE.value,
     "联系不上": Outcome.UNREACHABLE.value,
 }
-
-_DATETIME_PATTERNS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y.%m.%d %H:%M",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日%H:%M:%S",
-    "%Y年%m月%d日%H:%M",
-    "%Y年%m月%d日%H时%M分",
-    "%Y年%m月%d日 %H时%M分",
-)
-_NOT_A_TIME = "应为日期时间，如 2026-11-30 09:15 / must be a date and time like 2026-11-30 09:15"
-
-
-def local_instant(value: datetime) -> datetime:
-    """An aware UTC instant; a naive one (what Excel stores) is Asia/Shanghai wall time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=TENANT_ZONE)
-    return value.astimezone(UTC)
-
-
-def moment() -> Parser:
-    """A date-and-time cell, or text such as 2026-11-30 09:15[:00], 2026/11/30 9:15,
-    2026年11月30日 09:15 or ISO 8601 (with or without an offset) -> an aware UTC instant."""
-
-    def parse(value: Any) -> datetime:
-        if isinstance(value, datetime):
-            return local_instant(value)
-        raw = " ".join(str(value).split())
-        for pattern in _DATETIME_PATTERNS:
-            try:
-                return local_instant(datetime.strptime(raw, pattern))  # noqa: DTZ007 - local
-            except ValueError:
-                continue
-        if "T" in raw:
-            try:
-                return local_instant(datetime.fromisoformat(raw))
-            except ValueError:
-                pass
-        raise CellError(_NOT_A_TIME)
-
-    return parse
 
 
 def multiline(max_length: int) -> Parser:

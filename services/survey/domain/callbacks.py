@@ -40,8 +40,8 @@ from typing import Any, ClassVar
 
 from services.survey.domain.closed_events import month_of
 from shared.clock import require_aware
-from shared.registry.model import TENANT_TZ, AppliedMark, Membership, admits, local_day
-from shared.workbooks import CellError, Column, Parser, RowProblem, choice, text
+from shared.registry.model import AppliedMark, Membership, admits, local_day
+from shared.workbooks import Column, RowProblem, choice, moment, text
 
 ID_MAX = 64
 WORK_ORDER_MAX = 64
@@ -348,52 +348,6 @@ def credit_of(outcome: Outcome, basic_credit: Decimal) -> Decimal | None:
 
 
 # --- the callback results file --------------------------------------------------------------
-
-_DATETIME_PATTERNS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y.%m.%d %H:%M",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日%H:%M:%S",
-    "%Y年%m月%d日%H:%M",
-    "%Y年%m月%d日%H时%M分",
-    "%Y年%m月%d日 %H时%M分",
-)
-_NOT_A_TIME = "应为日期时间，如 2026-11-30 09:15 / must be a date and time like 2026-11-30 09:15"
-
-
-def _instant(value: datetime) -> datetime:
-    """An aware UTC instant; a naive one (what Excel stores) is Asia/Shanghai wall time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=TENANT_TZ)
-    return value.astimezone(UTC)
-
-
-def moment() -> Parser:
-    """A date-and-time cell, or text such as 2026-11-30 09:15[:00], 2026/11/30 9:15,
-    2026年11月30日 09:15 or ISO 8601 -> an aware UTC instant (Asia/Shanghai unless it says)."""
-
-    def parse(value: Any) -> datetime:
-        if isinstance(value, datetime):
-            return _instant(value)
-        raw = " ".join(str(value).split())
-        for pattern in _DATETIME_PATTERNS:
-            try:
-                return _instant(datetime.strptime(raw, pattern))  # noqa: DTZ007 - local time
-            except ValueError:
-                continue
-        if "T" in raw:
-            try:
-                return _instant(datetime.fromisoformat(raw))
-            except ValueError:
-                pass
-        raise CellError(_NOT_A_TIME)
-
-    return parse
 
 
 COLUMNS = (
