@@ -8,16 +8,53 @@ from __future__ import annotations
 from flask import Flask
 
 from services.scoring import consumers
+from services.scoring.repository.ledger import LedgerRepository
+from services.scoring.repository.manual_inputs import ManualInputRepository
 from services.scoring.settings import ScoringSettings, load
+from services.scoring.use_cases.evaluations import ProvisionalJob
+from services.scoring.views import evaluations as evaluation_views
 from services.scoring.views import ledger
+from services.scoring.views import manual_inputs as manual_input_views
+from services.scoring.views import schemes as scheme_views
 from shared import runtime
+from shared.registry import documents as registry_documents
+from shared.scheduler import PeriodicJob
 
-BLUEPRINTS = (ledger.blp,)
+BLUEPRINTS = (ledger.blp, manual_input_views.blp, scheme_views.blp, evaluation_views.blp)
 
 
 def api(settings: ScoringSettings | None = None) -> Flask:
     return runtime.api_app(settings=settings or load(), blueprints=BLUEPRINTS)
 
 
+def _changed_since(ms: int) -> list[str]:
+    """Tenants whose facts changed since `ms`: ledger entries recorded, or manual inputs
+    entered or corrected (they reach the facts without passing through the ledger)."""
+    return sorted(
+        {
+            *LedgerRepository.tenants_recorded_since(ms),
+            *ManualInputRepository.tenants_changed_since(ms),
+        }
+    )
+
+
+def jobs(settings: ScoringSettings) -> tuple[PeriodicJob, ...]:
+    """The worker's periodic jobs: provisional scores of the schemes whose tenant's ledger or
+    manual inputs changed since the previous pass."""
+    return (
+        PeriodicJob(
+            "scoring_provisional",
+            settings.provisional_scan_seconds,
+            ProvisionalJob(_changed_since),
+        ),
+    )
+
+
 def worker(settings: ScoringSettings | None = None) -> None:
-    runtime.run_service_worker(settings=settings or load(), routes=consumers.ROUTES)
+    settings = settings or load()
+    runtime.run_service_worker(
+        settings=settings,
+        routes=consumers.ROUTES,
+        jobs=jobs(settings),
+        documents=registry_documents.DOCUMENTS,
+    )

@@ -8,6 +8,8 @@ from prometheus_client import Counter
 
 LEDGER_FACTS = Counter(
     "gridgov_scoring_ledger_facts_total",
-    "Events offered to the ledger: recorded, or a duplicate of one recorded before (redelivery)",
+    "Facts offered to the ledger by consumed messages: recorded, retracted (a correction "
+    "withdrew it), unchanged (already there: a redelivery or a change that left it), "
+    "duplicate (another writer stored it first) or stale (a message older than the ledger)",
     ["metric", "outcome"],
 )

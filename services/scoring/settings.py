@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.runtime import ServiceSettings
+from shared.settings import setting
 
 
 @dataclass(frozen=True, kw_only=True)
 class ScoringSettings(ServiceSettings):
-    """No scoring-specific settings yet; the class is where they will go."""
+    """scoring's own settings (``GRIDGOV_<NAME>``)."""
+
+    # How often the worker re-evaluates the current period of the schemes whose tenant's
+    # ledger changed: provisional scores follow a fact within this plus one evaluation.
+    provisional_scan_seconds: float = setting(
+        default=2.0, minimum=0.5, maximum=3600, doc="seconds between two provisional passes"
+    )
 
 
 def load() -> ScoringSettings:

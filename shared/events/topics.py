@@ -61,24 +61,27 @@ def dlq_name(topic: str) -> str:
 
 
 # Registry and identity topics are low-volume facts other services rebuild state from, so they
-# keep a long history; GPS points are high-volume and only needed until summarised.
+# keep a long history; GPS points are high-volume and only needed until summarised. The topics
+# scoring's metric ledger reads keep an assessment year plus the months its results are closed
+# and corrected in, so the ledger can be rebuilt by replaying them (services/scoring/README.md).
+_ASSESSMENT_YEAR_MS = 400 * _DAY_MS
 TOPIC_SPECS: dict[Topic, TopicSpec] = {
     Topic.IDENTITY_TENANTS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.IDENTITY_USERS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
-    Topic.REGISTRY_DIVISIONS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
+    Topic.REGISTRY_DIVISIONS: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
     Topic.REGISTRY_GRIDS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_TEAMS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_SUBJECTS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_BASE_INFO: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_FILINGS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
-    Topic.INTAKE_EVENTS: TopicSpec(partitions=6, retention_ms=30 * _DAY_MS),
-    Topic.INTAKE_TASKS: TopicSpec(partitions=3, retention_ms=90 * _DAY_MS),
-    Topic.INTAKE_INSPECTIONS: TopicSpec(partitions=3, retention_ms=90 * _DAY_MS),
-    Topic.INTAKE_RECORDS: TopicSpec(partitions=3, retention_ms=90 * _DAY_MS),
+    Topic.INTAKE_EVENTS: TopicSpec(partitions=6, retention_ms=_ASSESSMENT_YEAR_MS),
+    Topic.INTAKE_TASKS: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
+    Topic.INTAKE_INSPECTIONS: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
+    Topic.INTAKE_RECORDS: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
     Topic.PATROL_POINTS: TopicSpec(partitions=12, retention_ms=7 * _DAY_MS),
-    Topic.PATROL_DAILY: TopicSpec(partitions=6, retention_ms=90 * _DAY_MS),
+    Topic.PATROL_DAILY: TopicSpec(partitions=6, retention_ms=_ASSESSMENT_YEAR_MS),
     Topic.SURVEY_CAMPAIGNS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.SURVEY_RESPONSES: TopicSpec(partitions=6, retention_ms=90 * _DAY_MS),
-    Topic.SURVEY_RATES: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
+    Topic.SURVEY_RATES: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
     Topic.SCORING_RESULTS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
 }

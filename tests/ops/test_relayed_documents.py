@@ -92,6 +92,7 @@ def test_workers_that_keep_the_registry_read_model_keep_its_indexes(
     assert topics <= {route.topic for route in call["routes"]}
 
 
-def test_scoring_has_nothing_to_relay_yet() -> None:
-    assert relayed_documents("scoring") == []
-    assert [c.__name__ for c in service_documents("scoring")] == ["LedgerEntryDocument"]
+def test_scoring_relays_its_schemes_and_results_but_never_the_ledger_or_sheets() -> None:
+    relayed = {c.__name__ for c in relayed_documents("scoring")}
+    assert {"SchemeVersionDocument", "EvaluationDocument"} <= relayed
+    assert not {"LedgerEntryDocument", "ScoreSheetChunkDocument"} & relayed

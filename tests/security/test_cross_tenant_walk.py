@@ -59,7 +59,9 @@ METHODS = ("get", "put", "post", "patch", "delete")
 # Parameters that are vocabulary, the same in every tenant: the value used.
 VOCABULARY = {
     "role": "grid-worker",
-    "version": "1",  # a questionnaire's version: the questionnaire id names the object
+    "version": "1",  # a questionnaire's or scheme's version: the parent id names the object
+    "period": "2025",  # an assessment period: the scheme id names the object
+    "name": "seed_000_xueyan_town_2020",  # a scheme template, the platform's
     "category": "population",
     "sub_category": "registered",
     "service_code": "city_management",  # an event category every tenant starts with
@@ -69,6 +71,7 @@ VOCABULARY = {
 NOT_TENANT_OBJECTS = {
     "/roles/{role}/users": "lists B's own users holding the role",
     "/open311/v2/services/{service_code}.json": "B's own category of that code",
+    "/scheme-templates/{name}": "the platform's seed templates, the same for every tenant",
 }
 
 # Routes whose path parameter is a bearer link, not a tenant object: no login is asked, the
@@ -183,16 +186,30 @@ def example_of(  # noqa: PLR0911  # one return per kind of schema
     return "x"
 
 
+# Required query parameters that name no object: the value sent (a comparison's versions).
+QUERY_VALUES = {"from": "1", "to": "1"}
+
+
 def body_of(operation: Operation, ids: dict[str, str]) -> dict[str, Any]:
-    """``requests`` keyword arguments carrying a minimal valid body, if the operation has one."""
+    """``requests`` keyword arguments carrying a minimal valid body, if the operation has one,
+    and its required query parameters (so an answer about them cannot hide the wall)."""
     content = operation.spec.get("requestBody", {}).get("content", {})
+    kwargs: dict[str, Any] = {}
+    required = {
+        parameter["name"]
+        for parameter in operation.spec.get("parameters", [])
+        if parameter.get("in") == "query" and parameter.get("required")
+    }
+    if required:
+        values = {**VOCABULARY, **ids, **QUERY_VALUES}
+        kwargs["params"] = {name: values[name] for name in sorted(required)}
     if "application/json" in content:
         schema = content["application/json"]["schema"]
         change = operation.method == "patch"
-        return {"json": example_of(schema, operation.document, ids, change=change)}
-    if content:  # multipart uploads: an empty workbook part is as minimal as a body gets
-        return {"files": {"file": ("empty.xlsx", b"", "application/octet-stream")}}
-    return {}
+        kwargs["json"] = example_of(schema, operation.document, ids, change=change)
+    elif content:  # multipart uploads: an empty workbook part is as minimal as a body gets
+        kwargs["files"] = {"file": ("empty.xlsx", b"", "application/octet-stream")}
+    return kwargs
 
 
 # --- A's objects -------------------------------------------------------------------------
@@ -273,6 +290,7 @@ def ids_of_a(api: Callable[[str, str | None], Api], tenant_a: TestTenant) -> dic
     return {
         **_intake_objects(intake, grid["grid_id"], worker["user_id"]),
         **_survey_objects(survey, grid["code"]),
+        **_scoring_objects(api("scoring", tenant_a.admin), division["division_id"]),
         "district_id": tenant_a.district_id,
         "worker_id": worker["user_id"],  # /workers/{worker_id}/track and /month: A's worker
         "leave_id": leave["leave_id"],
@@ -433,11 +451,58 @@ def _survey_objects(survey: Api, grid_code: str) -> dict[str, str]:
     }
 
 
+def _scoring_objects(scoring: Api, division_id: str) -> dict[str, str]:
+    """A scheme from seed 000 (a town's villages), published, its year 2025 evaluated and
+    locked once scoring knows the walk's village (from the registry's events; it has no facts:
+    accepted incomplete), a manual input of it, and the provisional sheets the worker makes
+    for a published scheme."""
+    scheme = _created(scoring, "/schemes", {"template": "seed_000_xueyan_town_2020"})
+    scheme_id = scheme["scheme_id"]
+    _created(scoring, f"/schemes/{scheme_id}/publish", {}, 200)
+    answers: list[Any] = []
+
+    def evaluated() -> bool:
+        answers.append(
+            scoring.post(
+                f"/schemes/{scheme_id}/evaluations",
+                json={"period": "2025", "accept_incomplete": True},
+            )
+        )
+        return answers[-1].status_code in (200, 201)
+
+    assert wait_until(evaluated, timeout=30, interval=0.5), answers[-1].text
+    manual = _created(
+        scoring,
+        "/manual-inputs",
+        {
+            "input_id": "leader_praise",
+            "subject_id": division_id,
+            "period": "2025",
+            "value": {"city": 1, "district": 0},
+            "evidence": "走查",
+        },
+    )
+    assert wait_until(
+        lambda: scoring.get(f"/schemes/{scheme_id}/provisional").status_code == 200,
+        timeout=30,
+        interval=0.5,
+    ), scoring.get(f"/schemes/{scheme_id}/provisional").text
+    return {
+        "scheme_id": scheme_id,
+        "manual_input_id": manual["manual_input_id"],
+        "input_id": "leader_praise",  # a scheme input: the filter must find none of A's in B
+        # Scoring's subjects are the scheme's (seed 000: villages), not the registry's key
+        # subjects that share the parameter's name.
+        "scoring:subject_id": division_id,
+    }
+
+
 # --- the walk ----------------------------------------------------------------------------
 
 
 def _fill(operation: Operation, ids: dict[str, str]) -> str:
     names = _PARAM.findall(operation.path)
+    ids = {**ids, **_service_ids(operation.service, ids)}
     unknown = [name for name in names if name not in ids and name not in VOCABULARY]
     assert not unknown, (
         f"{operation.name}: no object of tenant A for path parameter(s) {unknown}; "
@@ -446,6 +511,13 @@ def _fill(operation: Operation, ids: dict[str, str]) -> str:
     return _PARAM.sub(
         lambda match: str(ids.get(match[1], VOCABULARY.get(match[1]))), operation.path
     )
+
+
+def _service_ids(service: str, ids: dict[str, str]) -> dict[str, str]:
+    """The ids one service's parameters mean where a name means another kind elsewhere
+    (``<service>:<name>`` in ids_of_a)."""
+    prefix = f"{service}:"
+    return {key.removeprefix(prefix): value for key, value in ids.items() if key.startswith(prefix)}
 
 
 def _names_an_object(operation: Operation) -> bool:
@@ -474,7 +546,7 @@ def test_another_tenants_token_never_reaches_an_object_of_a(
         kwargs = body_of(operation, ids_of_a)
         method = operation.method.upper()
         if method == "GET":  # positive control: the ids really are A's objects
-            own = api(operation.service, tenant_a.admin).get(path)
+            own = api(operation.service, tenant_a.admin).get(path, **kwargs)
             assert 200 <= own.status_code < 300, (
                 f"{operation.name} as A: {own.status_code} {own.text[:300]}"
             )

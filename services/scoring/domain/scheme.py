@@ -20,6 +20,7 @@ import yaml
 from shared.calendar import WorkCalendar
 
 from .formula import FUNCTION_NAMES, Formula
+from .mapping import InputMapping, check_against_period, parse_mapping
 from .model import Condition
 from .money import RESULT_NAMES, MoneyRule, parse_money
 from .numbers import DEFAULT_PRECISION, HUNDRED, ONE, ROUNDING_MODES, ZERO, Precision, to_decimal
@@ -49,6 +50,8 @@ class InputDef:
     scope: str
     default: object | None
     has_default: bool
+    # Where a platform input's value comes from (``from``: a metric and an aggregation).
+    mapping: InputMapping | None = None
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,8 @@ def _read(r: Reader, ctx: ParseContext, data: object) -> Scheme | None:
     derived_ok = [d for d in derived if d is not None]
     _check_references(ctx, set(known), derived_ok)
     _check_shared_inputs(ctx, inputs)
+    mapped = [(f"inputs[{i}]", x.mapping) for i, x in enumerate(inputs) if x and x.mapping]
+    r.problems.extend(check_against_period(mapped, period))
     if r.problems or None in (scheme_id, version, name, subject, period, full_marks, rounding):
         return None
     assert scheme_id
@@ -413,7 +418,7 @@ def _unit(r: Reader) -> Text:
 
 
 def _input(r: Reader) -> InputDef | None:
-    r.only(("id", "name", "type", "unit", "source", "scope", "default", "notes"))
+    r.only(("id", "name", "type", "unit", "source", "scope", "default", "from", "notes"))
     input_id = r.identifier("id")
     name = r.text("name")
     kind = r.string("type", choices=INPUT_TYPES)
@@ -426,9 +431,10 @@ def _input(r: Reader) -> InputDef | None:
         default, reason = coerce(kind, r.raw("default"))
         if reason:
             r.fail(reason, "default")
+    mapping = parse_mapping(r, input_type=kind, source=source)
     if input_id is None or name is None or kind is None or source is None:
         return None
-    return InputDef(input_id, name, kind, unit, source, scope, default, has_default)
+    return InputDef(input_id, name, kind, unit, source, scope, default, has_default, mapping)
 
 
 def coerce(kind: str, value: object) -> tuple[object, str | None]:

@@ -102,6 +102,7 @@ from shared.events.contracts import (  # noqa: E402
     intake,
     patrol,
     registry,
+    scoring,
     survey,
 )
 
@@ -117,6 +118,7 @@ __all__ = [
     "patrol",
     "register",
     "registry",
+    "scoring",
     "survey",
     "validate_envelope",
     "validate_payload",

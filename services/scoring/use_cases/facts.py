@@ -1,0 +1,58 @@
+"""The facts bridge: a scheme's facts for one period, from the ledger, the registry read model
+and the manual inputs, with the trace behind every value (`domain.bridge` has the rules).
+
+`facts_for(ctx, scheme, period)` reads only what the scheme's mappings name: the period's
+month buckets of those metrics (a few equality reads answered by PostgreSQL), the registry's
+grids and memberships (with their history: attribution is as of each fact's day) and the
+period's manual inputs.
+"""
+
+from __future__ import annotations
+
+from services.scoring.domain.bridge import (
+    FactsWithTrace,
+    ManualValue,
+    Registry,
+    build,
+    metrics_read,
+    months_of,
+)
+from services.scoring.domain.scheme import Scheme
+from services.scoring.use_cases.context import ScoringContext
+from shared.errors import FieldProblem, InvalidInput
+from shared.periods import Period
+
+DIVISIONS_METRIC = "registry.divisions"
+
+
+def facts_for(ctx: ScoringContext, scheme: Scheme, period: Period) -> FactsWithTrace:
+    """The facts `engine.evaluate` takes for `scheme` over `period`, and their trace."""
+    if period.kind != scheme.period:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "period",
+                    f"is a {period.kind}, but scheme {scheme.id} assesses each {scheme.period}",
+                )
+            ]
+        )
+    flows, _ = metrics_read(scheme)
+    entries = ctx.ledger.period_entries(months_of(period), flows)
+    divisions = ctx.ledger.of_metric(DIVISIONS_METRIC) if scheme.subject == "division" else []
+    history = ctx.registry_history
+    registry = Registry(history.grids(), history.memberships())
+    manual = [
+        ManualValue(
+            input_id=found.input_id,
+            subject_id=found.subject_id,
+            value=found.value,
+            record_id=found.manual_input_id,
+            version=found.revision,
+            evidence=found.evidence,
+            refs=found.refs,
+        )
+        for found in ctx.manual_inputs.all_of_period(period.label)
+    ]
+    return build(
+        scheme, period, entries=entries, registry=registry, divisions=divisions, manual=manual
+    )
