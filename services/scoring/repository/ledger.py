@@ -242,14 +242,25 @@ def tenants_in_first_format() -> list[str]:
     format (one `division.created` fact per event, its fields each a column: `event_type`
     among them), which the packed form's reads do not see: a rebuild gives them their facts
     again (`python -m services.scoring.rebuild --first-format`, run by ``make up``)."""
-    collection = LedgerEntryDocument._get_collection()
-    found = collection.distinct(
+    # Raw collections, looked up first: on a fresh stack this runs while the worker creates
+    # the database, and the documents' own collections would create indexes and race it.
+    database = LedgerEntryDocument._get_db()
+    names = set(database.list_collection_names())
+    entries = LedgerEntryDocument._meta["collection"]
+    if entries not in names:
+        return []
+    found = database[entries].distinct(
         "tenant_id", {"event_type": {"$exists": True}}, comment=FIRST_FORMAT_SCAN
     )
-    rebuilt = {
-        doc.tenant_id
-        for doc in LedgerPointerDocument.objects().only("tenant_id").comment(FIRST_FORMAT_SCAN)
-    }
+    pointers = LedgerPointerDocument._meta["collection"]
+    rebuilt = (
+        {
+            doc["tenant_id"]
+            for doc in database[pointers].find({}, {"tenant_id": 1}, comment=FIRST_FORMAT_SCAN)
+        }
+        if pointers in names
+        else set()
+    )
     return sorted(str(tenant) for tenant in found if tenant not in rebuilt)
 
 
