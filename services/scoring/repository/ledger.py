@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, ClassVar
 
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from services.scoring.documents.ledger import (
     LEDGER_COLLECTIONS,
@@ -39,6 +40,7 @@ from shared.mongo.pg_reads import equality_reads
 RECENT_ENTRIES_SCAN = cross_tenant_comment("ledger-recent-entries")
 # The upgrade's question (which tenants still have entries of the first ledger format).
 FIRST_FORMAT_SCAN = cross_tenant_comment("ledger-first-format")
+FIRST_FORMAT_TRIES = 30
 DEFAULT_COLLECTION = "ledger"
 DUPLICATE_KEY = 11000
 
@@ -242,6 +244,20 @@ def tenants_in_first_format() -> list[str]:
     format (one `division.created` fact per event, its fields each a column: `event_type`
     among them), which the packed form's reads do not see: a rebuild gives them their facts
     again (`python -m services.scoring.rebuild --first-format`, run by ``make up``)."""
+    # On a fresh stack this runs while the worker creates the database and its tables
+    # (FerretDB names a collection before its table exists): such a ledger holds nothing of
+    # the first format, and asking again a moment later finds it whole.
+    for attempt in range(FIRST_FORMAT_TRIES):
+        try:
+            return _first_format_tenants()
+        except OperationFailure:
+            if attempt == FIRST_FORMAT_TRIES - 1:
+                raise
+            time.sleep(1.0)
+    return []
+
+
+def _first_format_tenants() -> list[str]:
     # Raw collections, looked up first: on a fresh stack this runs while the worker creates
     # the database, and the documents' own collections would create indexes and race it.
     database = LedgerEntryDocument._get_db()
