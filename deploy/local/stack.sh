@@ -33,11 +33,12 @@ component_url() {
 
 cmd_up() {
   local wanted=("$@") c
-  [ ${#wanted[@]} -gt 0 ] || wanted=("${INFRA_COMPONENTS[@]}" topics services ledger seed)
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${INFRA_COMPONENTS[@]}" topics services seed)
   for c in "${wanted[@]}"; do
     case "$c" in
       topics) "$ROOT/.venv/bin/python" -m shared.kafka.admin --bootstrap "127.0.0.1:$KAFKA_PORT" ;;
-      # A ledger still in its first format gets its facts again, once (docs/operations.md).
+      # Not in the default list: run once on a stack whose ledger is in its first format
+      # (`stack.sh up ledger`, docs/operations.md).
       ledger) "$ROOT/.venv/bin/python" -m services.scoring.rebuild --first-format ;;
       seed) "$ROOT/.venv/bin/python" -m deploy.local.seed ;;
       *) "${c}_start" ;;

@@ -22,8 +22,8 @@ not touched. Exit status: 0 done, 1 a tenant's rebuilt ledger differs (with ``--
 
 ``--first-format`` rebuilds only the tenants whose live ledger still holds entries of the first
 ledger format (`repository.ledger.tenants_in_first_format`), and does nothing at all when none
-does: ``make up`` runs it, so a stack that recorded facts before the packed form gets them
-back once, and every later start costs one query.
+does: ``bash deploy/local/stack.sh up ledger`` runs it on a local stack that recorded facts
+before the packed form (once).
 """
 
 from __future__ import annotations

@@ -243,7 +243,7 @@ def tenants_in_first_format() -> list[str]:
     """The tenants whose live ledger is still ``ledger`` and holds entries of the first ledger
     format (one `division.created` fact per event, its fields each a column: `event_type`
     among them), which the packed form's reads do not see: a rebuild gives them their facts
-    again (`python -m services.scoring.rebuild --first-format`, run by ``make up``)."""
+    again (`python -m services.scoring.rebuild --first-format`)."""
     # On a fresh stack this runs while the worker creates the database and its tables
     # (FerretDB names a collection before its table exists): such a ledger holds nothing of
     # the first format, and asking again a moment later finds it whole.
