@@ -219,6 +219,11 @@ class RegistrySubjects(_Keyed):
         database (the ``(tenant_id, grid_id)`` index narrows, status is checked beside it)."""
         return [_subject_of(doc) for doc in self._query(grid_id=grid_id, status=domain.ACTIVE)]
 
+    def active(self) -> list[SubjectRef]:
+        """Every active subject of the tenant, in one read (a cut-off measuring many workers
+        of a day looks them up by grid in memory)."""
+        return [_subject_of(doc) for doc in self._query(status=domain.ACTIVE)]
+
     def record(self, subject: SubjectRef, mark: AppliedMark) -> None:
         doc = self.get(self._key(subject.subject_id))
         found = doc is not None

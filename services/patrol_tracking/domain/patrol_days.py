@@ -102,8 +102,10 @@ class PatrolDay:
     folded: Mapping[int, int] = field(default_factory=dict)
     version: int = 0  # 0 while open; the version of the last published judgement after
     judgement: Judgement | None = None
-    # The worker's grids the fold measured against: the day is rebuilt when they changed.
+    # The worker's grids and their key subjects (`track.subjects_digest`) the fold measured
+    # against: the day is rebuilt when either changed.
     assignment_seen: tuple[str, ...] = ()
+    subjects_seen: str = ""
     revision: int = 0  # the store's; 0: never written
 
     @classmethod
@@ -128,15 +130,23 @@ class PatrolDay:
         state: DayState,
         *,
         assignment_seen: tuple[str, ...],
+        subjects_seen: str,
         partition: int | None = None,
         offset: int | None = None,
     ) -> PatrolDay:
-        """The day with ``state``, measured against the grids ``assignment_seen``, after the
-        message at ``offset`` of ``partition`` (when a message brought it)."""
+        """The day with ``state``, measured against the grids ``assignment_seen`` and the key
+        subjects ``subjects_seen``, after the message at ``offset`` of ``partition`` (when a
+        message brought it)."""
         folded = dict(self.folded)
         if partition is not None and offset is not None:
             folded[partition] = offset
-        return replace(self, state=state, folded=folded, assignment_seen=assignment_seen)
+        return replace(
+            self,
+            state=state,
+            folded=folded,
+            assignment_seen=assignment_seen,
+            subjects_seen=subjects_seen,
+        )
 
     def judged(self, judgement: Judgement) -> tuple[PatrolDay, tuple[_DayFact, ...]]:
         """The day with ``judgement``: the first one publishes `patrol.day_finalised`, a later

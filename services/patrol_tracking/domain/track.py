@@ -15,6 +15,7 @@ them; GeoJSON gives them as [lon, lat].
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -217,6 +218,7 @@ class DayGeometry:
         "subject_ids",
         "subject_lats",
         "subject_lons",
+        "subjects_digest",
         "tenant",
     )
 
@@ -236,6 +238,7 @@ class DayGeometry:
         self.subject_categories: tuple[str, ...] = tuple(s.category for s in listed)
         self.subject_lons: Floats = np.asarray([s.lon for s in listed], dtype=np.float64)
         self.subject_lats: Floats = np.asarray([s.lat for s in listed], dtype=np.float64)
+        self.subjects_digest = subjects_digest(listed)
 
     def in_own(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> Bools:
         """Inside one of the worker's own grids that day."""
@@ -247,6 +250,17 @@ class DayGeometry:
         if self.tenant.size == 0 and self.own.size == 0:
             return np.ones(x.shape, dtype=np.bool_)
         return self.tenant.covers(x, lats) | self.own.covers(x, lats)
+
+
+def subjects_digest(subjects: Iterable[tuple[str, str, float, float]]) -> str:
+    """A short fingerprint of the key subjects a day was measured against (id, category,
+    position; order does not matter): a day whose subjects changed since its fold (a subject
+    registered, moved or archived after the points came in) is measured again before its
+    verdict. "" for none."""
+    rows = sorted(f"{sid}|{category}|{lon!r}|{lat!r}" for sid, category, lon, lat in subjects)
+    if not rows:
+        return ""
+    return hashlib.blake2b("\n".join(rows).encode(), digest_size=8).hexdigest()
 
 
 class Rejection(StrEnum):

@@ -157,6 +157,7 @@ def _to_document(patrol_day: PatrolDay) -> PatrolDayDocument:
             for partition, offset in sorted(patrol_day.folded.items())
         ],
         assignment_seen=list(patrol_day.assignment_seen),
+        subjects_seen=patrol_day.subjects_seen,
         online_s=figures.online_s,
         patrol_s=figures.patrol_s,
         distance_m=figures.distance_m,
@@ -247,6 +248,7 @@ def _to_domain(doc: PatrolDayDocument) -> PatrolDay:
         version=doc.version,
         judgement=judgement,
         assignment_seen=tuple(doc.assignment_seen),
+        subjects_seen=doc.subjects_seen or "",
         revision=doc.revision,
     )
 

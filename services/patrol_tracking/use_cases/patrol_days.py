@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -42,7 +42,7 @@ from services.patrol_tracking.domain.periods import (
     week_totals,
 )
 from services.patrol_tracking.domain.settings import TENANT_ZONE, PatrolSettings
-from services.patrol_tracking.domain.track import DayGeometry, GridCover
+from services.patrol_tracking.domain.track import DayGeometry, GridCover, subjects_digest
 from services.patrol_tracking.domain.visits import CycledSubject, VisitCycle, missed_visits
 from services.patrol_tracking.repository.patrol_days import FinalisationMarks
 from services.patrol_tracking.use_cases.context import PatrolContext
@@ -50,6 +50,7 @@ from services.patrol_tracking.use_cases.points import StoredBatch
 from shared.calendar import WorkCalendar
 from shared.errors import Conflict
 from shared.events.domain import DomainEvent
+from shared.registry.model import SubjectRef
 from shared.registry.view import GridOnDay
 
 WRITE_ATTEMPTS = 8
@@ -175,17 +176,27 @@ def measure(
     position; and his assignment (`assignment_of`)."""
     settings = settings or ctx.settings.recent()
     own, assignment = assignment_of(ctx, worker_id, day, settings)
-    subjects = ctx.registry.subjects_of_grids(assignment.grid_ids)
     geometry = DayGeometry(
         own_grids=[boundary for _, boundary in own],
         tenant_grids=GEOMETRIES.tenant_cover(ctx, day),
-        subjects=[
-            (s.subject_id, s.category, s.location[0], s.location[1])
-            for s in subjects
-            if s.location is not None
-        ],
+        subjects=_located(ctx.registry.subjects_of_grids(assignment.grid_ids)),
     )
     return geometry, assignment
+
+
+def _located(subjects: Iterable[SubjectRef]) -> list[tuple[str, str, float, float]]:
+    """The key subjects a visit can be measured against: those with a known position."""
+    return [
+        (s.subject_id, s.category, s.location[0], s.location[1])
+        for s in subjects
+        if s.location is not None
+    ]
+
+
+def _subjects_digest(ctx: PatrolContext, grid_ids: Iterable[str]) -> str:
+    """The fingerprint of the located key subjects of ``grid_ids`` as the registry read model
+    holds them now (one equality read per grid)."""
+    return subjects_digest(_located(ctx.registry.subjects_of_grids(grid_ids)))
 
 
 def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
@@ -198,7 +209,11 @@ def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
         if day.has_folded(batch.partition, batch.offset):
             return None
         state = day.state.fold(batch.points, batch.heartbeats, geometry, settings.track)
-        if state.needs_rebuild or day.assignment_seen != assignment.grid_ids:
+        if (
+            state.needs_rebuild
+            or day.assignment_seen != assignment.grid_ids
+            or day.subjects_seen != geometry.subjects_digest
+        ):
             state = _rebuilt(ctx, day.worker_id, day.day, geometry, settings)
             metrics.REBUILDS.inc()
         return day.with_state(
@@ -206,6 +221,7 @@ def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
             partition=batch.partition,
             offset=batch.offset,
             assignment_seen=assignment.grid_ids,
+            subjects_seen=geometry.subjects_digest,
         )
 
     return _write(ctx, batch.worker_id, batch.day, change, settings, judge=False)
@@ -231,6 +247,7 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
         if membership.user_id is not None:
             served.setdefault(membership.user_id, set()).add(membership.grid_id)
     in_force = ctx.registry.grids_in_force(day)
+    subjects_by_grid = _subjects_by_grid(ctx, open_days.values())
     excuses = ctx.leave.excuses_on(day)
     workday = CALENDAR.is_workday(day)
     finalised = 0
@@ -245,7 +262,7 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
             continue
         current = open_days.get(worker_id) or PatrolDay.start(ctx.tenant_id, worker_id, day)
         written: PatrolDay | None = None
-        if current.assignment_seen == assignment.grid_ids or not _has_points(current):
+        if _measured_as_now(current, assignment, subjects_by_grid):
             excuse = excuses.get(worker_id)
             judgement = Judgement(
                 assignment=assignment,
@@ -277,6 +294,32 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
             for kind in _periods_ending_on(day):
                 total_period(ctx, worker_id, kind, day, settings)
     return finalised
+
+
+def _subjects_by_grid(
+    ctx: PatrolContext, open_days: Iterable[PatrolDay]
+) -> dict[str, list[SubjectRef]]:
+    """The tenant's active key subjects by grid, read once, when an open day has points: the
+    fold may have measured it against subjects the registry's events had not brought yet (a
+    subject registered just before the points came in)."""
+    found: dict[str, list[SubjectRef]] = {}
+    if any(_has_points(open_day) for open_day in open_days):
+        for subject in ctx.registry.subjects.active():
+            found.setdefault(subject.grid_id, []).append(subject)
+    return found
+
+
+def _measured_as_now(
+    current: PatrolDay, assignment: Assignment, subjects_by_grid: Mapping[str, list[SubjectRef]]
+) -> bool:
+    """True when the day can be judged as folded: no points, or measured against the worker's
+    grids and their key subjects as they stand now (else it is measured again first)."""
+    if not _has_points(current):
+        return True
+    subjects = (s for grid_id in assignment.grid_ids for s in subjects_by_grid.get(grid_id, ()))
+    return current.assignment_seen == assignment.grid_ids and current.subjects_seen == (
+        subjects_digest(_located(subjects))
+    )
 
 
 def rejudge(ctx: PatrolContext, worker_id: str, days: Iterable[date]) -> int:
@@ -338,11 +381,15 @@ def _judged(
     """The day judged with the registry, leave and calendar as they stand now. The fold is
     rebuilt first when the worker's grids changed since it was measured."""
     _, assignment = assignment_of(ctx, patrol_day.worker_id, patrol_day.day, settings)
-    if patrol_day.assignment_seen != assignment.grid_ids and _has_points(patrol_day):
+    if _has_points(patrol_day) and (
+        patrol_day.assignment_seen != assignment.grid_ids
+        or patrol_day.subjects_seen != _subjects_digest(ctx, assignment.grid_ids)
+    ):
         geometry, _ = measure(ctx, patrol_day.worker_id, patrol_day.day, settings)
         patrol_day = patrol_day.with_state(
             _rebuilt(ctx, patrol_day.worker_id, patrol_day.day, geometry, settings),
             assignment_seen=assignment.grid_ids,
+            subjects_seen=geometry.subjects_digest,
         )
     excuse = ctx.leave.excuse_for(patrol_day.worker_id, patrol_day.day)
     verdict = judge_day(

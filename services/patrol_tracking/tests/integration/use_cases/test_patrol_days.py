@@ -317,3 +317,49 @@ def test_points_that_arrive_before_their_grid_count_once_the_grid_is_known() -> 
     assert after.judgement.assignment.grid_ids == ("g-late",)
     assert after.judgement.verdict.status.value == "failed"  # one hour of three
     assert outbox_types("w-late") == ["patrol.day_finalised", "patrol.day_corrected"]
+
+
+def test_a_key_subject_known_only_after_the_fold_counts_its_visit_at_the_cut_off() -> None:
+    # The worker stands 5 minutes at a door, then walks on; the registry's event for the key
+    # person living there reaches this service only after the points were folded.
+    door = walk(0, 1)[0]
+    stay = [
+        replace(door, point_id=f"stay{n}", at=START + timedelta(seconds=30 * n)) for n in range(11)
+    ]
+    on = walk(11, 60)
+    store_and_fold(stay + on, offset=1)
+    folded = ctx().days.find_day(WORKER, DAY)
+    assert folded is not None
+    assert folded.state.figures().visits == ()
+    seed_registry(
+        TENANT,
+        subjects=[("s-door", "g-1", "key_person", "weekly", (door.lon, door.lat))],
+        now=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    cases.finalise_day(ctx(AFTER_CUT_OFF), DAY)
+    judged = ctx().days.find_day(WORKER, DAY)
+    assert judged is not None
+    assert [visit.subject_id for visit in judged.state.figures().visits] == ["s-door"]
+    assert judged.subjects_seen != folded.subjects_seen
+    assert outbox_types() == ["patrol.day_finalised"]  # measured again before the verdict
+
+
+def test_a_key_subject_known_after_the_verdict_corrects_the_day_with_the_next_points() -> None:
+    door = walk(0, 1)[0]
+    stay = [
+        replace(door, point_id=f"stay{n}", at=START + timedelta(seconds=30 * n)) for n in range(11)
+    ]
+    store_and_fold(stay, offset=1)
+    cases.finalise_day(ctx(AFTER_CUT_OFF), DAY)
+    seed_registry(
+        TENANT,
+        subjects=[("s-door", "g-1", "key_person", "weekly", (door.lon, door.lat))],
+        now=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    # A late batch of the day (a phone's buffer): the day is measured against the subject the
+    # fold did not know, whatever the process's geometry cache still holds.
+    store_and_fold(walk(11, 20), offset=2, now=AFTER_CUT_OFF)
+    corrected = ctx().days.find_day(WORKER, DAY)
+    assert corrected is not None
+    assert [visit.subject_id for visit in corrected.state.figures().visits] == ["s-door"]
+    assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]

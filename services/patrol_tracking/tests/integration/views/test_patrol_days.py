@@ -101,7 +101,9 @@ def store(
     """A worker-day written through the repository: folded, and judged by seed 001's
     community rules (or ``verdict``) when ``judged``."""
     state = state_of(day, hours=hours, metres=metres, last_fix_at=last_fix_at, afternoon=afternoon)
-    patrol = PatrolDay.start(tenant_id, worker_id, day).with_state(state, assignment_seen=(grid,))
+    patrol = PatrolDay.start(tenant_id, worker_id, day).with_state(
+        state, assignment_seen=(grid,), subjects_seen=""
+    )
     if judged:
         found = verdict or judge_day(state.figures(), SEED_001_COMMUNITY, workday=True, excuse=None)
         patrol, _ = patrol.judged(

@@ -41,7 +41,9 @@ def judgement(
 def test_offsets_are_taken_once_per_partition() -> None:
     day = PatrolDay.start("t", "w-1", DAY)
     assert not day.has_folded(0, 5)
-    folded = day.with_state(DayState.start(DAY), assignment_seen=("g-1",), partition=0, offset=5)
+    folded = day.with_state(
+        DayState.start(DAY), assignment_seen=("g-1",), subjects_seen="", partition=0, offset=5
+    )
     assert folded.has_folded(0, 5)
     assert folded.has_folded(0, 4)
     assert not folded.has_folded(0, 6)
@@ -64,6 +66,15 @@ def test_the_first_judgement_finalises_and_a_same_one_publishes_nothing() -> Non
     again, none = finalised.judged(judgement(VerdictStatus.NOT_PATROLLED, at=AT + timedelta(1)))
     assert none == ()
     assert again.version == 1
+
+
+def test_a_day_published_before_gap_class_existed_still_reads() -> None:
+    # Messages of the first days of version 1 have no gap_class: a replay (scoring's ledger
+    # rebuild) must take them, with the class unknown.
+    _, events = PatrolDay.start("t", "w-1", DAY).judged(judgement(VerdictStatus.PASSED))
+    older = {k: v for k, v in dict(events[0].payload()).items() if k != "gap_class"}
+    for type_ in ("patrol.day_finalised", "patrol.day_corrected"):
+        assert validate_payload(type_, 1, older)["gap_class"] is None
 
 
 def test_a_changed_judgement_is_a_correction_with_the_previous_status() -> None:
@@ -100,7 +111,7 @@ def test_a_day_without_a_fix_says_whether_the_phone_was_silent_or_the_worker_idl
         [], [replace(beat, gps_permission=False)], DayGeometry(), TrackRules()
     )
     assert gap_class(revoked) == "gps_off"
-    _, events = silent.with_state(idle, assignment_seen=()).judged(
+    _, events = silent.with_state(idle, assignment_seen=(), subjects_seen="").judged(
         judgement(VerdictStatus.NOT_PATROLLED)
     )
     assert events[0].payload()["gap_class"] == "not_patrolling"

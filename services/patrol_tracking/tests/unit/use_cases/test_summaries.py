@@ -35,7 +35,9 @@ def folded(hours: float, metres: float) -> PatrolDay:
         points_accepted=10,
         online=((start, start + patrol_ms),),
     )
-    return PatrolDay.start("t", "u-1", DAY).with_state(state, assignment_seen=("g-9",))
+    return PatrolDay.start("t", "u-1", DAY).with_state(
+        state, assignment_seen=("g-9",), subjects_seen=""
+    )
 
 
 @given(st.integers(min_value=1, max_value=9999), st.integers(min_value=1, max_value=12))
