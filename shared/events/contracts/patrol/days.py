@@ -65,9 +65,11 @@ class PatrolDayV1(Schema):
     not_patrolling_s = _seconds()
     # Why the track has a hole (the whole day for a day without a fix; else its longest gap):
     # the phone silent (killed, off, no signal), GPS off, battery saver, or the worker not
-    # patrolling while his phone reported all was well; null for a day without gaps.
+    # patrolling while his phone reported all was well; null for a day without gaps. Added
+    # to version 1 after days were published without it: an older message reads null (a
+    # replay of the topic, scoring's ledger rebuild, must still take it).
     gap_class = fields.String(
-        required=True,
+        load_default=None,
         allow_none=True,
         validate=validate.OneOf(("phone_silent", "gps_off", "battery_saver", "not_patrolling")),
     )
