@@ -53,6 +53,7 @@ from .metrics import (
     metric,
 )
 from .numbers import CONTEXT, HUNDRED, ZERO
+from .results import shown
 from .scheme import InputDef, Scheme
 
 SHARED = "*"  # the subject key of a shared input's trace
@@ -304,7 +305,7 @@ def _fill_manual(
             TraceItem(
                 "manual",
                 found.record_id,
-                _text(found.value),
+                shown(found.value),  # as the sheet shows the fact itself
                 note=found.evidence,
                 attributes={"version": str(found.version), "refs": ", ".join(found.refs)},
             ),
@@ -320,16 +321,6 @@ def _fill_manual(
         if subject_id is not None and subject_id in ids:
             values[subject_id][item.id] = found.value
             trace[(subject_id, item.id)] = traced(found)
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in sorted(value.items()))
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 class _Reader:

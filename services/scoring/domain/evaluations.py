@@ -291,7 +291,13 @@ def compute(
         evaluated_at=evaluated_at,
         evaluated_by=evaluated_by,
         rows=rows,
-        mean_total=evaluation.mean_total,
+        # Shown, not computed with: at the scheme's precision (a mean of three totals would
+        # otherwise print 28 digits).
+        mean_total=(
+            None
+            if evaluation.mean_total is None
+            else Decimal(evaluation.precision.number(evaluation.mean_total))
+        ),
         rules=evaluation.to_dict()["rules"] if evaluation.sheets else {},
         streak_hits={
             s.subject_id: tuple(s.streak_hits) for s in evaluation.sheets if s.streak_hits

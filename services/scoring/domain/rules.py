@@ -594,8 +594,9 @@ class Checklist(LocalRule):
                 raise BadFactError(item.present, "must be true or false")
             if not value:
                 lost += item.points
-                zh.append(f"{item.text.zh}缺失，扣{show(item.points)}分")
-                en.append(f"{item.text.en} missing: {show(item.points)}")
+                # The item and what it is worth; the deduction itself is said once, below.
+                zh.append(f"{item.text.zh}缺失（{show(item.points)}分）")
+                en.append(f"{item.text.en} missing ({show(item.points)})")
         if not zh:
             zh.append("各项齐全")
             en.append("every item present")

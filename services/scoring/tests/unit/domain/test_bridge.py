@@ -219,6 +219,7 @@ def test_a_towns_year_is_counted_per_village_as_of_each_facts_day():
     ]
     [praise] = result.trace[("d-1", "leader_praise")]
     assert (praise.source, praise.ref, praise.note) == ("manual", "mi-1", "市领导批示 2020-12")
+    assert praise.value == "city:1"  # written as the sheet writes the fact itself
     assert result.trace[(SHARED, "district_satisfaction_avg")][0].event_id == "avg"
 
 

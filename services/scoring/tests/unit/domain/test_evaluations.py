@@ -188,3 +188,23 @@ def test_rows_round_trip_and_readers_see_their_own() -> None:
     mine = evaluations.visible_rows(header.rows, frozenset({"w01"}))
     assert [row.subject_id for row in mine] == ["w01"]
     assert len(evaluations.visible_rows(header.rows, None)) == len(header.rows)
+
+
+def test_the_mean_total_is_kept_at_the_schemes_precision() -> None:
+    scheme, facts, period, evaluation = example(SEED_004)
+    thirds = replace(evaluation, mean_total=Decimal(184) / 3)  # 61.333... exactly
+    header = evaluations.compute(
+        scheme=scheme,
+        scheme_digest="d" * 64,
+        period=period,
+        evaluation=thirds,
+        facts=facts,
+        trace={},
+        kind=Kind.FINAL,
+        edition=1,
+        run_id="run1",
+        reason=None,
+        evaluated_at=NOW,
+        evaluated_by="u1",
+    ).header
+    assert header.mean_total == Decimal("61.33")

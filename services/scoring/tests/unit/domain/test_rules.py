@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,12 @@ def test_a_rule_type_is_registered_once() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         rules.parses(rules.Shortfall)(lambda r, ctx: None)
     assert CATALOGUE["shortfall"].rule_class is rules.Shortfall
+
+
+def test_a_checklist_says_each_missing_item_and_the_deduction_once() -> None:
+    scheme = load_scheme(scheme_with("checklist", "scored"))
+    subject = {"rate": 90, "misses": 1, "done": 8, "praise": "city", "badge": False}
+    line = evaluate(scheme, facts({"s": subject})).sheet("s").line("example")
+    assert line.points == Decimal(8)
+    assert line.zh == "工作牌缺失（2分），扣2分，得8分"
+    assert line.en == "badge missing (2); deduct 2, score 8"
