@@ -118,19 +118,41 @@ def onboard_tenant(
     admin_login = onboarded.json()["admin_login"]
     first = first_login(admin_login, onboarded.json()["admin_temporary_password"], password)
     tokens.add(admin_login, password, str(first["access_token"]))
+    worker_login = invite_worker(
+        identity_url, tokens, admin_login, worker, password=password, registry_url=registry_url
+    )
+    return TestTenant(code=code, district_id=district_id, admin=admin_login, worker=worker_login)
+
+
+def invite_worker(
+    identity_url: str,
+    tokens: PasswordTokens,
+    admin_login: str,
+    username: str,
+    *,
+    password: str | None = None,
+    display_name: str = "测试网格员",
+    phone: str = "13800138001",
+    registry_url: str | None = None,
+) -> str:
+    """Invite grid worker ``username`` into the admin's tenant and log him in once (he sets
+    ``password`` at the first login); his login name, with its tokens added to ``tokens``.
+    ``phone`` must be unique in the tenant. Given ``registry_url``, return once grid_registry
+    knows the account."""
+    password = password or f"Gridgov-e2e-{secrets.token_hex(6)}"
     invitation = {
-        "username": worker,
-        "display_name": "测试网格员",
-        "phone": "13800138001",
+        "username": username,
+        "display_name": display_name,
+        "phone": phone,
         "roles": ["grid-worker"],
     }
     invited = _call("POST", f"{identity_url}/users", tokens[admin_login], 201, json=invitation)
-    worker_login = invited.json()["login"]
-    first = first_login(worker_login, invited.json()["temporary_password"], password)
-    tokens.add(worker_login, password, str(first["access_token"]))
+    login = invited.json()["login"]
+    first = first_login(login, invited.json()["temporary_password"], password)
+    tokens.add(login, password, str(first["access_token"]))
     if registry_url is not None:
         wait_until_known(registry_url, tokens[admin_login], invited.json()["user"]["user_id"])
-    return TestTenant(code=code, district_id=district_id, admin=admin_login, worker=worker_login)
+    return login
 
 
 def wait_until_known(registry_url: str, admin_token: str, user_id: str) -> None:
@@ -152,6 +174,7 @@ __all__ = [
     "TEST_OVERSEER",
     "TestTenant",
     "ensure_test_district",
+    "invite_worker",
     "onboard_tenant",
     "wait_until_known",
 ]

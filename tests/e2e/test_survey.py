@@ -32,11 +32,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from shared.testing.workbooks import xlsx
 from tests.conftest import wait_until
 from tests.e2e.test_registry import box, village_cells, worker_subject
 from tests.tenants import TEST_OVERSEER
+from tests.uploads import upload
 
 pytestmark = pytest.mark.e2e
 
@@ -66,28 +68,6 @@ TENANT_B_CALLBACKS = ["满意", "满意", "满意", "满意", "基本满意", "�
 
 def round4(value: Decimal) -> Decimal:
     return value.quantize(PLACES, rounding=ROUND_HALF_UP)
-
-
-def xlsx(*rows: tuple[object, ...]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def upload(client: Any, path: str, data: bytes, *, dry_run: bool = False) -> dict[str, Any]:
-    response = client.post(
-        path,
-        params={"dry_run": str(dry_run).lower()},
-        files={"file": ("book.xlsx", data, "application/octet-stream")},
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 def ok(response: Any, status: int = 200) -> Any:
