@@ -300,27 +300,29 @@ def _fill_manual(
     shared: dict[str, object],
     trace: dict[tuple[str, str], tuple[TraceItem, ...]],
 ) -> None:
-    def traced(found: ManualValue) -> tuple[TraceItem, ...]:
-        return (
-            TraceItem(
-                "manual",
-                found.record_id,
-                shown(found.value),  # as the sheet shows the fact itself
-                note=found.evidence,
-                attributes={"version": str(found.version), "refs": ", ".join(found.refs)},
-            ),
-        )
-
     if item.scope == "shared":
         found = by_subject.get(None)
         if found is not None:
             shared[item.id] = found.value
-            trace[(SHARED, item.id)] = traced(found)
+            trace[(SHARED, item.id)] = manual_trace(found)
         return
     for subject_id, found in by_subject.items():
         if subject_id is not None and subject_id in ids:
             values[subject_id][item.id] = found.value
-            trace[(subject_id, item.id)] = traced(found)
+            trace[(subject_id, item.id)] = manual_trace(found)
+
+
+def manual_trace(found: ManualValue) -> tuple[TraceItem, ...]:
+    """What a value entered by hand rests on: its manual input, revision and evidence."""
+    return (
+        TraceItem(
+            "manual",
+            found.record_id,
+            shown(found.value),  # as the sheet shows the fact itself
+            note=found.evidence,
+            attributes={"version": str(found.version), "refs": ", ".join(found.refs)},
+        ),
+    )
 
 
 class _Reader:

@@ -12,6 +12,12 @@ puts it in the audit trail (`shared.audit`) with who made it.
 Values are kept exact: numbers as Decimals (written as text), booleans, counts by level
 (``{city: 1}``) and lists of dates. When the input is one a known scheme declares, the value
 must fit its type and scope, and a platform input (filled from the ledger) cannot be entered.
+
+The tenant's own calendar for a period is entered the same way (issue 14: how many working days
+a scheme counts is the tenant's decision when it makes one): the shared inputs
+`calendar_working_days`, `calendar_extra_holidays` and `calendar_extra_workdays`
+(`CALENDAR_INPUTS`), with evidence (the township's notice), read into the facts' calendar by
+`calendar_decisions` — every scheme of the tenant evaluating that period counts them.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from shared.clock import require_aware
 from shared.errors import FieldProblem, InvalidInput
 from shared.periods import Period
 
+from .facts import CalendarDecisions
 from .numbers import to_decimal
+from .problems import Text
 from .scheme import InputDef, coerce
 
 EVIDENCE_MAX = 2000
@@ -35,6 +43,42 @@ REASON_MAX = 500
 REF_MAX = 200
 REFS_MAX = 20
 VALUE_ITEMS_MAX = 366
+
+WORKING_DAYS = "calendar_working_days"
+EXTRA_HOLIDAYS = "calendar_extra_holidays"
+EXTRA_WORKDAYS = "calendar_extra_workdays"
+
+
+def _calendar_input(input_id: str, kind: str, zh: str, en: str) -> InputDef:
+    unit = Text("天", "days") if kind == "integer" else Text("", "")
+    return InputDef(input_id, Text(zh, en), kind, unit, "manual", "shared", None, False)
+
+
+CALENDAR_INPUTS: Mapping[str, InputDef] = {
+    WORKING_DAYS: _calendar_input(WORKING_DAYS, "integer", "本期工作日天数", "working days"),
+    EXTRA_HOLIDAYS: _calendar_input(EXTRA_HOLIDAYS, "dates", "本期另行放假日期", "extra holidays"),
+    EXTRA_WORKDAYS: _calendar_input(
+        EXTRA_WORKDAYS, "dates", "本期另行上班日期", "extra working days"
+    ),
+}
+
+
+def calendar_decisions(values: Mapping[str, object]) -> CalendarDecisions:
+    """The tenant's calendar for a period from its calendar inputs' values (by input id;
+    others are ignored): what `Facts.calendar` carries to the engine."""
+    working_days = values.get(WORKING_DAYS)
+
+    def days(input_id: str) -> frozenset[date]:
+        found = values.get(input_id)
+        if not isinstance(found, list):
+            return frozenset()
+        return frozenset(date.fromisoformat(str(day)) for day in found)
+
+    return CalendarDecisions(
+        working_days=None if working_days is None else int(str(working_days)),
+        extra_holidays=days(EXTRA_HOLIDAYS),
+        extra_workdays=days(EXTRA_WORKDAYS),
+    )
 
 
 @dataclass(frozen=True)
@@ -191,8 +235,14 @@ def _dates(value: list[object]) -> tuple[object, str | None]:
     return sorted(days), None
 
 
-def _within(value: object, period: Period) -> None:
-    """Dates of a list value must lie in the period (the engine would refuse them later)."""
+def _within(value: object, period: Period, input_id: str = "") -> None:
+    """Dates of a list value must lie in the period (the engine would refuse them later), and
+    a period's working days cannot outnumber its days."""
+    number = to_decimal(value) if input_id == WORKING_DAYS else None
+    if number is not None and not 0 <= number <= period.days:
+        raise InvalidInput(
+            [FieldProblem("value", f"must be 0 to the {period.days} days of {period.label}")]
+        )
     if isinstance(value, list):
         outside = [d for d in value if not period.start <= date.fromisoformat(d) <= period.end]
         if outside:
@@ -236,7 +286,7 @@ def record(
         raise InvalidInput([FieldProblem("input_id", "must be an input id (letters, digits, _)")])
     _check_declared(declared, subject_id)
     kept = normalise(value, declared)
-    _within(kept, period)
+    _within(kept, period, input_id)
     found = ManualInput(
         manual_input_id=manual_input_id,
         input_id=input_id,
@@ -265,16 +315,18 @@ def correct(
     if not reason.strip():
         raise InvalidInput([FieldProblem("reason", "must say why the value changes")])
     kept = normalise(value, declared)
-    _within(kept, period)
+    _within(kept, period, current.input_id)
     revision = Revision(current.revision + 1, kept, reason, actor, now)
     found = replace(current, revisions=(*current.revisions, revision))
     return found, ManualInputRecorded(found, now)
 
 
 __all__ = [
+    "CALENDAR_INPUTS",
     "ManualInput",
     "ManualInputRecorded",
     "Revision",
+    "calendar_decisions",
     "correct",
     "normalise",
     "record",

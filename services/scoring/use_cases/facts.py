@@ -9,14 +9,20 @@ period's manual inputs.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 from services.scoring.domain.bridge import (
+    SHARED,
     FactsWithTrace,
     ManualValue,
     Registry,
     build,
+    manual_trace,
     metrics_read,
     months_of,
 )
+from services.scoring.domain.manual import CALENDAR_INPUTS, calendar_decisions
 from services.scoring.domain.scheme import Scheme
 from services.scoring.use_cases.context import ScoringContext
 from shared.errors import FieldProblem, InvalidInput
@@ -53,6 +59,24 @@ def facts_for(ctx: ScoringContext, scheme: Scheme, period: Period) -> FactsWithT
         )
         for found in ctx.manual_inputs.all_of_period(period.label)
     ]
-    return build(
+    built = build(
         scheme, period, entries=entries, registry=registry, divisions=divisions, manual=manual
+    )
+    return with_calendar(built, manual)
+
+
+def with_calendar(built: FactsWithTrace, manual: Sequence[ManualValue]) -> FactsWithTrace:
+    """The facts with the tenant's own calendar for the period (its calendar inputs, entered
+    like manual inputs), each decision traced to its manual input under the shared subject."""
+    calendar = {
+        m.input_id: m for m in manual if m.input_id in CALENDAR_INPUTS and m.subject_id is None
+    }
+    if not calendar:
+        return built
+    decided = calendar_decisions({input_id: m.value for input_id, m in calendar.items()})
+    trace = dict(built.trace)
+    for input_id, found in calendar.items():
+        trace[(SHARED, input_id)] = manual_trace(found)
+    return dataclasses.replace(
+        built, facts=dataclasses.replace(built.facts, calendar=decided), trace=trace
     )

@@ -32,13 +32,14 @@ _ID_NAMESPACE = uuid.UUID("5d2f8e61-3a4b-4c7d-9e0f-1a2b3c4d5e6f")
 def template_manual_inputs() -> Mapping[str, InputDef]:
     """The inputs the scheme templates declare, by id: the first manual declaration, else the
     first platform one (an input every template fills from the ledger is not entered by
-    hand)."""
+    hand), and the tenant's calendar inputs (`domain.CALENDAR_INPUTS`)."""
     manual: dict[str, InputDef] = {}
     platform: dict[str, InputDef] = {}
     for name in names():
         for item in load_template(name).inputs:
             (manual if item.source == "manual" else platform).setdefault(item.id, item)
-    return {**platform, **manual}
+    # The tenant's calendar for a period: reserved shared inputs of every scheme.
+    return {**platform, **manual, **domain.CALENDAR_INPUTS}
 
 
 def parse_label(label: str, field: str = "period") -> Period:

@@ -3,12 +3,15 @@ the registry read model and the manual inputs, on the real FerretDB."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from services.scoring import handlers
+from services.scoring.domain.bridge import SHARED
 from services.scoring.domain.engine import evaluate
 from services.scoring.domain.workdays import period_of_label
 from services.scoring.templates import load_template
@@ -217,3 +220,73 @@ def test_a_villages_year_counts_its_grids_events_and_its_staffing_on_30_november
     assert facts["grid_count"] == 1
     assert facts["staffing_rate"] == Decimal(0)  # the worker came in December
     assert facts["satisfaction_rate"] == Decimal("86.5")
+
+
+def test_the_tenants_own_working_days_for_a_period_reach_the_engine(fresh_db):
+    # The township decided that 2020 counts 200 working days for the assessment (and closed
+    # the centre on 2 January): entered with its notice, like any manual input.
+    seed_registry(
+        TENANT,
+        grids=[("g-1", "d-1", "V01", square(120.0, 31.7), "2019-01-01")],
+        grid_type="village",
+        now=datetime(2019, 1, 1, tzinfo=UTC),
+    )
+    handlers.ledger_fact(
+        message(
+            "division.created",
+            TENANT,
+            division_id="d-1",
+            code="V01",
+            name="东村",
+            occurred_at="2019-01-01T00:00:00+00:00",
+        )
+    )
+    for input_id, value in (
+        ("calendar_working_days", 200),
+        ("calendar_extra_holidays", ["2020-01-02"]),
+    ):
+        manual_inputs.record_manual_input(
+            ctx(), input_id=input_id, period="2020", value=value, evidence="镇政府通知〔2020〕1号"
+        )
+
+    found = facts_for(ctx(), SEED_000, period("2020"))
+
+    assert found.facts.calendar.working_days == 200
+    assert {d.isoformat() for d in found.facts.calendar.extra_holidays} == {"2020-01-02"}
+    [decision] = found.trace[(SHARED, "calendar_working_days")]
+    assert (decision.source, decision.value, decision.note) == (
+        "manual",
+        "200",
+        "镇政府通知〔2020〕1号",
+    )
+    # events_required = grid_count x 5 x workdays = 1 x 5 x 200 = 1,000 (not the 250-odd
+    # working days of the holiday data): 0 events of 1,000 required.
+    [village] = found.facts.subjects
+    given = {"boolean": True, "percent": Decimal(90), "counts": {}, "integer": 0}
+    complete = {i.id: given[i.type] for i in SEED_000.inputs if i.scope != "shared"}
+    complete.update(village.values)
+    facts = dataclasses.replace(
+        found.facts,
+        subjects=(dataclasses.replace(village, values=complete),),
+        shared={"district_satisfaction_avg": Decimal(90)},
+    )
+    line = evaluate(SEED_000, facts).sheet("d-1").line("event_count")
+    assert dict(line.inputs)["events_required"] == Decimal(1000), line.inputs
+
+
+def test_a_working_day_count_above_the_periods_days_is_refused(fresh_db):
+    with pytest.raises(InvalidInput) as error:
+        manual_inputs.record_manual_input(
+            ctx(), input_id="calendar_working_days", period="2024-03", value=32, evidence="x"
+        )
+    assert [p.field for p in error.value.problems] == ["value"]
+    with pytest.raises(InvalidInput) as error:
+        manual_inputs.record_manual_input(
+            ctx(),
+            input_id="calendar_working_days",
+            subject_id="w-1",
+            period="2024-03",
+            value=20,
+            evidence="x",
+        )
+    assert [p.field for p in error.value.problems] == ["subject_id"]
