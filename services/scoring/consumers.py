@@ -28,6 +28,7 @@ LEDGER_TOPICS = (
     Topic.PATROL_DAILY,
     Topic.SURVEY_RATES,
     Topic.REGISTRY_DIVISIONS,
+    Topic.REGISTRY_BASE_INFO,
 )
 
 

@@ -155,6 +155,15 @@ _INSPECTION_KINDS = ("daily_patrol", "spot_check", "resident_complaint")
 _GRID_TYPE = _t("网格类型", "grid type")
 _GRID_TYPES = ("community", "village", "enterprise", "special")
 _DEFINITION = _t("满意率口径代码", "rate definition code")
+_BASEINFO_TYPES = ("baseinfo.recorded",)
+_BASEINFO_CATEGORY = _t(
+    "采集类别（实有人口、服务对象、出租房屋、特殊人群）",
+    "collection category (population, service_target, rental, special_group)",
+)
+_BASEINFO_CATEGORIES = ("population", "service_target", "rental", "special_group")
+_ITEMS = _t("项", "items")
+_ATTENDANCE = _t("出勤情况", "attendance status")
+_ATTENDANCE_STATUSES = ("present", "late", "left_early", "excused", "absent_unexcused")
 
 CATALOGUE: tuple[Metric, ...] = (
     # -- registry ------------------------------------------------------------------------------
@@ -184,6 +193,55 @@ CATALOGUE: tuple[Metric, ...] = (
         origin=STATE,
         key=_GRID_TYPE,
         keys=_GRID_TYPES,
+    ),
+    # -- registry: base information (信息采集), each grid and sub-category as last recorded in
+    # the month (dated by its statistics date): figures of a state, counted once a month.
+    Metric(
+        "registry.baseinfo_expected",
+        _t("应采集数（子类当月最新统计）", "records due (a sub-category's latest in the month)"),
+        _BASEINFO_TYPES,
+        _t("条", "records"),
+        "grid",
+        values=AMOUNTS,
+        key=_BASEINFO_CATEGORY,
+        keys=_BASEINFO_CATEGORIES,
+    ),
+    Metric(
+        "registry.baseinfo_collected",
+        _t(
+            "已采集数（子类当月最新统计）",
+            "records collected (a sub-category's latest in the month)",
+        ),
+        _BASEINFO_TYPES,
+        _t("条", "records"),
+        "grid",
+        values=AMOUNTS,
+        key=_BASEINFO_CATEGORY,
+        keys=_BASEINFO_CATEGORIES,
+    ),
+    Metric(
+        "registry.subcategories_not_collected",
+        _t(
+            "未采集的信息采集子类（应采集而已采集为0）",
+            "sub-categories due but not collected at all",
+        ),
+        _BASEINFO_TYPES,
+        _ITEMS,
+        "grid",
+        key=_BASEINFO_CATEGORY,
+        keys=_BASEINFO_CATEGORIES,
+    ),
+    Metric(
+        "registry.subcategories_below_95",
+        _t(
+            "采集率未达95%的信息采集子类（已采集但不足）",
+            "sub-categories collected but under 95% of what is due",
+        ),
+        _BASEINFO_TYPES,
+        _ITEMS,
+        "grid",
+        key=_BASEINFO_CATEGORY,
+        keys=_BASEINFO_CATEGORIES,
     ),
     # -- intake: events (dated by their report; key: category) ---------------------------------
     Metric(
@@ -371,6 +429,22 @@ CATALOGUE: tuple[Metric, ...] = (
         key=_INSPECTION_KIND,
         keys=_INSPECTION_KINDS,
     ),
+    Metric(
+        "intake.rectifications_failed",
+        _t(
+            "未在时限内整改或整改不到位的问题、下派任务（按整改期限日，每件一次）",
+            "problems and dispatched tasks not rectified in time or not accepted "
+            "(by their deadline's day, once each)",
+        ),
+        (*_INSPECTION_TYPES, *_TASK_TYPES),
+        _t("起", "items"),
+        "grid",
+        key=_t(
+            "来源（日常巡查、不定期抽查、群众投诉、下派任务）",
+            "origin (daily_patrol, spot_check, resident_complaint, dispatched_task)",
+        ),
+        keys=(*_INSPECTION_KINDS, "dispatched_task"),
+    ),
     # -- intake: work records (dated by the record's day) --------------------------------------
     Metric(
         "intake.records",
@@ -409,6 +483,29 @@ CATALOGUE: tuple[Metric, ...] = (
         "worker",
         key=_t("出勤情况", "attendance status"),
         keys=("present", "late", "left_early", "excused", "absent_unexcused"),
+    ),
+    Metric(
+        "intake.attendance",
+        _t(
+            "培训、例会出勤（合计，按出勤情况）",
+            "training and meeting attendance together (by status)",
+        ),
+        _RECORD_TYPES,
+        _TIMES,
+        "worker",
+        key=_ATTENDANCE,
+        keys=_ATTENDANCE_STATUSES,
+    ),
+    Metric(
+        "intake.screening_weeks",
+        _t(
+            "开展矛盾纠纷排查的周（按排查所属ISO周）",
+            "instability screenings (by the ISO week screened)",
+        ),
+        _RECORD_TYPES,
+        _t("次", "screenings"),
+        "worker",
+        key=_t("ISO周（2026-W10）", "ISO week (2026-W10)"),
     ),
     Metric(
         "intake.home_visits",
@@ -538,6 +635,19 @@ CATALOGUE: tuple[Metric, ...] = (
         values=AMOUNTS,
         key=_t("汇总周期（周、月）", "totals kind (week, month)"),
         keys=("week", "month"),
+    ),
+    Metric(
+        "patrol.month_missed_visits",
+        _t(
+            "月汇总中未按周期走访的重点对象（按类别，每对象每周期一次）",
+            "key subjects not visited in a cycle, from the month's totals (by category)",
+        ),
+        ("patrol.period_totals",),
+        _TIMES,
+        "worker",
+        values=AMOUNTS,
+        key=_t("对象类别", "subject category"),
+        keys=("key_person", "special_group", "care_recipient", "hazard_place"),
     ),
     # -- survey: published rates (gauges of the period they were published for) ---------------
     Metric(

@@ -10,7 +10,9 @@ aggregate; nothing here looks at earlier messages.
 Facts are dated by what they are about, in Asia/Shanghai days: an event's facts by its report
 (a closure late in December still belongs to the event reported in that year), a task's
 completion by its completion, a patrol day by its day, a record by its date, a period's totals
-and a published rate by the period's last day. A fact's instant (`at_ms`) is stored in epoch
+and a published rate by the period's last day, a failed rectification (an inspection's problem
+or a dispatched task not done in time) by its deadline, base-information figures by their
+statistics date. A fact's instant (`at_ms`) is stored in epoch
 milliseconds, the precision the store keeps, so a fact read back equals the one computed.
 
 `observe(type, ...)` returns no observation for a type the ledger does not count (a photo,
@@ -20,7 +22,7 @@ a leave filing: the patrol day it changes is published again).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -205,7 +207,7 @@ def _task(tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]) -> tuple[
         grid = subject if kind == "grid" else p["grid_id"]
         worker = subject if kind == "worker" else None
 
-        def fact(metric: str, moment: datetime) -> Fact:
+        def fact(metric: str, moment: datetime, key: str = kind) -> Fact:
             return Fact(
                 kind,
                 subject,
@@ -213,7 +215,7 @@ def _task(tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]) -> tuple[
                 ONE,
                 local_day(moment),
                 epoch_ms(moment),
-                key=kind,
+                key=key,
                 grid_id=grid,
                 worker_id=worker,
             )
@@ -227,6 +229,9 @@ def _task(tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]) -> tuple[
                 facts.append(fact("intake.tasks_completed_on_time", completed_at))
         if p["overdue"]:
             facts.append(fact("intake.tasks_overdue", issued_at))
+            # The grid's dispatched item (协指类事项) not done in time, in the month its
+            # deadline passed (seed 001's 问题整改落实).
+            facts.append(fact("intake.rectifications_failed", p["deadline"], _DISPATCHED_TASK))
     return (Observation(f"task:{p['task_id']}", instant_position(occurred_at), tuple(facts)),)
 
 
@@ -262,11 +267,28 @@ def _inspection(
             facts.append(
                 fact("intake.rectifications_rejected", Decimal(p["rejected_rectifications"]))
             )
+        if p["overdue"] or p["rejected_rectifications"]:
+            # 未在时限内整改或整改不到位: once per problem, in the month its deadline passes (a
+            # finding of an earlier month is assessed then).
+            deadline: datetime | None = p["rectification_deadline"]
+            failed = fact("intake.rectifications_failed")
+            if deadline is not None:
+                failed = replace(failed, day=local_day(deadline), at_ms=epoch_ms(deadline))
+            facts.append(failed)
     return (
         Observation(
             f"inspection:{p['inspection_id']}", instant_position(occurred_at), tuple(facts)
         ),
     )
+
+
+_DISPATCHED_TASK = "dispatched_task"
+_ATTENDANCE_KINDS = frozenset({"meeting_attendance", "training_attendance"})
+
+
+def _iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
 
 
 _RECORD_KEYED: Mapping[str, tuple[str, str]] = {
@@ -302,7 +324,13 @@ def _record(tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]) -> tupl
         if kind in _RECORD_KEYED:
             metric, field_name = _RECORD_KEYED[kind]
             facts.append(fact(metric, p[field_name]))
-        elif kind == "written_report" and p["on_time"] is False:
+        if kind in _ATTENDANCE_KINDS:
+            # Trainings and meetings together (seed 002 counts 参加培训、例会 as one item).
+            facts.append(fact("intake.attendance", p["attendance_status"]))
+        if kind == "instability_screening":
+            # The week a screening covers (每周开展一次排查): a scheme counts the weeks.
+            facts.append(fact("intake.screening_weeks", p["week"] or _iso_week(day)))
+        if kind == "written_report" and p["on_time"] is False:
             facts.append(fact("intake.written_reports_late"))
         elif kind == "instability_screening" and p["findings_count"]:
             facts.append(fact("intake.instability_findings", value=Decimal(p["findings_count"])))
@@ -389,6 +417,16 @@ def _patrol_period(
         facts.append(fact("patrol.months_subsidy_forfeited"))
     if p["missed_visits"]:
         facts.append(fact("patrol.missed_visits", Decimal(len(p["missed_visits"])), key=kind))
+    if kind == "month":
+        # A month's totals judge every window of it once (days, the weeks whose Thursday is
+        # in it, the month): per category, so a scheme picks persons apart from places.
+        by_category: dict[str, int] = {}
+        for miss in p["missed_visits"]:
+            by_category[miss["category"]] = by_category.get(miss["category"], 0) + 1
+        facts.extend(
+            fact("patrol.month_missed_visits", Decimal(count), key=category)
+            for category, count in sorted(by_category.items())
+        )
     aggregate = f"patrol_period:{worker}:{kind}:{p['period']}"
     return (Observation(aggregate, version_position(p["version"]), tuple(facts)),)
 
@@ -472,6 +510,49 @@ def _district_average(
 
 # -- registry ------------------------------------------------------------------------------------
 
+_TARGET_PERCENT = 95  # seed 001: 信息采集率均需达到95%以上
+
+
+def _baseinfo(
+    tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]
+) -> tuple[Observation, ...]:
+    """A grid's figures of one sub-category on a statistics date (信息采集). One aggregate per
+    grid, sub-category and month: the month's latest statistics date replaces the earlier
+    ones (and a date recorded again replaces itself), so a month counts each sub-category
+    once, as it last stood in that month. Dated by the statistics date."""
+    as_of: date = p["as_of"]
+    category, expected, collected = p["category"], p["expected"], p["collected"]
+
+    def fact(metric: str, value: Decimal = ONE) -> Fact:
+        return Fact(
+            "grid",
+            p["grid_id"],
+            metric,
+            value,
+            as_of,
+            day_start_ms(as_of),
+            key=category,
+            grid_id=p["grid_id"],
+            division_id=p["division_id"],
+            attributes={
+                "sub_category": p["sub_category"],
+                "expected": str(expected),
+                "collected": str(collected),
+            },
+        )
+
+    facts = [
+        fact("registry.baseinfo_expected", Decimal(expected)),
+        fact("registry.baseinfo_collected", Decimal(collected)),
+    ]
+    if expected > 0 and collected == 0:
+        facts.append(fact("registry.subcategories_not_collected"))
+    elif expected > 0 and collected * 100 < expected * _TARGET_PERCENT:
+        facts.append(fact("registry.subcategories_below_95"))
+    aggregate = f"baseinfo:{p['grid_id']}:{category}:{p['sub_category']}:{as_of:%Y-%m}"
+    position = f"{as_of.isoformat()}|{instant_position(occurred_at)}"
+    return (Observation(aggregate, position, tuple(facts)),)
+
 
 def _division_created(
     tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]
@@ -541,6 +622,7 @@ OBSERVERS: Mapping[str, Observe] = {
     "rates.published": _rates,
     "district_average.published": _district_average,
     "division.created": _division_created,
+    "baseinfo.recorded": _baseinfo,
 }
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
-
 from services.scoring.domain.mapping import InputMapping, MetricRef
 from services.scoring.domain.metrics import CATALOGUE, FOR_INPUT_TYPE, STATE
 from services.scoring.domain.scheme import load_scheme, validate
-from services.scoring.templates import load_template
 from services.scoring.tests.unit.domain.support import document
 
 
@@ -110,16 +107,6 @@ def test_a_manual_input_takes_no_from_and_unknown_fields_are_problems():
     assert problems(extra) == [("inputs[1].from.sum", "unknown field")]
 
 
-@pytest.mark.parametrize(
-    "name", ["seed_000_xueyan_town_2020", "seed_004_shanhu_street_full_time_worker"]
-)
-def test_every_platform_input_of_seeds_000_and_004_is_mapped(name):
-    scheme = load_template(name)
-
-    assert [i.id for i in scheme.inputs if i.source == "platform" and i.mapping is None] == []
-    assert all(i.mapping is None for i in scheme.inputs if i.source == "manual")
-
-
 def test_the_catalogue_is_consistent():
     names = [m.name for m in CATALOGUE]
     assert len(names) == len(set(names))
@@ -131,3 +118,37 @@ def test_the_catalogue_is_consistent():
         assert not metric.keys or metric.key is not None
         assert metric.origin != STATE or metric.subject == "grid"
     assert set(FOR_INPUT_TYPE) == {"number", "integer", "percent", "boolean", "counts", "dates"}
+
+
+def test_base_information_is_a_rate_of_monthly_figures_never_read_as_of_a_day():
+    completeness = {
+        "aggregate": "rate",
+        "numerator": {"metric": "registry.baseinfo_collected", "key": "special_group"},
+        "denominator": {"metric": "registry.baseinfo_expected", "key": "special_group"},
+    }
+    assert load_scheme(with_from(0, completeness)).inputs[0].mapping == InputMapping(
+        "rate",
+        numerator=MetricRef("registry.baseinfo_collected", ("special_group",)),
+        denominator=MetricRef("registry.baseinfo_expected", ("special_group",)),
+    )
+    # Recorded figures are ledger entries of their statistics date, not registry state.
+    assert problems(with_from(0, {**completeness, "as_of": "end"})) == [
+        ("inputs[0].from.as_of", "only registry (state) metrics are read as of a day")
+    ]
+
+
+def test_a_failed_rectification_is_keyed_by_where_the_item_came_from():
+    dispatched = {
+        "metric": "intake.rectifications_failed",
+        "aggregate": "count",
+        "key": ["dispatched_task", "daily_patrol"],
+    }
+    assert problems(with_from(1, dispatched)) == []
+    task = {"metric": "intake.rectifications_failed", "aggregate": "count", "key": "task"}
+    assert problems(with_from(1, task)) == [
+        (
+            "inputs[1].from.key",
+            "is not a key of intake.rectifications_failed (one of daily_patrol, spot_check, "
+            "resident_complaint, dispatched_task)",
+        )
+    ]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from services.scoring.domain.ledger import AggregateState, LedgerEntry, counted
 from services.scoring.domain.metrics import BY_NAME
 from services.scoring.domain.sources import OBSERVERS, Observation, epoch_ms, observe
 from shared.events.contracts import all_contracts, contract_for, validate_envelope
@@ -19,6 +20,17 @@ def example(type_: str, **changes: Any) -> Envelope:
     envelope = contract_for(type_, 1).load_example()
     payload = dict(envelope.payload) | changes
     return replace(envelope, payload=validate_envelope(replace(envelope, payload=payload)))
+
+
+def ledger_run(*steps: tuple[Observation, str]) -> tuple[AggregateState, list[LedgerEntry]]:
+    """Apply observations in order as the live path does, keeping every stored entry."""
+    stored: list[LedgerEntry] = []
+    for observation, event_id in steps:
+        change = AggregateState.of(stored).apply(
+            observation, tenant_id="t-1", event_id=event_id, event_type="baseinfo.recorded"
+        )
+        stored.extend(change.added)
+    return AggregateState.of(stored), stored
 
 
 def observed(envelope: Envelope) -> tuple[Observation, ...]:
@@ -147,3 +159,151 @@ def test_the_district_average_is_the_tenants_shared_fact_of_the_period():
 def test_a_type_the_ledger_does_not_count_yields_nothing():
     envelope = contract_for("event.photo_added", 1).load_example()
     assert observed(replace(envelope, payload=validate_envelope(envelope))) == ()
+
+
+def facts_named(envelope: Envelope, metric: str) -> list[Any]:
+    return [f for o in observed(envelope) for f in o.facts if f.metric == metric]
+
+
+def test_an_overdue_task_fails_its_rectification_on_its_deadlines_day():
+    # deadline 2026-03-05T01:00Z is 09:00 on 5 March in Asia/Shanghai; issued on 2 March
+    [failed] = facts_named(example("task.overdue"), "intake.rectifications_failed")
+    assert (failed.subject_kind, failed.subject_id, failed.grid_id) == ("worker", "u-worker", "g-1")
+    assert (failed.key, failed.day) == ("dispatched_task", date(2026, 3, 5))
+    assert facts_named(example("task.issued"), "intake.rectifications_failed") == []
+    cancelled = example("task.overdue", state="cancelled")
+    assert facts_named(cancelled, "intake.rectifications_failed") == []
+
+
+def test_a_problem_overdue_or_not_accepted_fails_once_in_the_month_its_deadline_passes():
+    overdue = example("inspection.overdue")  # a spot check found 2 March, due 4 March 09:00
+    [failed] = facts_named(overdue, "intake.rectifications_failed")
+    [found] = facts_named(overdue, "intake.inspection_findings")
+    assert (failed.key, failed.day, found.day) == ("spot_check", date(2026, 3, 4), date(2026, 3, 2))
+    # overdue and a rectification not accepted: still one item
+    assert (
+        len(
+            facts_named(
+                example("inspection.rectification_rejected"), "intake.rectifications_failed"
+            )
+        )
+        == 1
+    )
+    rejected_in_time = example("inspection.rectification_rejected", overdue=False)
+    assert len(facts_named(rejected_in_time, "intake.rectifications_failed")) == 1
+    assert facts_named(example("inspection.recorded"), "intake.rectifications_failed") == []
+    # found in March, due 1 April 01:00 in Shanghai: it fails in April
+    late = example("inspection.overdue", rectification_deadline="2026-03-31T17:00:00+00:00")
+    [april] = facts_named(late, "intake.rectifications_failed")
+    assert april.day == date(2026, 4, 1)
+
+
+def test_trainings_and_meetings_are_attended_together_and_a_screening_names_its_week():
+    late = facts_named(example("record.created"), "intake.attendance")
+    assert [(f.key, f.subject_id) for f in late] == [("late", "u-worker-1")]
+    training = example(
+        "record.created", kind="training_attendance", attendance_status="absent_unexcused"
+    )
+    keys = {(f.metric, f.key) for o in observed(training) for f in o.facts}
+    assert keys == {
+        ("intake.records", "training_attendance"),
+        ("intake.training_attendance", "absent_unexcused"),
+        ("intake.attendance", "absent_unexcused"),
+    }
+    screening = example(
+        "record.created",
+        kind="instability_screening",
+        attendance_status=None,
+        session_id=None,
+        week="2026-W09",
+        findings_count=0,
+    )
+    keys = {(f.metric, f.key) for o in observed(screening) for f in o.facts}
+    assert keys == {
+        ("intake.records", "instability_screening"),
+        ("intake.screening_weeks", "2026-W09"),  # the week screened, not the record's date's
+    }
+    assert facts_named(example("record.voided"), "intake.screening_weeks") == []
+
+
+def test_a_months_totals_count_the_missed_visits_per_category_and_a_weeks_do_not():
+    week = example("patrol.period_totals")  # one hazard place missed in the week
+    assert facts_named(week, "patrol.month_missed_visits") == []
+
+    def miss(subject: str, category: str, cycle: str = "weekly") -> dict[str, str]:
+        return {
+            "subject_id": subject,
+            "category": category,
+            "cycle": cycle,
+            "first_day": "2026-03-02",
+            "last_day": "2026-03-08",
+        }
+
+    month = example(
+        "patrol.period_totals",
+        kind="month",
+        period="2026-03",
+        first_day="2026-03-01",
+        last_day="2026-03-31",
+        required_minutes=None,
+        required_km=None,
+        requirement_met=None,
+        reasons=[],
+        forfeits_subsidy=False,
+        missed_visits=[
+            miss("s-1", "key_person"),
+            miss("s-1", "key_person"),
+            miss("s-2", "care_recipient", "monthly"),
+            miss("s-9", "hazard_place", "daily"),
+        ],
+    )
+    found = facts_named(month, "patrol.month_missed_visits")
+    assert [(f.key, f.value, f.day) for f in found] == [
+        ("care_recipient", Decimal(1), date(2026, 3, 31)),
+        ("hazard_place", Decimal(1), date(2026, 3, 31)),
+        ("key_person", Decimal(2), date(2026, 3, 31)),
+    ]
+    [total] = facts_named(month, "patrol.missed_visits")
+    assert (total.key, total.value) == ("month", Decimal(4))
+
+
+@pytest.mark.parametrize(
+    ("expected", "collected", "short"),
+    [
+        (420, 405, None),  # 96.4%
+        (420, 399, None),  # exactly 95%: 达到95%
+        (420, 398, "registry.subcategories_below_95"),  # 94.76%
+        (420, 0, "registry.subcategories_not_collected"),  # not below 95% as well
+        (0, 0, None),  # nothing due
+    ],
+)
+def test_base_information_is_counted_against_95_percent_per_sub_category(
+    expected, collected, short
+):
+    envelope = example("baseinfo.recorded", expected=expected, collected=collected)
+    [observation] = observed(envelope)
+    assert observation.aggregate == "baseinfo:grid-0a1b:population:floating:2026-01"
+    by_metric = {f.metric: f for f in observation.facts}
+    assert by_metric.pop("registry.baseinfo_expected").value == expected
+    assert by_metric.pop("registry.baseinfo_collected").value == collected
+    assert list(by_metric) == ([] if short is None else [short])
+    assert {(f.key, f.day, f.subject_id) for f in observation.facts} == {
+        ("population", date(2026, 1, 4), "grid-0a1b")
+    }
+
+
+def test_the_months_latest_statistics_date_of_a_sub_category_replaces_the_earlier():
+    first = example("baseinfo.recorded")  # as of 4 January, recorded 5 January
+    later = replace(
+        example("baseinfo.recorded", as_of="2026-01-20", collected=380),
+        occurred_at=first.occurred_at.replace(day=2),  # even if it arrived first
+    )
+    february = example("baseinfo.recorded", as_of="2026-02-01")
+    [a], [b], [c] = observed(first), observed(later), observed(february)
+    assert a.aggregate == b.aggregate != c.aggregate
+    assert b.position > a.position
+    _, stored = ledger_run((a, "m-1"), (b, "m-2"))
+    below = [e for e in counted(stored) if e.metric == "registry.subcategories_below_95"]
+    assert [(e.event_id, e.day) for e in below] == [("m-2", date(2026, 1, 20))]
+    _, stored = ledger_run((b, "m-2"), (a, "m-1"))  # the earlier date is stale
+    assert {e.event_id for e in counted(stored)} == {"m-2"}

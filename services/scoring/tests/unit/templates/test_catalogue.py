@@ -31,3 +31,13 @@ def test_example_facts_are_complete(name: str) -> None:
     assert result.sheets
     assert all(sheet.assessable for sheet in result.sheets)
     assert all(gap.resolution == "default" for gap in result.missing)
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_platform_input_says_which_metric_feeds_it(name: str) -> None:
+    """A tenant's scheme gets its facts from the ledger without code: a platform input
+    without ``from`` would never get a value (only manual inputs are entered by the centre)."""
+    scheme = load_template(name)
+
+    assert [i.id for i in scheme.inputs if i.source == "platform" and i.mapping is None] == []
+    assert all(i.mapping is None for i in scheme.inputs if i.source == "manual")

@@ -13,7 +13,12 @@ from .support import run, template
 D = Decimal
 
 SCHEME = template("seed_002_township_grid_worker.yaml")
-# 2024-Q1 has 91 days: 13 whole weeks, 2 logs a week = 26 logs required
+# 2024-Q1 has 91 days: 13 whole weeks, 2 logs a week = 26 logs required, one screening a week
+
+
+def screened(weeks: int, per_week: int = 1) -> dict[str, int]:
+    """Screenings in the first ``weeks`` ISO weeks of 2024 (2024-W01 starts on 1 January)."""
+    return {f"2024-W{week:02d}": per_week for week in range(1, weeks + 1)}
 
 
 def perfect(**changes: Any) -> dict[str, Any]:
@@ -25,7 +30,7 @@ def perfect(**changes: Any) -> dict[str, Any]:
         "opinions_not_collected": 0,
         "party_count_unclear": 0,
         "party_service_missed": 0,
-        "weekly_screenings_missed": 0,
+        "screening_weeks": screened(13),
         "petitions_county": 0,
         "petitions_city": 0,
         "petitions_district": 0,
@@ -71,7 +76,7 @@ def test_worked_example_weighted_total() -> None:
         info_not_updated=1,
         weekly_entries_missing=3,  # 15 − 6
         party_count_unclear=1,  # 15 − 1
-        weekly_screenings_missed=2,
+        screening_weeks=screened(11, per_week=2),  # 2 weeks missed, doubling up none
         petitions_city=1,  # 15 − (1 + 2)
         errands_not_done=1,  # 15 − 2
         special_visits_missed=2,
@@ -160,3 +165,20 @@ def test_unqualified_streaks_raise_notice_then_not_renewed() -> None:
         flags.append([f.id for f in result.sheet("bad").flags])
     assert flags == [[], ["notice"], ["not_renewed"]]  # not_renewed supersedes notice
     assert history[-1].sheet("ok").flags == ()
+
+
+def test_weeks_without_a_screening_are_the_quarters_whole_weeks_less_those_screened() -> None:
+    result = run(
+        SCHEME,
+        "2024-Q1",
+        {
+            "none": perfect(screening_weeks={}),
+            "three": perfect(screening_weeks={"2024-W02": 3}),
+            "extra": perfect(screening_weeks=screened(13) | {"2024-W14": 1}),
+        },
+    )
+    # 15 − 0.5 × 13 = 8.5; one week screened three times is one week: 15 − 0.5 × 12 = 9;
+    # a 14th week never makes the missed weeks negative
+    assert result.sheet("none").line("instability").points == D("8.5")
+    assert result.sheet("three").line("instability").points == 9
+    assert result.sheet("extra").line("instability").points == 15

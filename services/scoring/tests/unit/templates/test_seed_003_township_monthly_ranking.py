@@ -15,13 +15,19 @@ D = Decimal
 SCHEME = template("seed_003_township_monthly_ranking.yaml")
 
 
-def on_target(**changes: Any) -> dict[str, Any]:
+def on_target(
+    patrol_hours_per_day: str = "1.2", events_per_worker: int = 10, **changes: Any
+) -> dict[str, Any]:
+    """A village on every target; the daily patrol hours are given over 20 working days due
+    (hours × 3600 × 20 seconds) and the events per worker over 4 grids (events × 4)."""
     facts: dict[str, Any] = {
         "key_group_completeness": 100,
         "volunteer_activities_per_worker": 2,
-        "patrol_hours_per_day": "1.2",
+        "patrol_seconds": int(D(patrol_hours_per_day) * 3600 * 20),
+        "patrol_workdays": 20,
         "village_events": 15,
-        "events_per_worker": 10,
+        "worker_events": events_per_worker * 4,
+        "grid_count": 4,
         "livelihood_or_dispute_reports": 2,
         "app_download_rate": 100,
         "app_activities": 2,
@@ -147,3 +153,18 @@ def test_bottom_two_for_three_months_means_interview() -> None:
     for label in ("2024-07", "2024-08", "2024-09"):
         history.append(month(label, history))
     assert [f.id for f in history[-1].sheet("E").flags] == ["veto"]
+
+
+def test_daily_hours_and_events_per_worker_are_derived_from_the_ledgers_sums() -> None:
+    villages = {
+        # 63000 s over 25 days due = 0.7 h a day; 27 events over 3 grids = 9 a worker
+        "A": on_target(patrol_seconds=63000, patrol_workdays=25, worker_events=27, grid_count=3),
+        # nobody due to patrol and no grid: 0 hours and 0 events, ranked last
+        "B": on_target(patrol_seconds=0, patrol_workdays=0, worker_events=5, grid_count=0),
+    }
+    result = run(SCHEME, "2024-06", villages)
+    a, b = result.sheet("A"), result.sheet("B")
+    assert a.line("patrol_hours").points == 10 * (1 - D("0.1"))
+    assert b.line("patrol_hours").points == 10 * (1 - 2 * D("0.1"))
+    assert a.line("worker_reports").points == 15 * (1 - D("0.06"))
+    assert b.line("worker_reports").points == 15 * (1 - 2 * D("0.06"))
