@@ -49,7 +49,8 @@ is_running() { pid_alive "$(pid_of "$1")"; }
 start_bg() {
   # start_bg <name> <command...>: detached, own process group, output to .infra/logs/<name>.log
   local name="$1"; shift
-  setsid "$@" >>"$INFRA/logs/$name.log" 2>&1 </dev/null &
+  # fd 9 is a caller's lock (service_restart's flock): the server must not hold it for life.
+  setsid "$@" >>"$INFRA/logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$INFRA/run/$name.pid"
 }
 
@@ -66,6 +67,44 @@ stop_bg() {
     pid_alive "$pid" && kill -KILL -- "-$pid" 2>/dev/null
   fi
   rm -f "$INFRA/run/$name.pid"
+}
+
+port_listeners() {
+  # port_listeners <port>: the pids listening on 127.0.0.1:<port>, whoever started them.
+  ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+}
+
+ours() {
+  # ours <pid>: the process runs something of this checkout (its command line names $ROOT).
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$ROOT/"
+}
+
+free_port() {
+  # free_port <what> <port> [stop]: before <what> starts on <port>, stop what of this checkout
+  # still listens there (an orphan whose pid file was lost, e.g. to two restarts at once: it
+  # would answer every health check while the new process failed to bind). Something else on
+  # the port is an error (another checkout's stack, say), never taken for ours; with "stop"
+  # (make down) it is left alone.
+  local what="$1" port="$2" mode="${3:-start}" pid i left
+  for pid in $(port_listeners "$port"); do
+    if ours "$pid"; then
+      say "$what: stopping pid $pid, left listening on port $port"
+      kill -TERM "$pid" 2>/dev/null
+    elif [ "$mode" != stop ]; then
+      die "$what: port $port is taken by pid $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100)), not by this checkout"
+    fi
+  done
+  for ((i = 0; i < 75; i++)); do
+    left=""
+    for pid in $(port_listeners "$port"); do ours "$pid" && left="$left $pid"; done
+    [ -z "$left" ] && break
+    sleep 0.2
+  done
+  for pid in $left; do kill -KILL "$pid" 2>/dev/null; done
+  if [ "$mode" != stop ] && port_open "$port" && [ -z "$(port_listeners "$port")" ]; then
+    die "$what: port $port is in use by a process this user cannot see"
+  fi
+  return 0
 }
 
 wait_for() {

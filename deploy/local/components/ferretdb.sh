@@ -37,6 +37,7 @@ ferretdb_start() {
   # pool_max_conns=150 (default 50): an update command holding more operations than the pool
   # wedges FerretDB, and the server allows 200 connections. Batches of 1000 documents per insert
   # transaction instead of 100. Never --test-enable-nested-pushdown: it returns wrong results.
+  free_port ferretdb "$FERRETDB_PORT"
   start_bg ferretdb "$(ferretdb_bin)" --handler=postgresql \
     --postgresql-url="postgres://gridgov@127.0.0.1:$POSTGRES_PORT/ferretdb?pool_max_conns=150" \
     --listen-addr="127.0.0.1:$FERRETDB_PORT" --state-dir="$INFRA/ferretdb/state" \
@@ -44,5 +45,5 @@ ferretdb_start() {
   wait_for ferretdb 30 ferretdb_health || die "ferretdb: not listening after 30 s, see $INFRA/logs/ferretdb.log"
 }
 
-ferretdb_stop() { stop_bg ferretdb 15; }
+ferretdb_stop() { stop_bg ferretdb 15; free_port ferretdb "$FERRETDB_PORT" stop; }
 ferretdb_url() { echo "mongodb://127.0.0.1:$FERRETDB_PORT"; }

@@ -60,10 +60,11 @@ kafka_start() {
   if is_running kafka && kafka_health; then return 0; fi
   kafka_configure
   say "kafka: starting on 127.0.0.1:$KAFKA_PORT"
+  free_port kafka "$KAFKA_PORT"
   start_bg kafka "$(kafka_java)" "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC \
     -Dlog4j2.formatMsgNoLookups=true -cp "$(kafka_home)/libs/*" kafka.Kafka "$INFRA/kafka/server.properties"
   wait_for kafka 90 kafka_health || die "kafka: not listening after 90 s, see $INFRA/logs/kafka.log"
 }
 
-kafka_stop() { stop_bg kafka 30; }
+kafka_stop() { stop_bg kafka 30; free_port kafka "$KAFKA_PORT" stop; }
 kafka_url() { echo "127.0.0.1:$KAFKA_PORT"; }

@@ -57,6 +57,8 @@ keycloak_start() {
   if is_running keycloak && keycloak_health; then return 0; fi
   local home; home="$(keycloak_home)"
   say "keycloak: starting on 127.0.0.1:$KEYCLOAK_PORT (first start builds, about a minute)"
+  free_port keycloak "$KEYCLOAK_PORT"
+  free_port keycloak "$KEYCLOAK_MANAGEMENT_PORT"
   JAVA_HOME="$(newest_jdk 17 25)" KC_BOOTSTRAP_ADMIN_USERNAME="$KEYCLOAK_ADMIN" \
     KC_BOOTSTRAP_ADMIN_PASSWORD="$KEYCLOAK_ADMIN_PASSWORD" JAVA_OPTS_KC_HEAP="-Xms256m -Xmx768m" \
     start_bg keycloak "$home/bin/kc.sh" start-dev --http-host=127.0.0.1 --http-port="$KEYCLOAK_PORT" \
@@ -65,5 +67,9 @@ keycloak_start() {
   wait_for keycloak 240 keycloak_health || die "keycloak: not ready after 240 s, see $INFRA/logs/keycloak.log"
 }
 
-keycloak_stop() { stop_bg keycloak 30; }
+keycloak_stop() {
+  stop_bg keycloak 30
+  free_port keycloak "$KEYCLOAK_PORT" stop
+  free_port keycloak "$KEYCLOAK_MANAGEMENT_PORT" stop
+}
 keycloak_url() { echo "http://127.0.0.1:$KEYCLOAK_PORT/realms/gridgov"; }

@@ -22,11 +22,12 @@ prometheus_start() {
   envsubst <"$ROOT/deploy/prometheus/prometheus.yml" >"$INFRA/prometheus/prometheus.yml"
   cp "$ROOT/deploy/prometheus/alerts.yml" "$INFRA/prometheus/alerts.yml"
   say "prometheus: starting on 127.0.0.1:$PROMETHEUS_PORT"
+  free_port prometheus "$PROMETHEUS_PORT"
   start_bg prometheus prometheus --config.file="$INFRA/prometheus/prometheus.yml" \
     --storage.tsdb.path="$INFRA/prometheus/data" --storage.tsdb.retention.time=7d \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT"
   wait_for prometheus 30 prometheus_health || die "prometheus: not ready after 30 s, see $INFRA/logs/prometheus.log"
 }
 
-prometheus_stop() { stop_bg prometheus 15; }
+prometheus_stop() { stop_bg prometheus 15; free_port prometheus "$PROMETHEUS_PORT" stop; }
 prometheus_url() { echo "http://127.0.0.1:$PROMETHEUS_PORT"; }

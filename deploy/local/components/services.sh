@@ -74,11 +74,13 @@ service_start() {
       # Multiprocess metrics files from an earlier run would be summed into this one.
       export PROMETHEUS_MULTIPROC_DIR="$INFRA/metrics/$svc"
       rm -rf "$PROMETHEUS_MULTIPROC_DIR"; mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+      free_port "$svc-api" "$GRIDGOV_HTTP_PORT"
       start_bg "$svc-api" "$py/gunicorn" -c python:shared.metrics.gunicorn_conf "services.$svc.wsgi:app"
     fi
     if ! (is_running "$svc-worker" && http_ok "http://127.0.0.1:$GRIDGOV_WORKER_METRICS_PORT/metrics"); then
       stop_bg "$svc-worker" 5
       unset PROMETHEUS_MULTIPROC_DIR
+      free_port "$svc-worker" "$GRIDGOV_WORKER_METRICS_PORT"
       start_bg "$svc-worker" "$py/python" -m "services.$svc.worker"
     fi
   )
@@ -94,14 +96,23 @@ service_restart() {
   # One service's API and worker, e.g. after changing its code (the others keep running).
   local svc="$1"
   [[ " ${SERVICES[*]} " == *" $svc "* ]] || die "services: unknown service '$svc' (one of: ${SERVICES[*]})"
-  stop_bg "$svc-worker" 20; stop_bg "$svc-api" 20
-  service_start "$svc"
   local port; port="$(svc_var "$svc" PORT)"
-  wait_for "$svc" 60 http_ok "http://127.0.0.1:$port/healthz" \
-    || die "$svc: not healthy after 60 s, see $INFRA/logs/$svc-api.log"
+  (
+    # Two restarts of one service at once would each start an API, one of them without a pid
+    # file: they take turns.
+    flock 9
+    stop_bg "$svc-worker" 20; stop_bg "$svc-api" 20
+    service_start "$svc"
+    wait_for "$svc" 60 http_ok "http://127.0.0.1:$port/healthz" \
+      || die "$svc: not healthy after 60 s, see $INFRA/logs/$svc-api.log"
+  ) 9>"$INFRA/run/$svc.restart.lock"
 }
 
 services_stop() {
   local svc
-  for svc in "${SERVICES[@]}"; do stop_bg "$svc-worker" 20; stop_bg "$svc-api" 20; done
+  for svc in "${SERVICES[@]}"; do
+    stop_bg "$svc-worker" 20; stop_bg "$svc-api" 20
+    free_port "$svc-worker" "$(svc_var "$svc" WORKER_METRICS_PORT)" stop
+    free_port "$svc-api" "$(svc_var "$svc" PORT)" stop
+  done
 }
