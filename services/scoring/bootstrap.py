@@ -11,16 +11,31 @@ from services.scoring import consumers
 from services.scoring.repository.ledger import LedgerRepository
 from services.scoring.repository.manual_inputs import ManualInputRepository
 from services.scoring.settings import ScoringSettings, load
+from services.scoring.use_cases.appeals import OverdueJob
 from services.scoring.use_cases.evaluations import ProvisionalJob
+from services.scoring.views import appeals as appeal_views
+from services.scoring.views import bulletins as bulletin_views
+from services.scoring.views import district_reports as district_report_views
 from services.scoring.views import evaluations as evaluation_views
 from services.scoring.views import ledger
 from services.scoring.views import manual_inputs as manual_input_views
+from services.scoring.views import payroll as payroll_views
 from services.scoring.views import schemes as scheme_views
 from shared import runtime
 from shared.registry import documents as registry_documents
 from shared.scheduler import PeriodicJob
+from shared.tenancy import documents as tenancy_documents
 
-BLUEPRINTS = (ledger.blp, manual_input_views.blp, scheme_views.blp, evaluation_views.blp)
+BLUEPRINTS = (
+    ledger.blp,
+    manual_input_views.blp,
+    scheme_views.blp,
+    evaluation_views.blp,
+    payroll_views.blp,
+    bulletin_views.blp,
+    district_report_views.blp,
+    appeal_views.blp,
+)
 
 
 def api(settings: ScoringSettings | None = None) -> Flask:
@@ -47,6 +62,7 @@ def jobs(settings: ScoringSettings) -> tuple[PeriodicJob, ...]:
             settings.provisional_scan_seconds,
             ProvisionalJob(_changed_since),
         ),
+        PeriodicJob("scoring_appeals_overdue", settings.appeal_overdue_scan_seconds, OverdueJob()),
     )
 
 
@@ -56,5 +72,5 @@ def worker(settings: ScoringSettings | None = None) -> None:
         settings=settings,
         routes=consumers.ROUTES,
         jobs=jobs(settings),
-        documents=registry_documents.DOCUMENTS,
+        documents=(*registry_documents.DOCUMENTS, *tenancy_documents.DOCUMENTS),
     )

@@ -12,6 +12,7 @@ from shared.events.envelope import Envelope
 from shared.events.topics import Topic
 from shared.kafka import Route
 from shared.registry import handlers as registry
+from shared.tenancy import handlers as tenancy
 
 # Within one topic, the handler is chosen by event type; a type nobody handles is skipped
 # (the topic carries events for other consumers too), never dead-lettered.
@@ -55,4 +56,6 @@ ROUTES = (
     # The registry read model (grids with their boundary history, grid teams): who a fact
     # counts for on its day (a grid's division, its full-time worker), read with the facts.
     *registry.routes(grids=True, teams=True, subjects=False),
+    # identity's tenants: which district each tenant is in (district reports, shared.tenancy).
+    *tenancy.ROUTES,
 )

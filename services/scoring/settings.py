@@ -17,6 +17,14 @@ class ScoringSettings(ServiceSettings):
     provisional_scan_seconds: float = setting(
         default=2.0, minimum=0.5, maximum=3600, doc="seconds between two provisional passes"
     )
+    # Appeals (申诉): the largest evidence file taken, and how often the worker marks undecided
+    # appeals past their review deadline overdue (`appeal.overdue`).
+    appeal_evidence_max_bytes: int = setting(
+        default=10 * 1_048_576, minimum=1024, maximum=64 * 1_048_576, doc="bytes per evidence file"
+    )
+    appeal_overdue_scan_seconds: float = setting(
+        default=300.0, minimum=1, maximum=86400, doc="seconds between two overdue passes"
+    )
 
 
 def load() -> ScoringSettings:

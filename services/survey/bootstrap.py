@@ -7,6 +7,8 @@ intake's callbacks and closures, identity's tenants, the outbox relay) and the t
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from services.survey.consumers import ROUTES
@@ -23,6 +25,8 @@ from services.survey.views import samples as samples_views
 from shared import runtime
 from shared.crypto import configure_field_crypto
 from shared.registry import documents as registry_documents
+from shared.tenancy import documents as tenancy_documents
+from shared.tenancy import repository as tenancy_repository
 
 BLUEPRINTS = (
     callbacks_views.blp,
@@ -37,6 +41,9 @@ BLUEPRINTS = (
 )
 
 
+log = logging.getLogger(__name__)
+
+
 def api(settings: SurveySettings | None = None) -> Flask:
     settings = settings or load()
     # Frames, links and response ids need the field keys (ADR 13): installed before any view.
@@ -44,9 +51,18 @@ def api(settings: SurveySettings | None = None) -> Flask:
     return runtime.api_app(settings=settings, blueprints=BLUEPRINTS)
 
 
+# Before shared.tenancy, survey kept the tenants' districts in a collection of its own.
+LEGACY_MEMBERS = "survey_district_members"
+
+
 def worker(settings: SurveySettings | None = None) -> None:
+    settings = settings or load()
+    runtime.connect_database(settings)
+    copied = tenancy_repository.adopt_collection(LEGACY_MEMBERS)
+    if copied:
+        log.info("adopted %d district memberships from %s", copied, LEGACY_MEMBERS)
     runtime.run_service_worker(
-        settings=settings or load(),
+        settings=settings,
         routes=ROUTES,
-        documents=registry_documents.DOCUMENTS,
+        documents=(*registry_documents.DOCUMENTS, *tenancy_documents.DOCUMENTS),
     )

@@ -6,17 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.survey import handlers
-from shared.events.contracts.identity import (
-    TENANT_OFFBOARDED,
-    TENANT_ONBOARDED,
-    TENANT_REACTIVATED,
-)
 from shared.events.contracts.intake.events import EVENT_CLOSED, EVENT_REOPENED
 from shared.events.contracts.intake.hotline import HOTLINE_CALLBACK_RECORDED
 from shared.events.contracts.survey.rates import RATES_PUBLISHED
 from shared.events.topics import Topic
 from shared.kafka import BatchRoute, Route
 from shared.registry import handlers as registry
+from shared.tenancy import handlers as tenancy
 
 # Of intake's events topic survey reads the 12345 callbacks and the closures (every other
 # event.* type is skipped, never dead-lettered).
@@ -28,11 +24,9 @@ INTAKE: Mapping[str, registry.Handler] = {
 
 # Of identity's tenants topic survey reads which district a tenant is in (service accounts
 # are skipped); of its own rates topic, the publications the district average is made of.
-TENANTS: Mapping[str, registry.Handler] = {
-    TENANT_ONBOARDED: handlers.tenant_joined,
-    TENANT_REACTIVATED: handlers.tenant_joined,
-    TENANT_OFFBOARDED: handlers.tenant_left,
-}
+TENANTS: Mapping[str, registry.Handler] = dict.fromkeys(
+    tenancy.STATUS_BY_TYPE, handlers.tenant_changed
+)
 RATES: Mapping[str, registry.Handler] = {RATES_PUBLISHED: handlers.rates_published}
 
 ROUTES: tuple[Route | BatchRoute, ...] = (

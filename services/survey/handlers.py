@@ -11,10 +11,10 @@ Every handler is idempotent on the message: a redelivered or older message chang
 
 from __future__ import annotations
 
-from services.survey.domain.districts import MembershipStatus
 from services.survey.use_cases import callbacks, closed_events, districts
 from services.survey.use_cases.context import SurveyContext
 from shared.events.envelope import Envelope
+from shared.tenancy import handlers as tenancy
 
 
 def callback_recorded(envelope: Envelope) -> None:
@@ -38,28 +38,20 @@ def event_closure_changed(envelope: Envelope) -> None:
     )
 
 
-def _tenant_changed(envelope: Envelope, status: MembershipStatus) -> None:
+def tenant_changed(envelope: Envelope) -> None:
+    """identity's ``tenant.onboarded`` (v1 or v2), ``tenant.reactivated`` (an active member of
+    its district: its kept rates join the district's averages) or ``tenant.offboarded`` (no
+    more copies of the average; the rates it published still count for their periods), as the
+    platform's tenants read model maps them (`shared.tenancy.handlers.STATUS_BY_TYPE`)."""
     payload = envelope.payload
     districts.tenant_changed(
         SurveyContext.for_message(envelope),
         district_id=payload["district_id"],
         code=payload["code"],
-        status=status,
+        status=tenancy.STATUS_BY_TYPE[envelope.type],
         occurred_at=envelope.occurred_at,
         event_id=envelope.event_id,
     )
-
-
-def tenant_joined(envelope: Envelope) -> None:
-    """identity's ``tenant.onboarded`` (v1 or v2) or ``tenant.reactivated``: the tenant is an
-    active member of its district (its kept rates join the district's averages)."""
-    _tenant_changed(envelope, MembershipStatus.ACTIVE)
-
-
-def tenant_left(envelope: Envelope) -> None:
-    """identity's ``tenant.offboarded``: the tenant gets no more copies of the average (the
-    rates it published still count for their periods)."""
-    _tenant_changed(envelope, MembershipStatus.OFFBOARDED)
 
 
 def rates_published(envelope: Envelope) -> None:

@@ -40,7 +40,6 @@ same edition again; a simulated draft paying 30 a failing day changes exactly W2
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -52,9 +51,9 @@ import pytest
 from deploy.local.seed.identity import TENANTS
 from shared.calendar import WorkCalendar
 from tests.conftest import service_url, wait_until
-from tests.e2e.test_registry import box, resident_id, village_cells, worker_subject
+from tests.e2e.test_registry import resident_id, worker_subject
 from tests.patrol import beats, chunks, walk
-from tests.scoring import rebuild
+from tests.scoring import community_of_workers, rebuild
 from tests.tenants import TestTenant, invite_worker, onboard_tenant
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +62,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CALENDAR = WorkCalendar()
 TEMPLATE = "seed_004_shanhu_street_full_time_worker"
 WORKERS = ("W1", "W2", "W3")
-GRID_DEGREES = 0.004
 # Each scripted day per worker: "pass" (a full day), "short" (2 h: failed), None (nothing).
 DAYS: Mapping[str, tuple[str | None, ...]] = {
     "W1": ("pass", "pass", "pass", "pass"),
@@ -166,41 +164,9 @@ def street(api, keycloak_tokens, test_logins, test_district) -> dict[str, Any]:
     )
     # Registry: one community, a grid per worker, its key person and key place.
     registry = api("grid_registry", admin)
-    code = f"S{uuid.uuid4().hex[:8].upper()}"
-    division = ok(
-        registry.post("/divisions", json={"code": code, "name": "城东社区", "kind": "community"}),
-        201,
-    )
-    west0, south = village_cells()
-    grids: dict[str, dict[str, Any]] = {}
-    for index, name in enumerate(WORKERS):
-        west = west0 + GRID_DEGREES * index
-        grid = ok(
-            registry.post(
-                "/grids",
-                json={
-                    "division_id": division["division_id"],
-                    "code": f"{code}-G{index + 1}",
-                    "name": f"城东第{index + 1}网格",
-                    "type": "community",
-                    "boundary": box(west, south, west + GRID_DEGREES, south + GRID_DEGREES),
-                    "valid_from": "2025-01-01",
-                },
-            ),
-            201,
-        )
-        ok(
-            registry.post(
-                f"/grids/{grid['grid_id']}/team/members",
-                json={
-                    "role": "full_time_worker",
-                    "person_name": f"网格员{name}",
-                    "user_id": workers[name],
-                    "starts_on": days[0].isoformat(),
-                },
-            ),
-            201,
-        )
+    grids = community_of_workers(registry, workers, days[0].isoformat())
+    for name, grid in grids.items():
+        west, south = grid["west"], grid["south"]
         ok(
             registry.post(
                 "/subjects",
@@ -228,7 +194,6 @@ def street(api, keycloak_tokens, test_logins, test_district) -> dict[str, Any]:
             ),
             201,
         )
-        grids[name] = {"grid_id": grid["grid_id"], "west": west, "south": south}
 
     world = {
         "tenant": tenant,

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The platform's domain modules: rules every service shares (the registry read model's).
-SHARED_DOMAINS = ("shared.registry.model",)
+SHARED_DOMAINS = ("shared.registry.model", "shared.tenancy.model")
 DOMAINS = sorted(
     [
         *(

@@ -94,5 +94,8 @@ def test_workers_that_keep_the_registry_read_model_keep_its_indexes(
 
 def test_scoring_relays_its_schemes_and_results_but_never_the_ledger_or_sheets() -> None:
     relayed = {c.__name__ for c in relayed_documents("scoring")}
-    assert {"SchemeVersionDocument", "EvaluationDocument"} <= relayed
+    assert {"SchemeVersionDocument", "EvaluationDocument", "BulletinDocument"} <= relayed
     assert not {"LedgerEntryDocument", "ScoreSheetChunkDocument"} & relayed
+    # Appeals publish appeal.*; fact adjustments and appeal settings record no events.
+    assert "AppealDocument" in relayed
+    assert not {"FactAdjustmentDocument", "AppealSettingsDocument"} & relayed

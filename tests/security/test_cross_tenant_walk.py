@@ -49,7 +49,7 @@ from openpyxl import Workbook
 from PIL import Image
 
 from tests.conftest import PORTS, Api, wait_until
-from tests.tenants import TestTenant
+from tests.tenants import TEST_OVERSEER, TestTenant
 
 pytestmark = pytest.mark.e2e
 
@@ -471,6 +471,8 @@ def _scoring_objects(scoring: Api, division_id: str) -> dict[str, str]:
         return answers[-1].status_code in (200, 201)
 
     assert wait_until(evaluated, timeout=30, interval=0.5), answers[-1].text
+    # Its bulletin (排名通报) of the year: GET .../bulletins/{period} names a real one of A's.
+    _created(scoring, f"/schemes/{scheme_id}/bulletins", {"period": "2025"})
     manual = _created(
         scoring,
         "/manual-inputs",
@@ -482,6 +484,21 @@ def _scoring_objects(scoring: Api, division_id: str) -> dict[str, str]:
             "evidence": "走查",
         },
     )
+    # An appeal (申诉) of the village's staffing line, filed by the centre on its behalf, with
+    # a photo as evidence: /appeals/{appeal_id} and its /evidence/{evidence_id}.
+    appeal = _created(
+        scoring,
+        f"/schemes/{scheme_id}/evaluations/2025/appeals",
+        {"subject_id": division_id, "line": "staffing", "text": "走查", "request_id": scheme_id},
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), (30, 200, 30)).save(photo, format="PNG")
+    evidence = scoring.session.post(
+        f"{scoring.base}/appeals/{appeal['appeal_id']}/evidence",
+        files={"file": ("walk.png", photo.getvalue(), "image/png")},
+        timeout=10,
+    )
+    assert evidence.status_code == 201, evidence.text
     assert wait_until(
         lambda: scoring.get(f"/schemes/{scheme_id}/provisional").status_code == 200,
         timeout=30,
@@ -494,6 +511,8 @@ def _scoring_objects(scoring: Api, division_id: str) -> dict[str, str]:
         # Scoring's subjects are the scheme's (seed 000: villages), not the registry's key
         # subjects that share the parameter's name.
         "scoring:subject_id": division_id,
+        "appeal_id": appeal["appeal_id"],
+        "evidence_id": evidence.json()["evidence_id"],
     }
 
 
@@ -545,15 +564,15 @@ def test_another_tenants_token_never_reaches_an_object_of_a(
         path = _fill(operation, ids_of_a)
         kwargs = body_of(operation, ids_of_a)
         method = operation.method.upper()
+        required = frozenset(operation.spec.get("x-required-roles") or ())
+        refused_by_role = bool(required) and not required & B_ROLES
         if method == "GET":  # positive control: the ids really are A's objects
-            own = api(operation.service, tenant_a.admin).get(path, **kwargs)
+            own = api(operation.service, _reader_of_a(required, tenant_a)).get(path, **kwargs)
             assert 200 <= own.status_code < 300, (
                 f"{operation.name} as A: {own.status_code} {own.text[:300]}"
             )
         answer = api(operation.service, tenant_b.admin).request(method, path, **kwargs)
         walked.append(f"{operation.name} -> {answer.status_code}")
-        required = frozenset(operation.spec.get("x-required-roles") or ())
-        refused_by_role = bool(required) and not required & B_ROLES
         allowed = {404, 403} if refused_by_role else {404}
         if answer.status_code not in allowed:
             failures.append(
@@ -573,6 +592,21 @@ def test_another_tenants_token_never_reaches_an_object_of_a(
                 )
     assert not failures, "tenant B reached tenant A's objects:\n" + "\n".join(failures)
     assert len(walked) > 20, walked
+
+
+# Who reads A's objects on a route tenant roles may not call: A's district's overseer reads its
+# district reports (A is in the tests' district), the platform operator the platform's routes.
+CROSS_TENANT_READERS = {"district-overseer": TEST_OVERSEER, "platform-admin": "platform.admin"}
+
+
+def _reader_of_a(required: frozenset[str], tenant_a: TestTenant) -> str:
+    """The login whose GET proves the ids name A's objects: A's admin, or for a route of a
+    cross-tenant role the holder of that role who may see A."""
+    if not required or required & B_ROLES:
+        return tenant_a.admin
+    return next(
+        CROSS_TENANT_READERS[role] for role in sorted(required) if role in CROSS_TENANT_READERS
+    )
 
 
 def _nobodys() -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from services.scoring.domain import adjustments
 from services.scoring.domain.bridge import (
     SHARED,
     FactsWithTrace,
@@ -24,6 +25,7 @@ from services.scoring.domain.bridge import (
 )
 from services.scoring.domain.manual import CALENDAR_INPUTS, calendar_decisions
 from services.scoring.domain.scheme import Scheme
+from services.scoring.repository.adjustments import FactAdjustmentRepository
 from services.scoring.use_cases.context import ScoringContext
 from shared.errors import FieldProblem, InvalidInput
 from shared.periods import Period
@@ -62,7 +64,9 @@ def facts_for(ctx: ScoringContext, scheme: Scheme, period: Period) -> FactsWithT
     built = build(
         scheme, period, entries=entries, registry=registry, divisions=divisions, manual=manual
     )
-    return with_calendar(built, manual)
+    # Accepted appeals' corrections of ledger-fed inputs replace the bridge's values.
+    adjusted = ctx.repository(FactAdjustmentRepository).of_period(scheme.id, period.label)
+    return adjustments.apply(with_calendar(built, manual), adjusted)
 
 
 def with_calendar(built: FactsWithTrace, manual: Sequence[ManualValue]) -> FactsWithTrace:

@@ -1,7 +1,8 @@
-"""The district read model: each tenant's district (from identity), the tenant-level rate it
-published per period and definition, and its copy of the district average.
+"""The district read model: the tenant-level rate each tenant published per period and
+definition, and its copy of the district average (each tenant's district, from identity, is the
+platform's `shared.tenancy.documents.DistrictMemberDocument`).
 
-All three are the tenant's own documents. The district average is worked out across tenants
+Both are the tenant's own documents. The district average is worked out across tenants
 by equality on `district_id` (and the period and definition), the one read in survey that
 crosses tenants (`repository.districts.DistrictDirectory`).
 """
@@ -12,7 +13,6 @@ from typing import Any, ClassVar
 
 import mongoengine as me
 
-from services.survey.domain.districts import STATUS_VALUES
 from services.survey.domain.rates import SOURCE_VALUES
 from shared.mongo import TenantDocument
 
@@ -20,20 +20,6 @@ _ID = 64
 _DECIMAL = 40
 _CODE = 120
 _KEY = 400
-
-
-class DistrictMemberDocument(TenantDocument):
-    meta: ClassVar[dict[str, Any]] = {
-        "collection": "survey_district_members",
-        "indexes": [("tenant_id", "district_id")],
-    }
-
-    member_id = me.StringField(primary_key=True)  # the tenant id: one per tenant
-    district_id = me.StringField(required=True, max_length=_ID)
-    code = me.StringField(required=True, max_length=_ID)
-    status = me.StringField(required=True, choices=STATUS_VALUES)
-    applied_at = me.DateTimeField(required=True)
-    applied_event_ids = me.ListField(me.StringField(max_length=_ID), default=list)
 
 
 class SourceTallyEntry(me.EmbeddedDocument):  # type: ignore[misc]  # mongoengine is untyped

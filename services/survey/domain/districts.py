@@ -1,9 +1,8 @@
 """The district (区) around a tenant, and the district average each member scores against.
 
 Identity announces which district a tenant joins (`tenant.onboarded`) and when it leaves or
-comes back (`tenant.offboarded`, `tenant.reactivated`): survey keeps that as a
-`DistrictMembership` per tenant, applying each message once (`AppliedMark`: a redelivery or an
-older message changes nothing).
+comes back (`tenant.offboarded`, `tenant.reactivated`): survey keeps that as the platform's
+`DistrictMembership` per tenant (`shared.tenancy`), applying each message once.
 
 When a tenant publishes its rates, its tenant-scope row is kept beside its membership
 (`rates.TenantRate`); the district's average for that period and definition is then computed
@@ -24,62 +23,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from services.survey.domain.rates import DistrictAverage, TenantRate
 from shared.clock import require_aware
-from shared.registry.model import AppliedMark, admits
 
+# The membership itself is the platform's read model of identity's tenants (shared.tenancy),
+# kept by scoring too; named here for survey's district code.
+from shared.tenancy.model import (
+    STATUS_VALUES,
+    DistrictMembership,
+    MembershipStatus,
+    apply_membership,
+)
 
-class MembershipStatus(StrEnum):
-    ACTIVE = "active"
-    OFFBOARDED = "offboarded"
-
-
-STATUS_VALUES = tuple(status.value for status in MembershipStatus)
-
-
-@dataclass(frozen=True)
-class DistrictMembership:
-    """The district a tenant belongs to, as identity last said."""
-
-    tenant_id: str
-    district_id: str
-    code: str
-    status: MembershipStatus
-    mark: AppliedMark
-    revision: int = 0
-
-    @property
-    def active(self) -> bool:
-        return self.status is MembershipStatus.ACTIVE
-
-
-def apply_membership(
-    current: DistrictMembership | None,
-    *,
-    tenant_id: str,
-    district_id: str,
-    code: str,
-    status: MembershipStatus,
-    occurred_at: datetime,
-    event_id: str,
-) -> DistrictMembership | None:
-    """The membership after one identity message, or None when the message changes nothing
-    (already applied, or older than what the membership reflects)."""
-    require_aware(occurred_at, "occurred_at")
-    mark = None if current is None else current.mark
-    if not admits(mark, occurred_at, event_id):
-        return None
-    following = (
-        AppliedMark.of(occurred_at, event_id) if mark is None else mark.after(occurred_at, event_id)
-    )
-    if current is None:
-        return DistrictMembership(
-            tenant_id=tenant_id, district_id=district_id, code=code, status=status, mark=following
-        )
-    return replace(current, district_id=district_id, code=code, status=status, mark=following)
+__all__ = [
+    "STATUS_VALUES",
+    "AverageKey",
+    "DistrictAverageCopy",
+    "DistrictAveragePublished",
+    "DistrictMembership",
+    "KeptRate",
+    "MembershipStatus",
+    "StaleInputs",
+    "apply_membership",
+    "keep_rate",
+    "newer_than",
+    "renew_copy",
+]
 
 
 @dataclass(frozen=True)

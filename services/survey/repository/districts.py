@@ -1,6 +1,7 @@
-"""The district read model's repositories: a tenant's membership, its kept tenant rows and its
-copies of the district average (tenant-bound, like every repository), and `DistrictDirectory`,
-the one read in survey that crosses tenants: a district's members and their kept rows, by
+"""The district read model's repositories: a tenant's membership (the platform's,
+`shared.tenancy`), its kept tenant rows and its copies of the district average (tenant-bound,
+like every repository), and `DistrictDirectory`, the reads in survey that cross tenants: a
+district's members (`shared.tenancy.repository.DistrictDirectory`) and their kept rows, by
 equality on the district (marked with `cross_tenant_comment` so the tenant guard and a grep
 see it)."""
 
@@ -13,7 +14,6 @@ from typing import Any
 
 from services.survey.documents.districts import (
     DistrictAverageDocument,
-    DistrictMemberDocument,
     InputEntry,
     SourceTallyEntry,
     TenantRateDocument,
@@ -23,13 +23,13 @@ from services.survey.domain.districts import (
     DistrictAverageCopy,
     DistrictMembership,
     KeptRate,
-    MembershipStatus,
 )
 from services.survey.domain.rates import DistrictAverage, Source, SourceTally, TenantRate
 from shared.events.domain import DomainEvent, EventOrigin
 from shared.mongo import TenantRepository
 from shared.mongo.guard import cross_tenant_comment
-from shared.registry.model import AppliedMark
+from shared.tenancy.repository import DistrictDirectory as MemberDirectory
+from shared.tenancy.repository import DistrictMemberRepository
 
 DISTRICT_READ = cross_tenant_comment("district-average")
 
@@ -40,42 +40,6 @@ def _number(value: str | None) -> Decimal | None:
 
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-class MemberRepository(TenantRepository[DistrictMemberDocument]):
-    document = DistrictMemberDocument
-
-    def find(self) -> DistrictMembership | None:
-        doc = self.get(self.tenant_id)
-        return None if doc is None else _membership(doc)
-
-    def store(self, membership: DistrictMembership) -> DistrictMembership:
-        doc = DistrictMemberDocument(
-            member_id=self.tenant_id,
-            tenant_id=self.tenant_id,
-            district_id=membership.district_id,
-            code=membership.code,
-            status=membership.status.value,
-            applied_at=membership.mark.occurred_at,
-            applied_event_ids=list(membership.mark.event_ids),
-        )
-        if membership.revision == 0:
-            self.add(doc)
-            return replace(membership, revision=1)
-        doc.revision = membership.revision
-        self.save(doc)
-        return replace(membership, revision=membership.revision + 1)
-
-
-def _membership(doc: DistrictMemberDocument) -> DistrictMembership:
-    return DistrictMembership(
-        tenant_id=doc.tenant_id,
-        district_id=doc.district_id,
-        code=doc.code,
-        status=MembershipStatus(doc.status),
-        mark=AppliedMark(doc.applied_at, tuple(doc.applied_event_ids)),
-        revision=doc.revision,
-    )
 
 
 class KeptRateRepository(TenantRepository[TenantRateDocument]):
@@ -204,12 +168,7 @@ class DistrictDirectory:
 
     def members(self, district_id: str) -> list[DistrictMembership]:
         """The district's tenants as identity announced them (offboarded ones included)."""
-        collection = DistrictMemberDocument._get_collection()
-        found = collection.find({"district_id": district_id}, comment=DISTRICT_READ)
-        return sorted(
-            (_membership(DistrictMemberDocument._from_son(son)) for son in found),
-            key=lambda membership: membership.tenant_id,
-        )
+        return MemberDirectory().members(district_id)
 
     def kept_rates(
         self, district_id: str, period_kind: str, period: str, code: str | None = None
@@ -240,7 +199,7 @@ class DistrictRepository:
         self, tenant_id: str, origin: EventOrigin | None = None, *, dry_run: bool = False
     ) -> None:
         self.tenant_id = tenant_id
-        self.members = MemberRepository(tenant_id, origin, dry_run=dry_run)
+        self.members = DistrictMemberRepository(tenant_id, origin, dry_run=dry_run)
         self.kept = KeptRateRepository(tenant_id, origin, dry_run=dry_run)
         self.copies = AverageCopyRepository(tenant_id, origin, dry_run=dry_run)
         self.directory = DistrictDirectory()

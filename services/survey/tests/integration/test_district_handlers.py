@@ -14,11 +14,7 @@ from typing import Any
 import pytest
 
 from services.survey import consumers
-from services.survey.documents.districts import (
-    DistrictAverageDocument,
-    DistrictMemberDocument,
-    TenantRateDocument,
-)
+from services.survey.documents.districts import DistrictAverageDocument, TenantRateDocument
 from services.survey.documents.rates import RatePublicationDocument
 from services.survey.domain.districts import AverageKey
 from services.survey.repository.districts import DistrictRepository
@@ -27,6 +23,7 @@ from services.survey.use_cases import rates
 from services.survey.use_cases.context import SurveyContext
 from shared.events.contracts import contract_for, validate_envelope
 from shared.events.envelope import Envelope
+from shared.tenancy.documents import DistrictMemberDocument
 
 pytestmark = pytest.mark.integration
 

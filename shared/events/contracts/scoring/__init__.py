@@ -5,6 +5,6 @@ ids, codes and exact decimals as text only: never a name, an explanation or a ma
 evidence (those stay behind the score-sheet API, where roles decide who reads them).
 """
 
-from shared.events.contracts.scoring import evaluations, ledger, schemes
+from shared.events.contracts.scoring import appeals, bulletins, evaluations, ledger, schemes
 
-__all__ = ["evaluations", "ledger", "schemes"]
+__all__ = ["appeals", "bulletins", "evaluations", "ledger", "schemes"]

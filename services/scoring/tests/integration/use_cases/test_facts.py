@@ -4,7 +4,6 @@ the registry read model and the manual inputs, on the real FerretDB."""
 from __future__ import annotations
 
 import dataclasses
-
 from datetime import UTC, datetime
 from decimal import Decimal
 

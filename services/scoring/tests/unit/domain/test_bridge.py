@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import yaml
@@ -18,77 +17,10 @@ from services.scoring.domain.bridge import (
 from services.scoring.domain.engine import evaluate
 from services.scoring.domain.ledger import LedgerEntry
 from services.scoring.domain.scheme import load_scheme
-from services.scoring.domain.sources import day_start_ms
 from services.scoring.domain.workdays import period_of_label
 from services.scoring.templates import load_template, text
+from services.scoring.tests.unit.domain.ledger_support import entry, grid, member
 from shared.periods import Period
-from shared.registry.model import GridRef, Membership
-
-SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
-
-
-def grid(grid_id: str, division: str, kind: str = "community") -> GridRef:
-    return GridRef(
-        grid_id=grid_id,
-        division_id=division,
-        code=grid_id.upper(),
-        name=f"网格{grid_id}",
-        type=kind,
-        status="active",
-        valid_from=date(2019, 1, 1),
-        valid_to=None,
-        boundary=SQUARE,
-        boundary_valid_from=date(2019, 1, 1),
-    )
-
-
-def member(grid_id: str, user: str, starts: str, ends: str | None = None) -> Membership:
-    return Membership(
-        f"{grid_id}-{user}",
-        grid_id,
-        "d",
-        user,
-        "full_time_worker",
-        date.fromisoformat(starts),
-        None if ends is None else date.fromisoformat(ends),
-    )
-
-
-def entry(
-    metric: str,
-    day: str,
-    *,
-    event: str,
-    grid_id: str | None = "g-1",
-    kind: str = "grid",
-    subject: str | None = None,
-    key: str | None = None,
-    value: str = "1",
-    period: str | None = None,
-    worker: str | None = None,
-    retracts: str | None = None,
-    attributes: dict[str, str] | None = None,
-) -> LedgerEntry:
-    on = date.fromisoformat(day)
-    return LedgerEntry(
-        tenant_id="t",
-        event_id=event,
-        event_type="x",
-        aggregate=f"a:{event}",
-        position="1",
-        subject_kind=kind,
-        subject_id=subject or grid_id or "",
-        metric=metric,
-        value=Decimal(value),
-        day=on,
-        at_ms=day_start_ms(on),
-        key=key,
-        period=period,
-        grid_id=grid_id,
-        worker_id=worker,
-        retracts=retracts,
-        attributes=attributes or {},
-    )
 
 
 def period(label: str) -> Period:

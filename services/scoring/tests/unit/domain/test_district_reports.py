@@ -1,0 +1,280 @@
+"""District report indicators: the same arithmetic for every tenant, checked by hand counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from services.scoring.domain.bridge import Registry
+from services.scoring.domain.district_reports import (
+    PublishedTotal,
+    Ratio,
+    latest_totals,
+    staffing_day,
+    tenant_indicators,
+)
+from services.scoring.domain.ledger import LedgerEntry
+from services.scoring.domain.workdays import period_of_label
+from services.scoring.tests.unit.domain import ledger_support
+from shared.periods import Period
+from shared.registry.model import GridRef
+
+NOVEMBER = period_of_label("2026-11")
+assert isinstance(NOVEMBER, Period)
+AFTER = date(2027, 1, 10)  # "today", long after the period
+AFTER_INSTANT = datetime(2027, 1, 10, tzinfo=UTC)
+
+
+def grid(grid_id: str, division: str, kind: str = "community") -> GridRef:
+    return ledger_support.grid(grid_id, division, kind, boundary={})
+
+
+worker = ledger_support.member
+
+
+def entry(metric: str, day: str, *, grid_id: str | None = "g1", **given: Any) -> LedgerEntry:
+    return ledger_support.entry(metric, day, grid_id=grid_id, **given)
+
+
+def event(n: int, day: str, grid_id: str, *names: str) -> list[LedgerEntry]:
+    """An event's facts: reported, plus the named ones."""
+    return [
+        entry(f"intake.events_{name}", day, event=f"e{n}", grid_id=grid_id)
+        for name in ("reported", *names)
+    ]
+
+
+# Two divisions: d1 has the community grid g1 and the village grid g2, d2 the community grid g3
+# and the enterprise grid g4 (not a comprehensive grid: never counted for staffing).
+REGISTRY = Registry(
+    [
+        grid("g1", "d1"),
+        grid("g2", "d1", "village"),
+        grid("g3", "d2"),
+        grid("g4", "d2", "enterprise"),
+    ],
+    [
+        worker("g1", "w1", "2026-01-01"),
+        worker("g2", "w2", "2026-01-01", "2026-11-20"),  # gone before the month's last day
+        worker("g3", "w3", "2026-11-30"),  # arrives on the last day
+        worker("g4", "w4", "2026-01-01"),
+    ],
+)
+
+
+def november_entries() -> list[LedgerEntry]:
+    found = [
+        # d1: 3 events. e1 accepted and closed on time; e2 accepted on time, closed late;
+        # e3 escalated, not accepted on time, still open.
+        *event(1, "2026-11-02", "g1", "accepted_on_time", "closed", "closed_on_time"),
+        *event(2, "2026-11-10", "g2", "accepted_on_time", "closed"),
+        *event(3, "2026-11-30", "g1", "escalated"),
+        # d2: 2 events, e4 accepted on time and escalated, e5 closed on time.
+        *event(4, "2026-11-15", "g3", "accepted_on_time", "escalated"),
+        *event(5, "2026-11-16", "g3", "closed", "closed_on_time"),
+        # Outside the month: neither October's nor December's events count.
+        *event(6, "2026-10-31", "g1", "accepted_on_time"),
+        *event(7, "2026-12-01", "g3", "accepted_on_time"),
+    ]
+    # e8 was reported, then its report retracted (merged): it counts for nothing.
+    reported = entry("intake.events_reported", "2026-11-20", event="e8", grid_id="g2")
+    found += [
+        reported,
+        entry(
+            "intake.events_reported",
+            "2026-11-20",
+            event="e8-merged",
+            grid_id="g2",
+            retracts=reported.entry_id,
+        ),
+    ]
+    # Patrol days of the workers (subject: the worker, the fact names his first grid).
+    verdicts = [
+        ("w1", "g1", "passed"),
+        ("w1", "g1", "passed"),
+        ("w1", "g1", "failed"),
+        ("w1", "g1", "excused"),  # not judged
+        ("w2", "g2", "not_patrolled"),
+        ("w3", "g3", "passed"),
+        ("w3", "g3", "rest_day"),  # not judged
+    ]
+    for n, (user, grid_id, verdict) in enumerate(verdicts):
+        found.append(
+            entry(
+                "patrol.days",
+                f"2026-11-{n + 3:02d}",
+                event=f"p{n}",
+                grid_id=grid_id,
+                kind="worker",
+                subject=user,
+                key=verdict,
+            )
+        )
+    # Survey's published rates: the tenant's, twice (the later definition wins), and d1's.
+    found += [
+        entry(
+            "survey.satisfaction_rate",
+            "2026-11-30",
+            event="r1",
+            grid_id=None,
+            kind="tenant",
+            subject="t",
+            key="survey:1",
+            value="91.5",
+            period="2026-11",
+            attributes={"n": "200", "edition": "1"},
+            at_ms=1_000,
+        ),
+        entry(
+            "survey.satisfaction_rate",
+            "2026-11-30",
+            event="r2",
+            grid_id=None,
+            kind="tenant",
+            subject="t",
+            key="survey:0.7,hotline:0.3",
+            value="88.25",
+            period="2026-11",
+            attributes={"n": "260", "edition": "2"},
+            at_ms=2_000,
+        ),
+        entry(
+            "survey.satisfaction_rate",
+            "2026-11-30",
+            event="r3",
+            grid_id=None,
+            kind="division",
+            subject="d1",
+            key="survey:1",
+            value="90",
+            period="2026-11",
+            attributes={"n": "120", "edition": "1"},
+        ),
+        # The quarter's rate is another period's: not November's.
+        entry(
+            "survey.satisfaction_rate",
+            "2026-11-30",
+            event="r4",
+            grid_id=None,
+            kind="tenant",
+            subject="t",
+            key="survey:1",
+            value="50",
+            period="2026-Q4",
+            attributes={"n": "999", "edition": "1"},
+            at_ms=3_000,
+        ),
+    ]
+    return found
+
+
+def test_a_ratio_keeps_its_parts_and_rounds_once_half_up() -> None:
+    assert Ratio(2, 3).percent == Decimal("66.67")
+    assert Ratio(1, 8).percent == Decimal("12.50")  # 12.5 exactly
+    assert Ratio(1, 16).percent == Decimal("6.25")
+    assert Ratio(1, 1600).percent == Decimal("0.06")  # 0.0625 -> 0.06
+    assert Ratio(1, 400).percent == Decimal("0.25")
+    assert Ratio(5, 200).percent == Decimal("2.50")
+    assert Ratio(0, 0).percent is None
+
+
+def test_the_tenant_indicators_match_a_hand_count() -> None:
+    found = tenant_indicators(
+        NOVEMBER, entries=november_entries(), registry=REGISTRY, today=AFTER
+    ).tenant
+    # Reported in November: e1..e5 (e6, e7 outside the month, e8 retracted) = 5.
+    assert found.events_reported == 5
+    assert found.acceptance_on_time == Ratio(3, 5)  # e1, e2, e4
+    assert found.acceptance_on_time.percent == Decimal("60.00")
+    assert found.closure_on_time == Ratio(2, 5)  # e1, e5
+    assert found.events_closed == 3  # e1, e2, e5
+    assert found.escalation == Ratio(2, 5)  # e3, e4
+    # Judged working days: 3 passed, 1 failed, 1 not patrolled (excused and rest days aside).
+    assert found.patrol_compliance == Ratio(3, 5)
+    # The latest publication of the month (r2), not the quarter's.
+    assert found.satisfaction is not None
+    assert (found.satisfaction.rate, found.satisfaction.n) == (Decimal("88.25"), 260)
+    assert found.satisfaction.definition_code == "survey:0.7,hotline:0.3"
+    # On 30 November: g1, g2, g3 are comprehensive; g1 (w1) and g3 (w3, from that day) staffed.
+    assert found.staffing == Ratio(2, 3)
+    assert found.staffing.percent == Decimal("66.67")
+    assert found.staffing_day == date(2026, 11, 30)
+    assert found.base_info_freshness.reason.zh.startswith("暂无数据")
+    assert "baseinfo.recorded" in found.base_info_freshness.reason.en
+    assert "filing.recorded" in found.filed_systems.reason.en
+
+
+def test_the_divisions_add_up_to_the_tenant() -> None:
+    figures = tenant_indicators(
+        NOVEMBER, entries=november_entries(), registry=REGISTRY, today=AFTER
+    )
+    by_id = {row.division_id: row.indicators for row in figures.divisions}
+    assert sorted(by_id) == ["d1", "d2"]
+    d1, d2 = by_id["d1"], by_id["d2"]
+    assert (d1.events_reported, d2.events_reported) == (3, 2)
+    assert d1.acceptance_on_time == Ratio(2, 3)
+    assert d2.acceptance_on_time == Ratio(1, 2)
+    assert d1.closure_on_time == Ratio(1, 3)
+    assert d2.closure_on_time == Ratio(1, 2)
+    assert (d1.events_closed, d2.events_closed) == (2, 1)
+    assert d1.escalation == Ratio(1, 3)
+    assert d2.escalation == Ratio(1, 2)
+    # d1: w1's 2 passed + 1 failed, w2's not patrolled; d2: w3's passed.
+    assert d1.patrol_compliance == Ratio(2, 4)
+    assert d2.patrol_compliance == Ratio(1, 1)
+    # A division's own published rate; d2 published none.
+    assert d1.satisfaction is not None
+    assert d1.satisfaction.rate == Decimal("90")
+    assert d1.satisfaction.n == 120
+    assert d2.satisfaction is None
+    assert d1.staffing == Ratio(1, 2)  # g1 staffed, g2 not (w2 left on the 20th)
+    assert d2.staffing == Ratio(1, 1)  # g3; g4 is an enterprise grid
+
+
+def test_a_running_period_reads_staffing_today_and_a_period_without_facts_has_no_rates() -> None:
+    assert staffing_day(NOVEMBER, date(2026, 11, 10)) == date(2026, 11, 10)
+    assert staffing_day(NOVEMBER, date(2026, 10, 1)) == date(2026, 11, 1)
+    found = tenant_indicators(NOVEMBER, entries=[], registry=REGISTRY, today=date(2026, 11, 10))
+    tenant = found.tenant
+    assert tenant.events_reported == 0
+    assert tenant.acceptance_on_time.percent is None
+    assert tenant.patrol_compliance.percent is None
+    assert tenant.satisfaction is None
+    # On 10 November: g1 and g2 staffed, g3 not yet.
+    assert tenant.staffing == Ratio(2, 3)
+
+
+@pytest.mark.parametrize("label", ["2026-Q4", "2026"])
+def test_a_longer_period_counts_the_same_facts(label: str) -> None:
+    period = period_of_label(label)
+    assert isinstance(period, Period)
+    found = tenant_indicators(period, entries=november_entries(), registry=REGISTRY, today=AFTER)
+    # e6 (31 October) joins; e7 (1 December) too. Rates of the month are not the quarter's.
+    assert found.tenant.acceptance_on_time == Ratio(5, 7)
+    satisfaction = found.tenant.satisfaction
+    if label == "2026-Q4":
+        assert satisfaction is not None
+        assert satisfaction.n == 999
+    else:
+        assert satisfaction is None
+    assert found.tenant.staffing_day == date(2026, 12, 31)
+
+
+def test_the_latest_edition_of_each_scheme_is_the_published_total() -> None:
+    def total(scheme: str, edition: int, mean: str) -> PublishedTotal:
+        return PublishedTotal(scheme, 2, edition, Decimal(mean), 10, AFTER_INSTANT)
+
+    found = latest_totals(
+        {
+            "s-b": [total("s-b", 1, "80.00")],
+            "s-a": [total("s-a", 2, "91.20"), total("s-a", 1, "90")],
+        }
+    )
+    assert [(t.scheme_id, t.edition, t.mean_total) for t in found] == [
+        ("s-a", 2, Decimal("91.20")),
+        ("s-b", 1, Decimal("80.00")),
+    ]
+    assert latest_totals({"s-a": []}) == ()
