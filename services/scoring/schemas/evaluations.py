@@ -34,6 +34,13 @@ class EvaluateSchema(BaseSchema):
         metadata={"description": "lock the period before it ends (an office closing in December)"},
     )
     accept_incomplete = _accept_incomplete()
+    accept_gap = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "lock it although the period before it is unpublished while an "
+            "earlier one is (the scheme's streaks then see a gap there)"
+        },
+    )
 
 
 class CorrectionSchema(BaseSchema):

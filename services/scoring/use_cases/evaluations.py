@@ -28,6 +28,7 @@ from services.scoring.domain.evaluations import Computed, Header, Kind, SheetRow
 from services.scoring.domain.problems import FactsError, SchemeError
 from services.scoring.domain.scheme import Scheme
 from services.scoring.domain.schemes import SchemeVersion
+from services.scoring.domain.workdays import previous_period
 from services.scoring.repository.evaluations import EditionSummary
 from services.scoring.repository.schemes import published_across_tenants
 from services.scoring.use_cases import schemes
@@ -83,12 +84,14 @@ def evaluate_period(
     period: str,
     before_end: bool = False,
     accept_incomplete: bool = False,
+    accept_gap: bool = False,
 ) -> Header:
     """Evaluate the period with the latest published version, lock it as edition 1 and
     publish it (`scores.published`). 409 while the period runs (unless ``before_end``: an
     office may close a year in December), when it is published already (correct it), when
-    the scheme has no published version, when the period has no subjects, or when subjects
-    lack facts (unless ``accept_incomplete``: they are then published as not assessable)."""
+    the scheme has no published version, when the period has no subjects, when subjects
+    lack facts (unless ``accept_incomplete``: they are then published as not assessable), or
+    when the scheme's streaks would read a broken history (`_check_no_gap`)."""
     version, scheme = schemes.latest_published(ctx, scheme_id)
     target = _period(scheme, period)
     now = ctx.now()
@@ -106,12 +109,33 @@ def evaluate_period(
             f"{target.label} is published (edition {published[-1].edition}); a change is a "
             "correction with its reason"
         )
+    if not accept_gap:
+        _check_no_gap(ctx, scheme, target)
     computed = _compute(ctx, version, scheme, target, Kind.FINAL, edition=1, reason=None)
     _check_complete(computed.header, accept_incomplete)
     try:
         return ctx.evaluations.add_final(computed, domain.published_events(computed.header))
     except Conflict:
         raise StateConflict(f"{target.label} was evaluated meanwhile") from None
+
+
+def _check_no_gap(ctx: ScoringContext, scheme: Scheme, target: Period) -> None:
+    """409 when the scheme's streaks (interview after three bad months, red card after two)
+    would be judged on a broken history: an earlier period is published but the one just
+    before ``target`` is not. Locked out of order, the later period's notices would miss the
+    run and stay so until corrected; a period the office really skips is locked with
+    ``accept_gap: true``."""
+    previous = previous_period(target)
+    if not scheme.streaks or previous is None:
+        return
+    finals = [e.period for e in ctx.evaluations.finals(scheme.id) if e.period.kind == scheme.period]
+    if any(p.label == previous.label for p in finals):
+        return
+    if any(p.end < previous.start for p in finals):
+        raise StateConflict(
+            f"lock {previous.label} first: the scheme's streaks read it before {target.label} "
+            "(a period the office skips: send accept_gap: true)"
+        )
 
 
 def correct_period(
