@@ -191,7 +191,9 @@ def subjects(
         return [Subject(user, user) for user in registry.workers_during(period)]
     names: dict[str, str] = {}
     codes: dict[str, str] = {}
-    for entry in counted(divisions):
+    # Registrations and renames (`registry.division_names`) in the order they happened: the
+    # name a division had at the period's end.
+    for entry in sorted(counted(divisions), key=lambda e: (e.day, e.at_ms)):
         if entry.day <= period.end:
             names[entry.subject_id] = entry.attributes.get("name", entry.subject_id)
             codes[entry.subject_id] = entry.attributes.get("code", entry.subject_id)

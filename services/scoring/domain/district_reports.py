@@ -17,8 +17,10 @@ Pure: the use case hands it one tenant's ledger entries of the period's months (
   latest publication when several definitions were published), with its sample size n;
 - staffing (专职网格员配备率): comprehensive grids (community and village) in force on the
   period's last day (or today while the period runs) with a worker that day / those grids;
-- base-information freshness and filed systems: `Unavailable`, with the reason (scoring does not
-  receive those figures yet): never a number made up.
+- base-information freshness (基础信息更新率): those comprehensive grids whose base information
+  (信息采集 statistics, `baseinfo.recorded`) was recorded in the period / those grids;
+- filed systems: `Unavailable`, with the reason (scoring does not receive filings yet): never a
+  number made up.
 
 Percentages are rounded once, half up, to 0.01; no denominator, no rate.
 """
@@ -44,20 +46,24 @@ CLOSED_ON_TIME = "intake.events_closed_on_time"
 ESCALATED = "intake.events_escalated"
 PATROL_DAYS = "patrol.days"
 SATISFACTION = "survey.satisfaction_rate"
+BASE_INFO = "registry.baseinfo_expected"  # one entry per grid, sub-category and month recorded
 # The ledger metrics a report reads (the period's month buckets of each).
-METRICS = (REPORTED, ACCEPTED_ON_TIME, CLOSED, CLOSED_ON_TIME, ESCALATED, PATROL_DAYS, SATISFACTION)
-DIVISIONS_METRIC = "registry.divisions"
+METRICS = (
+    REPORTED,
+    ACCEPTED_ON_TIME,
+    CLOSED,
+    CLOSED_ON_TIME,
+    ESCALATED,
+    PATROL_DAYS,
+    SATISFACTION,
+    BASE_INFO,
+)
 
 JUDGED_VERDICTS = frozenset({"passed", "failed", "not_patrolled"})
 COMPREHENSIVE_GRIDS = frozenset({"community", "village"})
 HUNDRED = Decimal(100)
 PLACES = Decimal("0.01")
 
-BASE_INFO_UNAVAILABLE = Text(
-    "暂无数据：基础信息采集情况由网格台账服务登记（baseinfo.recorded），考核服务尚未接收",
-    "not available: grid_registry records base-information collection (baseinfo.recorded), "
-    "which the scoring service does not receive yet",
-)
 FILINGS_UNAVAILABLE = Text(
     "暂无数据：制度备案情况由网格台账服务登记（filing.recorded），考核服务尚未接收",
     "not available: grid_registry records filed management systems (filing.recorded), "
@@ -110,7 +116,7 @@ class Indicators:
     satisfaction: Satisfaction | None
     staffing: Ratio
     staffing_day: date
-    base_info_freshness: Unavailable = field(default=Unavailable(BASE_INFO_UNAVAILABLE))
+    base_info_freshness: Ratio = Ratio(0, 0)
     filed_systems: Unavailable = field(default=Unavailable(FILINGS_UNAVAILABLE))
 
     @property
@@ -156,6 +162,8 @@ class _Tally:
         self.rates: list[LedgerEntry] = []
         self.grids = 0
         self.staffed = 0
+        self.recorded_grids: set[str] = set()  # base information recorded in the period
+        self.fresh = 0
 
     def indicators(self, staffing_day: date) -> Indicators:
         reported = self.counts[REPORTED]
@@ -169,6 +177,7 @@ class _Tally:
             satisfaction=_latest_rate(self.rates),
             staffing=Ratio(self.staffed, self.grids),
             staffing_day=staffing_day,
+            base_info_freshness=Ratio(self.fresh, self.grids),
         )
 
 
@@ -213,6 +222,7 @@ def tenant_indicators(
         for tally in (tenant, by_division[grid.division_id]):
             tally.grids += 1
             tally.staffed += int(staffed)
+            tally.fresh += int(grid.grid_id in tally.recorded_grids)
     named = {s.id: s.name for s in subjects("division", period, registry, divisions)}
     ordered = [*named, *sorted(set(by_division) - set(named))]
     return TenantIndicators(
@@ -252,7 +262,10 @@ def _count(
     division = _division_of(entry, registry)
     tallies = (tenant,) if division is None else (tenant, by_division[division])
     for tally in tallies:
-        if entry.metric == PATROL_DAYS:
+        if entry.metric == BASE_INFO:
+            if entry.grid_id is not None:
+                tally.recorded_grids.add(entry.grid_id)
+        elif entry.metric == PATROL_DAYS:
             if entry.key is not None:
                 tally.verdicts[entry.key] += int(entry.value)
         else:

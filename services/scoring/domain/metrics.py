@@ -170,8 +170,15 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "registry.divisions",
         _t("登记的村（社区）", "divisions registered"),
-        ("division.created", "division.updated"),
+        ("division.created",),
         _t("个", "divisions"),
+        "division",
+    ),
+    Metric(
+        "registry.division_names",
+        _t("村（社区）更名（自更名之日起）", "division renamed (from the day of the change)"),
+        ("division.updated",),
+        _t("次", "changes"),
         "division",
     ),
     Metric(

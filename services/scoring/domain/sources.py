@@ -572,6 +572,27 @@ def _division_created(
     return (Observation(aggregate, instant_position(occurred_at), (fact,)),)
 
 
+def _division_updated(
+    tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]
+) -> tuple[Observation, ...]:
+    """A division renamed (or re-kinded) from the update's day: its name on the sheets of the
+    periods from then on (earlier periods keep the name they had). Counts nothing."""
+    day = local_day(occurred_at)
+    fact = Fact(
+        "division",
+        p["division_id"],
+        "registry.division_names",
+        ONE,
+        day,
+        epoch_ms(occurred_at),
+        division_id=p["division_id"],
+        attributes={"code": p["code"], "name": p["name"], "kind": p["kind"]},
+    )
+    # One aggregate per division and day: a second change that day replaces the first.
+    aggregate = f"division-name:{p['division_id']}:{day.isoformat()}"
+    return (Observation(aggregate, instant_position(occurred_at), (fact,)),)
+
+
 _EVENT_STATE_TYPES = (
     "event.reported",
     "event.accepted",
@@ -622,6 +643,7 @@ OBSERVERS: Mapping[str, Observe] = {
     "rates.published": _rates,
     "district_average.published": _district_average,
     "division.created": _division_created,
+    "division.updated": _division_updated,
     "baseinfo.recorded": _baseinfo,
 }
 

@@ -84,7 +84,13 @@ class IndicatorsSchema(BaseSchema):
     )
     staffing = fields.Nested(RatioSchema, required=True)
     staffing_day = fields.Date(required=True)
-    base_info_freshness = fields.Nested(UnavailableSchema, required=True)
+    base_info_freshness = fields.Nested(
+        RatioSchema,
+        required=True,
+        metadata={
+            "description": "comprehensive grids with base information recorded in the period"
+        },
+    )
     filed_systems = fields.Nested(UnavailableSchema, required=True)
 
 
@@ -197,10 +203,7 @@ def indicators_body(found: Indicators) -> dict[str, Any]:
         },
         "staffing": _ratio(found.staffing),
         "staffing_day": found.staffing_day,
-        "base_info_freshness": {
-            "available": False,
-            "reason": vars(found.base_info_freshness.reason),
-        },
+        "base_info_freshness": _ratio(found.base_info_freshness),
         "filed_systems": {"available": False, "reason": vars(found.filed_systems.reason)},
     }
 

@@ -35,6 +35,7 @@ from services.scoring.domain.district_reports import (
 )
 from services.scoring.domain.ledger import LedgerEntry
 from services.scoring.use_cases.context import ScoringContext
+from services.scoring.use_cases.facts import division_entries
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.periods import Period, parse_period
 from shared.registry.model import TENANT_TZ
@@ -224,7 +225,7 @@ def _division_names(ctx: ScoringContext) -> list[LedgerEntry]:
     first format cannot be read by metric (`tenants_in_first_format`): its divisions are then
     shown by id, not a failed report for the whole district, until its ledger is rebuilt."""
     try:
-        return ctx.ledger.of_metric(domain.DIVISIONS_METRIC)
+        return division_entries(ctx)
     except TypeError:
         log.warning(
             "ledger of %s needs `python -m services.scoring.rebuild --first-format`: "
@@ -362,7 +363,8 @@ _INDICATOR_HEADERS = (
     "配备专职网格员的网格（个）",
     "专职网格员配备率（%）",
     "配备情况统计日",
-    "基础信息更新情况",
+    "本期更新基础信息的网格（个）",
+    "基础信息更新率（%）",
     "制度备案情况",
 )
 
@@ -394,7 +396,8 @@ def indicator_cells(found: Indicators) -> list[object]:
         found.staffing.numerator,
         _percent(found.staffing),
         found.staffing_day.isoformat(),
-        found.base_info_freshness.reason.zh,
+        found.base_info_freshness.numerator,
+        _percent(found.base_info_freshness),
         found.filed_systems.reason.zh,
     ]
 

@@ -23,6 +23,7 @@ from services.scoring.domain.bridge import (
     metrics_read,
     months_of,
 )
+from services.scoring.domain.ledger import LedgerEntry
 from services.scoring.domain.manual import CALENDAR_INPUTS, calendar_decisions
 from services.scoring.domain.scheme import Scheme
 from services.scoring.repository.adjustments import FactAdjustmentRepository
@@ -30,7 +31,8 @@ from services.scoring.use_cases.context import ScoringContext
 from shared.errors import FieldProblem, InvalidInput
 from shared.periods import Period
 
-DIVISIONS_METRIC = "registry.divisions"
+# A division's registration and its renames: what names it on a period's sheets.
+DIVISION_METRICS = ("registry.divisions", "registry.division_names")
 
 
 def facts_for(ctx: ScoringContext, scheme: Scheme, period: Period) -> FactsWithTrace:
@@ -46,7 +48,7 @@ def facts_for(ctx: ScoringContext, scheme: Scheme, period: Period) -> FactsWithT
         )
     flows, _ = metrics_read(scheme)
     entries = ctx.ledger.period_entries(months_of(period), flows)
-    divisions = ctx.ledger.of_metric(DIVISIONS_METRIC) if scheme.subject == "division" else []
+    divisions = division_entries(ctx) if scheme.subject == "division" else []
     history = ctx.registry_history
     registry = Registry(history.grids(), history.memberships())
     manual = [
@@ -67,6 +69,11 @@ def facts_for(ctx: ScoringContext, scheme: Scheme, period: Period) -> FactsWithT
     # Accepted appeals' corrections of ledger-fed inputs replace the bridge's values.
     adjusted = ctx.repository(FactAdjustmentRepository).of_period(scheme.id, period.label)
     return adjustments.apply(with_calendar(built, manual), adjusted)
+
+
+def division_entries(ctx: ScoringContext) -> list[LedgerEntry]:
+    """The tenant's divisions as registered and renamed, whatever the month (a small read)."""
+    return [entry for metric in DIVISION_METRICS for entry in ctx.ledger.of_metric(metric)]
 
 
 def with_calendar(built: FactsWithTrace, manual: Sequence[ManualValue]) -> FactsWithTrace:

@@ -13,6 +13,7 @@ from services.scoring.domain.bridge import (
     build,
     metrics_read,
     months_of,
+    subjects,
 )
 from services.scoring.domain.engine import evaluate
 from services.scoring.domain.ledger import LedgerEntry
@@ -426,3 +427,29 @@ def test_a_townships_month_gives_each_village_its_records_patrol_time_and_report
     d2 = values(result, "d-2")
     assert "key_group_completeness" not in d2  # nothing recorded: not assessable, said so
     assert (d2["grid_count"], d2["village_events"], d2["patrol_workdays"]) == (1, 0, 0)
+
+
+def test_a_division_is_named_as_it_was_at_the_end_of_each_period():
+    registry = Registry([grid("g-1", "d-1")], [])
+    registered = entry(
+        "registry.divisions",
+        "2020-01-01",
+        event="created",
+        kind="division",
+        subject="d-1",
+        grid_id=None,
+        attributes={"code": "V01", "name": "东村"},
+    )
+    renamed = entry(
+        "registry.division_names",
+        "2021-03-15",
+        event="renamed",
+        kind="division",
+        subject="d-1",
+        grid_id=None,
+        attributes={"code": "V01", "name": "东风村"},
+    )
+    # Read in any order: the rename (2021-03-15) names the periods that end after it.
+    divisions = [renamed, registered]
+    assert [s.name for s in subjects("division", period("2020"), registry, divisions)] == ["东村"]
+    assert [s.name for s in subjects("division", period("2021"), registry, divisions)] == ["东风村"]

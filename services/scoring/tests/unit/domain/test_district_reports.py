@@ -75,6 +75,14 @@ def november_entries() -> list[LedgerEntry]:
         # d2: 2 events, e4 accepted on time and escalated, e5 closed on time.
         *event(4, "2026-11-15", "g3", "accepted_on_time", "escalated"),
         *event(5, "2026-11-16", "g3", "closed", "closed_on_time"),
+        # Base information (信息采集) recorded in the month: g1 twice (one grid), g3 with
+        # nothing due (a recording all the same), g4 (an enterprise grid: not comprehensive);
+        # g2's is October's.
+        entry("registry.baseinfo_expected", "2026-11-05", event="bi1", grid_id="g1", value="40"),
+        entry("registry.baseinfo_expected", "2026-11-25", event="bi2", grid_id="g1", value="42"),
+        entry("registry.baseinfo_expected", "2026-11-12", event="bi3", grid_id="g3", value="0"),
+        entry("registry.baseinfo_expected", "2026-11-12", event="bi4", grid_id="g4", value="5"),
+        entry("registry.baseinfo_expected", "2026-10-30", event="bi5", grid_id="g2", value="9"),
         # Outside the month: neither October's nor December's events count.
         *event(6, "2026-10-31", "g1", "accepted_on_time"),
         *event(7, "2026-12-01", "g3", "accepted_on_time"),
@@ -202,8 +210,8 @@ def test_the_tenant_indicators_match_a_hand_count() -> None:
     assert found.staffing == Ratio(2, 3)
     assert found.staffing.percent == Decimal("66.67")
     assert found.staffing_day == date(2026, 11, 30)
-    assert found.base_info_freshness.reason.zh.startswith("暂无数据")
-    assert "baseinfo.recorded" in found.base_info_freshness.reason.en
+    # Of the three comprehensive grids, g1 and g3 recorded base information in November.
+    assert found.base_info_freshness == Ratio(2, 3)
     assert "filing.recorded" in found.filed_systems.reason.en
 
 

@@ -307,3 +307,14 @@ def test_the_months_latest_statistics_date_of_a_sub_category_replaces_the_earlie
     assert [(e.event_id, e.day) for e in below] == [("m-2", date(2026, 1, 20))]
     _, stored = ledger_run((b, "m-2"), (a, "m-1"))  # the earlier date is stale
     assert {e.event_id for e in counted(stored)} == {"m-2"}
+
+
+def test_a_renamed_division_keeps_its_registration_and_gets_its_name_from_that_day():
+    created = observed(example("division.created"))
+    renamed = example("division.updated", name="新名村")
+    [observation] = observed(renamed)
+    [fact] = observation.facts
+    assert (fact.metric, fact.value) == ("registry.division_names", Decimal(1))
+    assert fact.attributes["name"] == "新名村"
+    # Its own aggregate: the registration (registry.divisions) is never retracted by it.
+    assert observation.aggregate not in {o.aggregate for o in created}
