@@ -44,6 +44,7 @@ class PatrolDayDocument(TenantDocument):
     folded = me.EmbeddedDocumentListField(FoldedOffsetDocument, default=list)
     assignment_seen = me.ListField(me.StringField(max_length=64), default=list)
     subjects_seen = me.StringField(default="", max_length=32)
+    published = me.StringField(default="", max_length=32)  # digest of the last facts published
     # What the list pages show, kept beside the state (whole seconds and metres).
     online_s = me.IntField(required=True, default=0)
     patrol_s = me.IntField(required=True, default=0)

@@ -12,6 +12,8 @@ version — only when what scoring reads changed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -106,6 +108,9 @@ class PatrolDay:
     # against: the day is rebuilt when either changed.
     assignment_seen: tuple[str, ...] = ()
     subjects_seen: str = ""
+    # The fingerprint of the facts last published for the day (`facts_digest`): a later
+    # judgement publishes a correction exactly when they differ ("" for days stored before).
+    published: str = ""
     revision: int = 0  # the store's; 0: never written
 
     @classmethod
@@ -153,10 +158,17 @@ class PatrolDay:
         one `patrol.day_corrected` when the facts scoring reads changed (else nothing)."""
         figures = self.state.figures()
         silence = gap_class(self.state)
-        if self.judgement is not None and _facts(
-            self.worker_id, self.day, judgement, figures, silence
-        ) == _facts(self.worker_id, self.day, self.judgement, figures, silence):
-            return self, ()
+        facts = _facts(self.worker_id, self.day, judgement, figures, silence)
+        digest = facts_digest(facts)
+        if self.judgement is not None:
+            if self.published:
+                unchanged = digest == self.published  # against what scoring has
+            else:  # stored before the fingerprint: the verdict's own facts as before
+                unchanged = facts == _facts(
+                    self.worker_id, self.day, self.judgement, figures, silence
+                )
+            if unchanged:
+                return self, ()
         version = self.version + 1
         previous = None if self.judgement is None else self.judgement.verdict.status.value
         kind = PatrolDayFinalised if self.judgement is None else PatrolDayCorrected
@@ -170,7 +182,13 @@ class PatrolDay:
             gap_class=silence,
             occurred_at=judgement.at,
         )
-        return replace(self, version=version, judgement=judgement), (fact,)
+        return replace(self, version=version, judgement=judgement, published=digest), (fact,)
+
+
+def facts_digest(facts: Mapping[str, Any]) -> str:
+    """A short fingerprint of a day's published facts (canonical JSON)."""
+    text = json.dumps(facts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def day_key(worker_id: str, day: date) -> str:

@@ -57,6 +57,15 @@ class DayFilter:
         return {name: value for name, value in found.items() if value is not None}
 
 
+@dataclass(frozen=True, slots=True)
+class JudgedAs:
+    """What a judged day's verdict rests on: the worker's assignment, and the fingerprint of
+    the key subjects its points were measured against (None: the day has no fix)."""
+
+    assignment: Assignment
+    subjects_seen: str | None
+
+
 class PatrolDayRepository(TenantRepository[PatrolDayDocument]):
     document = PatrolDayDocument
 
@@ -80,17 +89,27 @@ class PatrolDayRepository(TenantRepository[PatrolDayDocument]):
         """The tenant's stored days of ``day`` not judged yet (the cut-off's work)."""
         return [_to_domain(doc) for doc in self._query(day=day.isoformat(), status="open")]
 
-    def judged_assignments(self, day: date) -> dict[str, Assignment]:
-        """Each judged worker's assignment on ``day`` as its verdict saw it, read without the
-        day states (the cut-off re-checks them every run against the registry)."""
+    def judged_assignments(self, day: date) -> dict[str, JudgedAs]:
+        """Each judged worker's assignment on ``day`` as its verdict saw it, and the key
+        subjects its fold was measured against (None for a day without a fix), read without
+        the day states (the cut-off re-checks them every run against the registry)."""
         rows = self._query(day=day.isoformat()).only(
-            "worker_id", "version", "grid_ids", "division_ids", "grid_type"
+            "worker_id",
+            "version",
+            "grid_ids",
+            "division_ids",
+            "grid_type",
+            "subjects_seen",
+            "last_fix_ms",
         )
         return {
-            str(doc.worker_id): Assignment(
-                grid_ids=tuple(doc.grid_ids),
-                division_ids=tuple(doc.division_ids),
-                grid_type=doc.grid_type,
+            str(doc.worker_id): JudgedAs(
+                Assignment(
+                    grid_ids=tuple(doc.grid_ids),
+                    division_ids=tuple(doc.division_ids),
+                    grid_type=doc.grid_type,
+                ),
+                None if doc.last_fix_ms is None else (doc.subjects_seen or ""),
             )
             for doc in rows
             if doc.version > 0
@@ -158,6 +177,7 @@ def _to_document(patrol_day: PatrolDay) -> PatrolDayDocument:
         ],
         assignment_seen=list(patrol_day.assignment_seen),
         subjects_seen=patrol_day.subjects_seen,
+        published=patrol_day.published,
         online_s=figures.online_s,
         patrol_s=figures.patrol_s,
         distance_m=figures.distance_m,
@@ -249,6 +269,7 @@ def _to_domain(doc: PatrolDayDocument) -> PatrolDay:
         judgement=judgement,
         assignment_seen=tuple(doc.assignment_seen),
         subjects_seen=doc.subjects_seen or "",
+        published=doc.published or "",
         revision=doc.revision,
     )
 

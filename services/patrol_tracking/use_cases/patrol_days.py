@@ -227,7 +227,11 @@ def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
     return _write(ctx, batch.worker_id, batch.day, change, settings, judge=False)
 
 
-def finalise_day(ctx: PatrolContext, day: date) -> int:
+def finalise_day(
+    ctx: PatrolContext,
+    day: date,
+    subjects_by_grid: Mapping[str, list[SubjectRef]] | None = None,
+) -> int:
     """Judge every worker of the tenant on ``day`` who has a stored day or a patrol role in a
     grid team that day; returns how many days were finalised now (0 on a re-run).
 
@@ -235,8 +239,11 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
     were judged with (no day states), its team memberships, the day's approved leave, its
     grids in force — so each worker costs one write: an insert for a worker who sent nothing,
     a revision-checked update otherwise. A worker whose day changed under the cut-off, or
-    whose grids changed since the fold, takes the one-by-one path; a judged day whose grids
-    changed since its verdict is judged again (a correction when the facts changed)."""
+    whose grids or their key subjects changed since the fold, takes the one-by-one path; a
+    judged day whose grids, or the key subjects its points were measured against, changed
+    since its verdict is judged again (a correction when the facts changed).
+    ``subjects_by_grid``: the tenant's key subjects by grid (`tenant_subjects`), read by the
+    caller once for many days; read here when needed otherwise."""
     settings = ctx.settings.recent()
     judged_as = ctx.days.judged_assignments(day)
     open_days = {patrol_day.worker_id: patrol_day for patrol_day in ctx.days.open_of_day(day)}
@@ -247,7 +254,11 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
         if membership.user_id is not None:
             served.setdefault(membership.user_id, set()).add(membership.grid_id)
     in_force = ctx.registry.grids_in_force(day)
-    subjects_by_grid = _subjects_by_grid(ctx, open_days.values())
+    if subjects_by_grid is None:
+        with_points = any(_has_points(found) for found in open_days.values()) or any(
+            verdict_on.subjects_seen is not None for verdict_on in judged_as.values()
+        )
+        subjects_by_grid = tenant_subjects(ctx) if with_points else {}
     excuses = ctx.leave.excuses_on(day)
     workday = CALENDAR.is_workday(day)
     finalised = 0
@@ -255,8 +266,12 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
         grids = served.get(worker_id, set())
         assignment = assignment_from([g for g in in_force if g[0].grid_id in grids], settings)
         if worker_id in judged_as:
-            if judged_as[worker_id] != assignment:
-                # The registry's grids or team changed after the verdict (a grid or membership
+            verdict_on = judged_as[worker_id]
+            subjects_moved = verdict_on.subjects_seen is not None and verdict_on.subjects_seen != (
+                _digest_of(assignment.grid_ids, subjects_by_grid)
+            )
+            if verdict_on.assignment != assignment or subjects_moved:
+                # The registry's grids, team or key subjects changed after the verdict (an
                 # event that arrived after the points): measured and judged again.
                 _write(ctx, worker_id, day, lambda patrol_day: patrol_day, settings, judge=True)
             continue
@@ -296,17 +311,18 @@ def finalise_day(ctx: PatrolContext, day: date) -> int:
     return finalised
 
 
-def _subjects_by_grid(
-    ctx: PatrolContext, open_days: Iterable[PatrolDay]
-) -> dict[str, list[SubjectRef]]:
-    """The tenant's active key subjects by grid, read once, when an open day has points: the
-    fold may have measured it against subjects the registry's events had not brought yet (a
-    subject registered just before the points came in)."""
+def tenant_subjects(ctx: PatrolContext) -> dict[str, list[SubjectRef]]:
+    """The tenant's active key subjects by grid, in one read: what the cut-off checks its
+    days' folds against (a subject the registry's events brought after the points)."""
     found: dict[str, list[SubjectRef]] = {}
-    if any(_has_points(open_day) for open_day in open_days):
-        for subject in ctx.registry.subjects.active():
-            found.setdefault(subject.grid_id, []).append(subject)
+    for subject in ctx.registry.subjects.active():
+        found.setdefault(subject.grid_id, []).append(subject)
     return found
+
+
+def _digest_of(grid_ids: Iterable[str], subjects_by_grid: Mapping[str, list[SubjectRef]]) -> str:
+    subjects = (s for grid_id in grid_ids for s in subjects_by_grid.get(grid_id, ()))
+    return subjects_digest(_located(subjects))
 
 
 def _measured_as_now(
@@ -316,9 +332,8 @@ def _measured_as_now(
     grids and their key subjects as they stand now (else it is measured again first)."""
     if not _has_points(current):
         return True
-    subjects = (s for grid_id in assignment.grid_ids for s in subjects_by_grid.get(grid_id, ()))
     return current.assignment_seen == assignment.grid_ids and current.subjects_seen == (
-        subjects_digest(_located(subjects))
+        _digest_of(assignment.grid_ids, subjects_by_grid)
     )
 
 
@@ -453,8 +468,9 @@ def finalise_due(now: datetime) -> int:
     for tenant_id in FinalisationMarks.tenants():
         ctx = PatrolContext(tenant_id=tenant_id, actor=CUT_OFF_ACTOR, clock=lambda: now)
         settings = ctx.settings.recent()
+        subjects_by_grid = tenant_subjects(ctx)  # once per tenant and run, for every day
         for day in due_days(settings, now, ctx.finalisation.last_day()):
-            finalised += finalise_day(ctx, day)
+            finalised += finalise_day(ctx, day, subjects_by_grid)
             ctx.finalisation.advance(day)
     return finalised
 

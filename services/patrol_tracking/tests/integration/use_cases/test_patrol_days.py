@@ -363,3 +363,31 @@ def test_a_key_subject_known_after_the_verdict_corrects_the_day_with_the_next_po
     assert corrected is not None
     assert [visit.subject_id for visit in corrected.state.figures().visits] == ["s-door"]
     assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
+
+
+def test_a_key_subject_known_only_after_the_verdict_corrects_the_day_at_the_next_cut_off() -> None:
+    # Points and verdict both came before the registry's event for the key person at the door
+    # the worker stood at; no more points come that day.
+    door = walk(0, 1)[0]
+    stay = [
+        replace(door, point_id=f"stay{n}", at=START + timedelta(seconds=30 * n)) for n in range(11)
+    ]
+    store_and_fold(stay, offset=1)
+    cases.finalise_day(ctx(AFTER_CUT_OFF), DAY)
+    judged = ctx().days.find_day(WORKER, DAY)
+    assert judged is not None
+    assert judged.state.figures().visits == ()
+    seed_registry(
+        TENANT,
+        subjects=[("s-door", "g-1", "key_person", "weekly", (door.lon, door.lat))],
+        now=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    # The next run of the cut-off job (it re-checks the upload window) measures it again.
+    cases.finalise_due(AFTER_CUT_OFF + timedelta(minutes=1))
+    corrected = ctx().days.find_day(WORKER, DAY)
+    assert corrected is not None
+    assert [visit.subject_id for visit in corrected.state.figures().visits] == ["s-door"]
+    assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
+    # And once only: the run after changes nothing.
+    cases.finalise_due(AFTER_CUT_OFF + timedelta(minutes=2))
+    assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
