@@ -102,7 +102,7 @@ def _t(zh: str, en: str) -> Text:
     return Text(zh, en)
 
 
-_EVENT_TYPES = (
+EVENT_TYPES = (
     "event.overdue",
     "event.reported",
     "event.accepted",
@@ -122,7 +122,7 @@ _EVENT_TYPES = (
     "event.merged",
     "event.late_report_flagged",
 )
-_TASK_TYPES = (
+TASK_TYPES = (
     "task.issued",
     "task.accepted",
     "task.completed",
@@ -131,7 +131,7 @@ _TASK_TYPES = (
     "task.cancelled",
     "task.overdue",
 )
-_INSPECTION_TYPES = (
+INSPECTION_TYPES = (
     "inspection.recorded",
     "inspection.verified",
     "inspection.dismissed",
@@ -257,7 +257,7 @@ CATALOGUE: tuple[Metric, ...] = (
             "上报（流转）事项：未被判为无效、未被合并的事项",
             "events reported (flowed): neither rejected as invalid nor merged into another",
         ),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -265,7 +265,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_escalated",
         _t("流转至镇（街道）级以上的事项", "events escalated to town level or above"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -273,7 +273,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_accepted_on_time",
         _t("按时受理的事项", "events accepted on time"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -281,7 +281,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_closed",
         _t("已办结的事项", "events closed"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -289,7 +289,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_closed_on_time",
         _t("按规定时间办结的事项", "events closed on time"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -300,7 +300,7 @@ CATALOGUE: tuple[Metric, ...] = (
             "网格员经网格通上报的有效信息：未被判为不合格、虚假、无效或重复",
             "reports through the grid app not found unqualified, false, invalid or duplicate",
         ),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _t("条", "reports"),
         "grid",
         key=_CATEGORY,
@@ -308,7 +308,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_unqualified",
         _t("审核不合格的上报", "reports reviewed as unqualified"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -316,7 +316,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_false",
         _t("审核为虚假的上报", "reports reviewed as false"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -324,7 +324,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_shirked",
         _t("推诿的事项", "events shirked (pushed up although the grid's own job)"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -332,7 +332,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_late_reported",
         _t("迟报的重大事项", "major events reported late"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -340,7 +340,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.events_rejected",
         _t("被判无效的上报", "reports rejected as invalid"),
-        _EVENT_TYPES,
+        EVENT_TYPES,
         _PIECES,
         "grid",
         key=_CATEGORY,
@@ -374,7 +374,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.tasks_issued",
         _t("下派任务（按派单日）", "tasks dispatched (by issue day)"),
-        _TASK_TYPES,
+        TASK_TYPES,
         _t("件", "tasks"),
         "worker",
         key=_t("承办方类型", "assignee kind"),
@@ -383,7 +383,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.tasks_completed",
         _t("完成的派单任务（按完成日）", "dispatched tasks completed (by completion day)"),
-        _TASK_TYPES,
+        TASK_TYPES,
         _t("件", "tasks"),
         "worker",
         key=_t("承办方类型", "assignee kind"),
@@ -392,7 +392,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.tasks_completed_on_time",
         _t("按时完成的派单任务（按完成日）", "dispatched tasks completed on time"),
-        _TASK_TYPES,
+        TASK_TYPES,
         _t("件", "tasks"),
         "worker",
         key=_t("承办方类型", "assignee kind"),
@@ -401,7 +401,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.tasks_overdue",
         _t("超期未完成的派单任务（按派单日）", "dispatched tasks overdue (by issue day)"),
-        _TASK_TYPES,
+        TASK_TYPES,
         _t("件", "tasks"),
         "worker",
         key=_t("承办方类型", "assignee kind"),
@@ -411,7 +411,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.inspection_findings",
         _t("督查发现的问题（投诉须经核实）", "problems found by inspections (complaints verified)"),
-        _INSPECTION_TYPES,
+        INSPECTION_TYPES,
         _t("个", "problems"),
         "grid",
         key=_INSPECTION_KIND,
@@ -420,7 +420,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.inspection_findings_overdue",
         _t("未按期整改的问题", "problems not rectified by their deadline"),
-        _INSPECTION_TYPES,
+        INSPECTION_TYPES,
         _t("个", "problems"),
         "grid",
         key=_INSPECTION_KIND,
@@ -429,7 +429,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "intake.rectifications_rejected",
         _t("整改不到位（退回整改）次数", "rectifications not accepted"),
-        _INSPECTION_TYPES,
+        INSPECTION_TYPES,
         _TIMES,
         "grid",
         values=AMOUNTS,
@@ -443,7 +443,7 @@ CATALOGUE: tuple[Metric, ...] = (
             "problems and dispatched tasks not rectified in time or not accepted "
             "(by their deadline's day, once each)",
         ),
-        (*_INSPECTION_TYPES, *_TASK_TYPES),
+        (*INSPECTION_TYPES, *TASK_TYPES),
         _t("起", "items"),
         "grid",
         key=_t(

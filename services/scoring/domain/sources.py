@@ -31,6 +31,7 @@ from shared.clock import require_aware
 from shared.periods import Period
 from shared.registry.model import TENANT_TZ, local_day
 
+from .metrics import EVENT_TYPES, INSPECTION_TYPES, TASK_TYPES
 from .workdays import period_of_label
 
 ONE = Decimal(1)
@@ -554,20 +555,26 @@ def _baseinfo(
     return (Observation(aggregate, position, tuple(facts)),)
 
 
-def _division_created(
-    tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]
-) -> tuple[Observation, ...]:
-    """A registered division counts once; its code, name and kind name it on score sheets."""
-    fact = Fact(
+def _division_fact(metric: str, occurred_at: datetime, p: Mapping[str, Any]) -> Fact:
+    """A division's registration or rename on the message's day, naming it (code, name,
+    kind) on the score sheets from then on."""
+    return Fact(
         "division",
         p["division_id"],
-        "registry.divisions",
+        metric,
         ONE,
         local_day(occurred_at),
         epoch_ms(occurred_at),
         division_id=p["division_id"],
         attributes={"code": p["code"], "name": p["name"], "kind": p["kind"]},
     )
+
+
+def _division_created(
+    tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]
+) -> tuple[Observation, ...]:
+    """A registered division counts once; its code, name and kind name it on score sheets."""
+    fact = _division_fact("registry.divisions", occurred_at, p)
     aggregate = f"division:{p['division_id']}"
     return (Observation(aggregate, instant_position(occurred_at), (fact,)),)
 
@@ -576,67 +583,18 @@ def _division_updated(
     tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]
 ) -> tuple[Observation, ...]:
     """A division renamed (or re-kinded) from the update's day: its name on the sheets of the
-    periods from then on (earlier periods keep the name they had). Counts nothing."""
-    day = local_day(occurred_at)
-    fact = Fact(
-        "division",
-        p["division_id"],
-        "registry.division_names",
-        ONE,
-        day,
-        epoch_ms(occurred_at),
-        division_id=p["division_id"],
-        attributes={"code": p["code"], "name": p["name"], "kind": p["kind"]},
-    )
-    # One aggregate per division and day: a second change that day replaces the first.
-    aggregate = f"division-name:{p['division_id']}:{day.isoformat()}"
+    periods from then on (earlier periods keep the name they had). Counts nothing. One
+    aggregate per division and day: a second change that day replaces the first."""
+    fact = _division_fact("registry.division_names", occurred_at, p)
+    aggregate = f"division-name:{p['division_id']}:{fact.day.isoformat()}"
     return (Observation(aggregate, instant_position(occurred_at), (fact,)),)
 
 
-_EVENT_STATE_TYPES = (
-    "event.reported",
-    "event.accepted",
-    "event.dispatched",
-    "event.escalated",
-    "event.started",
-    "event.returned",
-    "event.reopened",
-    "event.rejected",
-    "event.suspended",
-    "event.resumed",
-    "event.extended",
-    "event.resolved",
-    "event.closed",
-    "event.reviewed",
-    "event.marked_shirked",
-    "event.overdue",
-    "event.merged",
-    "event.late_report_flagged",
-)
-_TASK_STATE_TYPES = (
-    "task.issued",
-    "task.accepted",
-    "task.completed",
-    "task.closed",
-    "task.returned",
-    "task.cancelled",
-    "task.overdue",
-)
-_INSPECTION_STATE_TYPES = (
-    "inspection.recorded",
-    "inspection.verified",
-    "inspection.dismissed",
-    "inspection.rectified",
-    "inspection.confirmed",
-    "inspection.rectification_rejected",
-    "inspection.overdue",
-)
-
 OBSERVERS: Mapping[str, Observe] = {
-    **dict.fromkeys(_EVENT_STATE_TYPES, _event),
+    **dict.fromkeys(EVENT_TYPES, _event),
     "hotline.callback_recorded": _hotline_callback,
-    **dict.fromkeys(_TASK_STATE_TYPES, _task),
-    **dict.fromkeys(_INSPECTION_STATE_TYPES, _inspection),
+    **dict.fromkeys(TASK_TYPES, _task),
+    **dict.fromkeys(INSPECTION_TYPES, _inspection),
     **dict.fromkeys(("record.created", "record.corrected", "record.voided"), _record),
     **dict.fromkeys(("patrol.day_finalised", "patrol.day_corrected"), _patrol_day),
     "patrol.period_totals": _patrol_period,
