@@ -6,8 +6,8 @@
   the ledger through its own rule (`use_cases.rebuild.LedgerReplay`, the live consumer's rule
   with the aggregates held in memory) — per worker, reports made through the grid app (most
   closed, some reviewed unqualified), dispatched tasks completed, and each working day's
-  judged patrol (a few failing) — plus the two manual inputs per worker seed 004 needs (star
-  score, unreported violation), entered as the centre does (`record_manual_input`).
+  judged patrol (a few failing) — plus the manual input per worker seed 004 needs (unreported
+  violation), entered as the centre does (`record_manual_input`).
 * Timed, best and median of ``BENCH_SCORING_ROUNDS`` (3) runs:
   - `facts_for` alone: the ledger's month bucket of the scheme's metrics (PostgreSQL behind
     FerretDB), the registry's grids and teams, the manual inputs, and the facts with their
@@ -225,14 +225,6 @@ def fill_ledger(period: Period) -> tuple[int, float]:
 def fill_manual_inputs(ctx: ScoringContext, rng: random.Random) -> None:
     for index in range(GRIDS):
         _, _, worker = grid_of(index)
-        record_manual_input(
-            ctx,
-            input_id="star_score",
-            period=PERIOD,
-            value=str(60 + rng.randrange(40)),
-            evidence="星级评定表（街道综治中心）",
-            subject_id=worker,
-        )
         record_manual_input(
             ctx,
             input_id="unreported_violation",

@@ -11,7 +11,7 @@ person and one key place visited). Over the month's latest working days ``D1..Dn
 worker   D1 D2 D3 D4                  intake (today) and manual inputs
 =======  ===========================  ====================================================
 W1       pass pass pass pass          21 app reports, one reviewed unqualified; 4 tasks done;
-                                      system maintenance duty (专项); star score 92
+                                      system maintenance duty (专项)
 W2       2 h  pass none pass          18 app reports, one rejected as invalid; 4 tasks, 3
          (failed)   (not patrolled)   done; a meeting missed without leave, another excused
 W3       none none none pass          5 app reports; 5 tasks done; an illegal building in
@@ -28,7 +28,9 @@ running — locks it early (``before_end``). Money, by hand from the seed's rule
   give 50, cancelled by the unreported building, 0;
 - 任务奖励 200 for at least 4 dispatched tasks done: W1 200, W2 (3) 0, W3 200;
 - 专项奖励 500: W1;
-- 排名奖励 only in a quarter's last month: ranks by star score 1-3, all in the 3-star tier, 300;
+- 排名奖励 only in a quarter's last month, ranked by the quarter's patrol subsidy, information
+  subsidy and task reward (a fresh street: this month alone): W1 1200, W2 870, W3 200, ranks
+  1-3, all in the 3-star tier, 300;
 - W3's forfeited subsidy is a yellow card (黄牌警告).
 
 Then: every money line traces to its facts (the failing days, the event ids of the valid
@@ -70,7 +72,6 @@ DAYS: Mapping[str, tuple[str | None, ...]] = {
 }
 REPORTS = {"W1": 21, "W2": 18, "W3": 5}
 TASKS = {"W1": (4, 4), "W2": (4, 3), "W3": (5, 5)}  # (dispatched, completed)
-STAR_SCORE = {"W1": "92", "W2": "88", "W3": "75"}
 CATEGORIES = ("social_security", "public_safety", "city_management", "environmental_protection")
 
 
@@ -402,7 +403,6 @@ def _manual_inputs(api: Callable[..., Any], world: dict[str, Any]) -> dict[str, 
         subject = world["workers"][name]
         entries = [
             ("unreported_violation", name == "W3", "城管巡查发现违建未上报（督查通报）"),
-            ("star_score", STAR_SCORE[name], "星级评定综合得分表"),
         ]
         if name == "W1":
             entries.append(("special_duty", True, "街道综治中心任命：信息系统维护"))
@@ -590,7 +590,7 @@ def test_another_tenant_sees_none_of_it(api, tenant_b, street):
         f"/schemes/{scheme_id}",
         f"/schemes/{scheme_id}/evaluations/{period}",
         f"/schemes/{scheme_id}/evaluations/{period}/sheets/{w1}",
-        f"/manual-inputs/{street['manual']['W1:star_score']}",
+        f"/manual-inputs/{street['manual']['W1:special_duty']}",
     ):
         assert other.get(path).status_code == 404, path
     assert other.get("/ledger", params={"subject_id": w1}).json()["items"] == []

@@ -37,7 +37,7 @@ from shared.calendar import WorkCalendar
 from .facts import CalendarDecisions, Facts, load_facts
 from .formula import Evaluator, FormulaError
 from .model import BadFactError, MissingFactError, Outcome
-from .money import MoneyLine, Payee
+from .money import QUARTER_MONEY, MoneyLine, Payee, QuarterMonth
 from .numbers import CONTEXT, ZERO, round_to
 from .problems import FactsError, Problem, Text
 from .results import Evaluation, Flag, Line, MissingFactReport, ScoreSheet, shown
@@ -118,6 +118,8 @@ class _Run:
             for i, s in enumerate(facts.subjects)
         ]
         self._check_dates(problems)
+        # The subjects' money per rule in the history's periods, for quarter sums.
+        self.past_money: list[tuple[Period, dict[str, dict[str, Decimal]]]] = []
         self.past = self._past(self._check_history(history, problems))
         if problems:
             raise FactsError(problems)
@@ -222,7 +224,23 @@ class _Run:
                 problems.append(Problem(at, f"period {label} is out of order"))
             else:
                 past.append((period, _streak_hits(item)))
+                self.past_money.append((period, _money_by_rule(item)))
         return past
+
+    def quarter_before(self) -> list[tuple[Period, dict[str, dict[str, Decimal]]]]:
+        """The history's months of this period's quarter before it (a monthly scheme's; a
+        quarterly scheme's period is its own quarter), oldest first."""
+        if self.period.kind != "month" or not self.period.label:
+            return []
+        start = self.period.start
+        quarter = (start.year, (start.month - 1) // 3)
+        return [
+            (period, paid)
+            for period, paid in self.past_money
+            if period.kind == "month"
+            and (period.start.year, (period.start.month - 1) // 3) == quarter
+            and period.end < start
+        ]
 
     def _past(
         self, history: Sequence[tuple[Period, dict[str, frozenset[str]]]]
@@ -392,9 +410,14 @@ class _Run:
         return lines, totals, groups
 
     def _report(self, subject: str, input_id: str, resolution: str, reason: str) -> None:
-        """Record a missing or unusable fact once per subject, input and resolution."""
+        """Record a missing or unusable fact once per subject, input and resolution; each money
+        line skipped is its own report (a line, and a later one that needed it, are two)."""
         reports = self.missing[subject]
-        if all((m.input_id, m.resolution) != (input_id, resolution) for m in reports):
+        if resolution == "money_line_skipped":
+            seen = any((m.input_id, m.reason) == (input_id, reason) for m in reports)
+        else:
+            seen = any((m.input_id, m.resolution) == (input_id, resolution) for m in reports)
+        if not seen:
             reports.append(MissingFactReport(subject, input_id, resolution, reason))
 
     def _compose(self, lines: Sequence[Line]) -> tuple[Decimal, list[tuple[str, Decimal]]]:
@@ -503,15 +526,25 @@ class _Run:
         }
 
     def _pay(self, standing: _Standing) -> dict[str, list[MoneyLine]]:
-        """Money lines of every assessable subject, rule by rule."""
+        """Money lines of every assessable subject, rule by rule. A rule may read the amounts
+        of the rules before it (``money_<id>``, ``forfeited_<id>``) and their sums over the
+        quarter (``quarter_money_<id>``: the quarter's published months and this one)."""
         lines: dict[str, list[MoneyLine]] = {}
-        for rule in self.scheme.money:
+        skipped: dict[str, dict[str, str]] = {}  # subject -> rule -> the input it lacked
+        earlier = self.quarter_before()
+        names = {rule.id: rule.name for rule in self.scheme.money}
+        for position, rule in enumerate(self.scheme.money):
+            done = [r.id for r in self.scheme.money[:position]]
+            summed = [r for r in done if r in rule.quarter_rules]  # in the scheme's order
             prepared: dict[str, tuple[Payee, object]] = {}
             for scope in self.scopes:
                 sid = scope.subject_id
                 if sid not in standing.totals:
                     continue
-                scope.results = self._result_names(sid, standing)
+                paid = lines.get(sid, [])
+                scope.results = self._result_names(sid, standing) | _paid_names(
+                    done, skipped.get(sid, ()), paid, earlier, sid
+                )
                 grade = standing.grades.get(sid)
                 level = self.levels.get(grade) if grade else None
                 payee = Payee(
@@ -521,15 +554,23 @@ class _Run:
                     grade,
                     level.name if level else None,
                     self.calendar,
+                    _quarter_months(summed, names, earlier, paid, subject=sid, period=self.period),
                 )
                 try:
                     if rule.when is None or scope.holds(rule.when):
                         prepared[sid] = (payee, rule.prepare(payee))
                 except (MissingFactError, BadFactError) as error:
                     reason = error.reason if isinstance(error, BadFactError) else "fact not given"
-                    self._report(sid, error.input_id, "money_line_skipped", f"{rule.id}: {reason}")
-            for sid, paid in rule.settle(prepared).items():
-                lines.setdefault(sid, []).extend(paid)
+                    lacking = error.input_id
+                    after = _rule_of(error.input_id, done)
+                    if after is not None and after in skipped.get(sid, {}):
+                        # It reads an earlier rule's amount, skipped for a fact: name that fact.
+                        lacking = skipped[sid][after]
+                        reason = f"needs {after}, which lacks {lacking}"
+                    self._report(sid, lacking, "money_line_skipped", f"{rule.id}: {reason}")
+                    skipped.setdefault(sid, {})[rule.id] = lacking
+            for sid, settled in rule.settle(prepared).items():
+                lines.setdefault(sid, []).extend(settled)
         return lines
 
     def _streaks(
@@ -713,6 +754,92 @@ def _identity(item: Evaluation | Mapping[str, Any]) -> tuple[str | None, str]:
     scheme = item.get("scheme")
     scheme_id = scheme.get("id") if isinstance(scheme, Mapping) else None
     return (str(scheme_id) if scheme_id is not None else None), str(item.get("period"))
+
+
+def _rule_of(name: str, rule_ids: Sequence[str]) -> str | None:
+    """The money rule a result name (``money_x``, ``forfeited_x``, ``quarter_money_x``) is of."""
+    for prefix in (QUARTER_MONEY, "money_", "forfeited_"):
+        if name.startswith(prefix) and name.removeprefix(prefix) in rule_ids:
+            return name.removeprefix(prefix)
+    return None
+
+
+def _paid_names(
+    done: Sequence[str],
+    skipped: Collection[str],
+    paid: Sequence[MoneyLine],
+    earlier: Sequence[tuple[Period, Mapping[str, Mapping[str, Decimal]]]],
+    subject: str,
+) -> dict[str, object]:
+    """``money_<id>``, ``forfeited_<id>`` and ``quarter_money_<id>`` of the rules ``done``
+    before this one for ``subject`` (a rule without a line for it paid 0; a month the subject
+    has no sheet in adds nothing). A rule whose line was skipped for a missing fact gives no
+    names: what reads it is skipped too, never computed on a zero."""
+    names: dict[str, object] = {}
+    for rule_id in done:
+        if rule_id in skipped:
+            continue
+        mine = [line for line in paid if line.rule_id == rule_id]
+        amount = sum((line.amount for line in mine), ZERO)
+        before = sum((m.get(subject, {}).get(rule_id, ZERO) for _, m in earlier), ZERO)
+        names[f"money_{rule_id}"] = amount
+        names[f"forfeited_{rule_id}"] = any(line.forfeited for line in mine)
+        names[f"{QUARTER_MONEY}{rule_id}"] = amount + before
+    return names
+
+
+def _quarter_months(
+    rule_ids: Sequence[str],
+    names: Mapping[str, Text],
+    earlier: Sequence[tuple[Period, Mapping[str, Mapping[str, Decimal]]]],
+    paid: Sequence[MoneyLine],
+    *,
+    subject: str,
+    period: Period,
+) -> tuple[QuarterMonth, ...]:
+    """The months a rule's quarter sums read, with the subject's amounts of the summed rules
+    in each: what its line shows, so every yuan of the ranking basis has its month."""
+    if not rule_ids:
+        return ()
+    months = [
+        QuarterMonth(
+            p.label,
+            tuple((names[r], m.get(subject, {}).get(r, ZERO)) for r in rule_ids if r in names),
+        )
+        for p, m in earlier
+    ]
+    own = tuple(
+        (names[r], sum((line.amount for line in paid if line.rule_id == r), ZERO))
+        for r in rule_ids
+        if r in names
+    )
+    return (*months, QuarterMonth(period.label, own))
+
+
+def _money_by_rule(item: Evaluation | Mapping[str, Any]) -> dict[str, dict[str, Decimal]]:
+    """Each subject's amount per money rule in an earlier evaluation (or its ``to_dict()``)."""
+    found: dict[str, dict[str, Decimal]] = {}
+    if isinstance(item, Evaluation):
+        for sheet in item.sheets:
+            mine = found.setdefault(sheet.subject_id, {})
+            for line in sheet.money:
+                mine[line.rule_id] = mine.get(line.rule_id, ZERO) + line.amount
+        return found
+    for sheet in item.get("sheets", []):
+        if not isinstance(sheet, Mapping):
+            continue
+        mine = found.setdefault(str(sheet.get("subject_id")), {})
+        for line in sheet.get("money", ()):
+            if not isinstance(line, Mapping):
+                continue
+            try:
+                amount = Decimal(str(line.get("amount")))
+            except decimal.InvalidOperation:
+                continue  # a history read back from JSON: a line without an amount adds nothing
+            if amount.is_finite():
+                rule_id = str(line.get("rule_id"))
+                mine[rule_id] = mine.get(rule_id, ZERO) + amount
+    return found
 
 
 def _streak_hits(item: Evaluation | Mapping[str, Any]) -> dict[str, frozenset[str]]:

@@ -26,6 +26,24 @@ from .rules import TIE_POLICIES, competition_ranks, show
 
 # Names a money ``when`` may use besides inputs and derived values.
 RESULT_NAMES = frozenset({"rank", "subjects", "total", "mean_total", "grade", "assessable"})
+# What a money rule may read of the rules before it, per subject: ``money_<id>`` (its amount
+# this period), ``forfeited_<id>`` and ``quarter_money_<id>`` (its amounts over the quarter's
+# published months and this one: quarterly stars ranked on three months of pay, seed 004).
+QUARTER_MONEY = "quarter_money_"
+
+
+def rule_result_names(rule_id: str) -> frozenset[str]:
+    """The names a later money rule may use about rule ``rule_id``."""
+    return frozenset({f"money_{rule_id}", f"forfeited_{rule_id}", f"{QUARTER_MONEY}{rule_id}"})
+
+
+@dataclass(frozen=True)
+class QuarterMonth:
+    """One month of the quarter as a quarter sum reads it: its label and the subject's amounts
+    of the rules summed (published sheets for the earlier months, this evaluation for its own)."""
+
+    label: str
+    amounts: tuple[tuple[Text, Decimal], ...]
 
 
 def cents(value: Decimal) -> Decimal:
@@ -59,6 +77,8 @@ class Payee:
     grade: str | None
     grade_name: Text | None = None
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    # The months a quarter sum of this rule reads (only for a rule that uses one).
+    quarter: tuple[QuarterMonth, ...] = ()
 
 
 class MoneyRule(ABC):
@@ -82,6 +102,18 @@ class MoneyRule(ABC):
 
     def line(self, amount: Decimal, zh: str, en: str, *, forfeited: bool = False) -> MoneyLine:
         return MoneyLine(self.id, self.name, cents(amount), forfeited, zh, en)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Names the rule reads besides its inputs' own (its ``when``, and a ranking's basis)."""
+        return self.when.formula.names if self.when else frozenset()
+
+    @property
+    def quarter_rules(self) -> tuple[str, ...]:
+        """Ids of the earlier rules this one sums over the quarter (``quarter_money_<id>``)."""
+        return tuple(
+            sorted(n.removeprefix(QUARTER_MONEY) for n in self.names if n.startswith(QUARTER_MONEY))
+        )
 
 
 @dataclass(frozen=True)
@@ -298,18 +330,27 @@ class RankTiers(MoneyRule):
         tiers: Sequence[Tier],
         rank_by: ValueRef | None,
         ties: str,
+        rank_name: Text | None = None,
     ) -> None:
         super().__init__(rule_id, name, when)
         self.tiers = tuple(tiers)
         self.rank_by = rank_by
         self.ties = ties
+        self.rank_name = rank_name
+
+    @property
+    def names(self) -> frozenset[str]:
+        formula = self.rank_by.formula if self.rank_by else None
+        return super().names | (formula.names if formula else frozenset())
 
     def prepare(self, payee: Payee) -> object:
         if self.rank_by is None:
             return None
         value = payee.scope.number(self.rank_by)
-        label = payee.scope.label(self.rank_by.name) if self.rank_by.name else None
-        return value, label
+        label = self.rank_name or (
+            payee.scope.label(self.rank_by.name) if self.rank_by.name else None
+        )
+        return value, label, _quarter_words(payee.quarter)
 
     def settle(self, prepared: Mapping[str, tuple[Payee, object]]) -> dict[str, list[MoneyLine]]:
         if self.rank_by is None:
@@ -317,34 +358,55 @@ class RankTiers(MoneyRule):
             basis_zh, basis_en = "综合排名", "rank"
         else:
             values: dict[str, Decimal] = {}
+            words: dict[str, Text] = {}
             label = Text(self.rank_by.spec(), self.rank_by.spec())
             for subject, (_, item) in prepared.items():
                 if isinstance(item, tuple):
                     values[subject] = item[0]
                     label = item[1] or label
+                    words[subject] = item[2]
             ordered = sorted(values.items(), key=lambda p: (-p[1], p[0]))
             ranks = dict(competition_ranks(ordered, self.ties))
-            basis_zh, basis_en = f"按{label.zh}排名", f"rank by {label.en}"
         lines: dict[str, list[MoneyLine]] = {}
         for subject, rank in ranks.items():
+            if self.rank_by is None:
+                basis_zh, basis_en = f"综合排名第{rank}名", f"rank {rank}"
+            else:
+                shown_value, parts = show(values[subject]), words[subject]
+                basis_zh = f"{parts.zh}按{label.zh}（{shown_value}）排名第{rank}名"
+                basis_en = f"{parts.en}rank by {label.en} ({shown_value}): {rank}"
             tier = next((t for t in self.tiers if t.first <= rank <= t.last), None)
             if tier is None:
                 lines[subject] = [
-                    self.line(
-                        ZERO, f"{basis_zh}第{rank}名，未获奖励", f"{basis_en} {rank}: no reward"
-                    )
+                    self.line(ZERO, f"{basis_zh}，未获奖励", f"{basis_en}, no reward")
                 ]
             else:
                 lines[subject] = [
                     self.line(
                         tier.amount,
-                        f"{basis_zh}第{rank}名，属第{tier.first}—{tier.last}名（{tier.text.zh}），"
+                        f"{basis_zh}，属第{tier.first}—{tier.last}名（{tier.text.zh}），"
                         f"奖励{yuan(tier.amount)}元",
-                        f"{basis_en} {rank}, ranks {tier.first}-{tier.last} ({tier.text.en}): "
+                        f"{basis_en}, ranks {tier.first}-{tier.last} ({tier.text.en}): "
                         f"{yuan(tier.amount)}",
                     )
                 ]
         return lines
+
+
+def _quarter_words(months: Sequence[QuarterMonth]) -> Text:
+    """The months a quarter sum read and the subject's amounts in each, as the line says them
+    (empty when the rule sums nothing over the quarter)."""
+    if not months:
+        return Text("", "")
+    zh = "；".join(
+        f"{m.label}：" + "、".join(f"{name.zh}{yuan(amount)}元" for name, amount in m.amounts)
+        for m in months
+    )
+    en = "; ".join(
+        f"{m.label}: " + ", ".join(f"{name.en} {yuan(amount)}" for name, amount in m.amounts)
+        for m in months
+    )
+    return Text(f"本季度{zh}；", f"quarter {en}; ")
 
 
 class GradeSubsidy(MoneyRule):
@@ -448,25 +510,34 @@ class _Head(NamedTuple):
 
 
 class _Env(NamedTuple):
-    """What a money rule parser needs from the rest of the scheme: its grades' labels."""
+    """What a money rule parser needs from the rest of the scheme: its grades' labels, and the
+    result names it may read (the period's results, the rules declared before it)."""
 
     grades: Mapping[str, Text]
+    results: frozenset[str]
 
 
 _COMMON = ("id", "name", "type", "when")
 
 
-def parse_money(r: Reader, ctx: ParseContext, grades: Mapping[str, Text]) -> MoneyRule | None:
-    """Build one money rule from mapping ``r``; every problem goes to ``ctx``."""
+def parse_money(
+    r: Reader,
+    ctx: ParseContext,
+    grades: Mapping[str, Text],
+    earlier: Sequence[MoneyRule] = (),
+) -> MoneyRule | None:
+    """Build one money rule from mapping ``r``; every problem goes to ``ctx``. ``earlier``:
+    the scheme's rules declared before it, whose amounts it may read."""
     rule_id = r.identifier("id")
     name = r.text("name")
     kind = r.string("type", choices=MONEY_TYPES)
-    when = ctx.condition(r, "when", required=False, extra=RESULT_NAMES)
+    results = RESULT_NAMES.union(*(rule_result_names(rule.id) for rule in earlier))
+    when = ctx.condition(r, "when", required=False, extra=results)
     if kind is None:
         return None
     fields, parser = _MONEY_PARSERS[kind]
     r.only((*_COMMON, *fields))
-    built = parser(r, ctx, _Env(grades), when)
+    built = parser(r, ctx, _Env(grades, results), when)
     if built is None or rule_id is None or name is None:
         return None
     return built(_Head(rule_id, name, when))
@@ -556,11 +627,16 @@ def _rank_tiers(r: Reader, ctx: ParseContext, env: _Env, when: Condition | None)
     for a, b in pairwise(ordered):
         if b.first <= a.last:
             r.fail(f"tiers {a.first}-{a.last} and {b.first}-{b.last} overlap", "tiers")
-    rank_by = ctx.value(r, "rank_by", required=False)
+    rank_by = ctx.value(r, "rank_by", required=False, extra=env.results)
+    rank_name = r.text("rank_name", required=False)
+    if rank_name is not None and not r.has("rank_by"):
+        r.fail("names the basis of rank_by, which is not given", "rank_name")
     ties = r.string("ties", required=False, choices=TIE_POLICIES) or "competition"
     if not tiers:
         return None
-    return lambda head: RankTiers(*head, tiers=ordered, rank_by=rank_by, ties=ties)
+    return lambda head: RankTiers(
+        *head, tiers=ordered, rank_by=rank_by, ties=ties, rank_name=rank_name
+    )
 
 
 def _grade_subsidy(
@@ -613,7 +689,7 @@ _MONEY_PARSERS: dict[str, tuple[tuple[str, ...], _Parser]] = {
     "quota_subsidy": (("amount", "actual", "quota", "per_unit", "cancel_when"), _quota_subsidy),
     "threshold_reward": (("amount", "actual", "at_least"), _threshold_reward),
     "fixed_reward": (("amount",), _fixed_reward),
-    "rank_tiers": (("tiers", "rank_by", "ties"), _rank_tiers),
+    "rank_tiers": (("tiers", "rank_by", "rank_name", "ties"), _rank_tiers),
     "grade_subsidy": (
         ("amount", "pay_percent", "redistribute_to", "share_name"),
         _grade_subsidy,

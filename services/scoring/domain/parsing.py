@@ -46,22 +46,29 @@ class ParseContext:
         return formula
 
     def value(
-        self, r: Reader, key: str, *, required: bool = True, positive: bool = False
+        self,
+        r: Reader,
+        key: str,
+        *,
+        required: bool = True,
+        positive: bool = False,
+        extra: Iterable[str] = (),
     ) -> ValueRef | None:
         """A number: a literal, an input or derived name, ``{input: counts_input, key: level}``,
-        ``{mean_of: input}`` or ``{formula: "..."}``."""
+        ``{mean_of: input}`` or ``{formula: "..."}``; ``extra`` names may be used besides the
+        inputs, derived values and built-ins (a money rule's: the results and earlier rules)."""
         raw = r.raw(key)
         if raw is None:
             if required:
                 r.fail("is required", key)
             return None
         if isinstance(raw, dict):
-            return self._value_mapping(Reader(raw, r.at(key), self.problems))
+            return self._value_mapping(Reader(raw, r.at(key), self.problems), extra)
         if isinstance(raw, str) and to_decimal(raw) is None:
             if not raw.isidentifier():
                 r.fail(_VALUE_FORMS, key)
                 return None
-            self.refer(r.at(key), raw)
+            self.refer(r.at(key), raw, extra)
             return ValueRef(name=raw)
         number = to_decimal(raw)
         if number is None:
@@ -74,7 +81,7 @@ class ParseContext:
             return ValueRef(constant=number)
         return None
 
-    def _value_mapping(self, sub: Reader) -> ValueRef | None:
+    def _value_mapping(self, sub: Reader, extra: Iterable[str] = ()) -> ValueRef | None:
         sub.only(("mean_of", "formula", "input", "key"))
         keys = set(sub.data)
         if keys == {"input", "key"}:
@@ -88,7 +95,7 @@ class ParseContext:
                 self.refer(sub.at("mean_of"), name)
             return ValueRef(mean_of=name) if name else None
         if keys == {"formula"}:
-            formula = self.formula(sub, "formula")
+            formula = self.formula(sub, "formula", extra=extra)
             return ValueRef(formula=formula) if formula is not None else None
         sub.fail("must be one of {input, key}, {mean_of}, {formula}")
         return None

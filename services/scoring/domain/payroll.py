@@ -8,18 +8,11 @@ quarter of a monthly scheme is its three months' latest editions side by side, e
 kept with the period and edition it came from, and summed per subject and rule. Every month of
 a quarter must be published: a payroll of two months out of three would read as the quarter's.
 
-# READING (seed 004, 排名奖励): "设立专职网格员星级排名，按照上班工作到位情况、网格巡查轨迹、
-# 信息质量和数量、完成派单任务、巡查质量、临时任务交办完成情况等综合排名，每季度对评选出的星级
-# 专职网格员给予100-300元不等的奖励" names six criteria and no weights; three of them
-# (上班工作到位情况, 巡查质量, 临时任务交办完成情况) are the street's own judgement, which no
-# service records. Summing the platform's three monthly figures (valid reports, tasks done,
-# failing days) into a composite would invent a weighting the street never wrote and drop half
-# of its criteria, so the composite stays the centre's (the template's `star_score`, entered
-# with its evidence for the quarter's last month) and the engine ranks by it there
-# (`star_reward`, `when: is_quarter_end`). What follows from the three months is the payroll:
-# the quarter's payroll exists only once all three months are published (409 naming the
-# period otherwise), and its star column is the published line of the quarter's last month,
-# traced to that edition like every other amount.
+Quarterly stars (seed 004, 排名奖励) follow from the three months too, but in the engine: the
+quarter's last month ranks the workers by their pay summed over the quarter's published
+months and its own (`quarter_money_<rule>`, the READING in the template), and its published
+line names each month's amounts. The quarter's payroll pays that line once, traced to the
+last month's edition like every other amount.
 
 Pure: no store, no clock.
 """

@@ -22,7 +22,7 @@ from shared.calendar import WorkCalendar
 from .formula import FUNCTION_NAMES, Formula
 from .mapping import InputMapping, check_against_period, parse_mapping
 from .model import Condition
-from .money import RESULT_NAMES, MoneyRule, parse_money
+from .money import QUARTER_MONEY, RESULT_NAMES, MoneyRule, parse_money
 from .numbers import DEFAULT_PRECISION, HUNDRED, ONE, ROUNDING_MODES, ZERO, Precision, to_decimal
 from .parsing import ParseContext
 from .problems import Problem, Reader, SchemeError, Text
@@ -296,6 +296,7 @@ def _read(r: Reader, ctx: ParseContext, data: object) -> Scheme | None:
     grades = _grades(r.mapping("grades", required=False))
     grade_names = {g.id: g.name for g in grades.levels} if grades else {}
     money = _money(r, ctx, grade_names)
+    _check_quarter_sums(ctx, period)
     money_names = {f"money_{m.id}" for m in money} | {f"forfeited_{m.id}" for m in money}
     streaks = _streaks(r, ctx, RESULT_NAMES | money_names)
 
@@ -366,7 +367,7 @@ def _indicators(
 def _money(r: Reader, ctx: ParseContext, grade_names: Mapping[str, Text]) -> list[MoneyRule]:
     money: list[MoneyRule] = []
     for m in r.items("money", required=False, non_empty=False):
-        rule = parse_money(m, ctx, grade_names)
+        rule = parse_money(m, ctx, grade_names, money)
         if rule is not None:
             if any(x.id == rule.id for x in money):
                 m.fail("is declared twice", "id")
@@ -670,6 +671,19 @@ def _streaks(r: Reader, ctx: ParseContext, extra: frozenset[str]) -> list[Streak
                     Problem(f"streaks[{i}].supersedes[{j}]", "is not another streak of this scheme")
                 )
     return streaks
+
+
+def _check_quarter_sums(ctx: ParseContext, period: str | None) -> None:
+    """A quarter sum (``quarter_money_<rule>``) adds up the months of a quarter: it means
+    something only in a monthly scheme (this month and the quarter's published months before
+    it) or a quarterly one (the period itself)."""
+    if period in (None, "month", "quarter"):
+        return  # None: the period is a problem of its own already
+    for path, name, _ in ctx.references:
+        if name.startswith(QUARTER_MONEY):
+            ctx.problems.append(
+                Problem(path, f"{name} sums a quarter: only a monthly or quarterly scheme has one")
+            )
 
 
 def _check_references(ctx: ParseContext, known: set[str], derived: list[DerivedDef]) -> None:

@@ -187,22 +187,31 @@ class EvaluationRepository(TenantRepository[EvaluationDocument]):
         rows = self.all_values(_SUMMARY_FIELDS, scheme_id=scheme_id, kind=Kind.FINAL.value)
         return sorted((_summary(row) for row in rows), key=lambda e: (e.period.start, e.edition))
 
-    def streak_hits(self, scheme_id: str, period: str, edition: int) -> dict[str, Any]:
-        """The engine's history entry of one final edition (its streak hits only)."""
+    def history_entry(self, scheme_id: str, period: str, edition: int) -> dict[str, Any]:
+        """The engine's history entry of one final edition: each subject's streak hits and
+        amounts per money rule (for streaks and quarter sums), no lines."""
         doc = (
             self._query(pk=self._key(scheme_id, period, edition))
-            .only("scheme_id", "scheme_version", "period", "streak_hits")
+            .only("scheme_id", "scheme_version", "period", "streak_hits", "rows")
             .first()
         )
         if doc is None:
             return {}
         hits = _unpack(doc.streak_hits)
+        rows = {row["subject_id"]: row for row in _unpack(doc.rows)}
         return {
             "scheme": {"id": doc.scheme_id, "version": doc.scheme_version},
             "period": doc.period,
             "sheets": [
-                {"subject_id": subject, "streak_hits": found}
-                for subject, found in sorted(hits.items())
+                {
+                    "subject_id": subject,
+                    "streak_hits": hits.get(subject, []),
+                    "money": [
+                        {"rule_id": m["rule_id"], "amount": m["amount"]}
+                        for m in rows.get(subject, {}).get("money", ())
+                    ],
+                }
+                for subject in sorted(set(hits) | set(rows))
             ],
         }
 

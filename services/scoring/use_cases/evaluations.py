@@ -120,21 +120,21 @@ def evaluate_period(
 
 
 def _check_no_gap(ctx: ScoringContext, scheme: Scheme, target: Period) -> None:
-    """409 when the scheme's streaks (interview after three bad months, red card after two)
-    would be judged on a broken history: an earlier period is published but the one just
-    before ``target`` is not. Locked out of order, the later period's notices would miss the
-    run and stay so until corrected; a period the office really skips is locked with
-    ``accept_gap: true``."""
+    """409 when the scheme's streaks (interview after three bad months, red card after two) or
+    quarter sums (stars on three months of pay) would read a broken history: an earlier
+    period is published but the one just before ``target`` is not. Locked out of order, the
+    later period's notices would miss the run and stay so until corrected; a period the
+    office really skips is locked with ``accept_gap: true``."""
     previous = previous_period(target)
-    if not scheme.streaks or previous is None:
+    if not _lookback(scheme) or previous is None:
         return
     finals = [e.period for e in ctx.evaluations.finals(scheme.id) if e.period.kind == scheme.period]
     if any(p.label == previous.label for p in finals):
         return
     if any(p.end < previous.start for p in finals):
         raise StateConflict(
-            f"lock {previous.label} first: the scheme's streaks read it before {target.label} "
-            "(a period the office skips: send accept_gap: true)"
+            f"lock {previous.label} first: the scheme reads it (streaks, quarter sums) before "
+            f"{target.label} (a period the office skips: send accept_gap: true)"
         )
 
 
@@ -227,19 +227,28 @@ def _evaluate(scheme: Scheme, facts: Any, past: list[dict[str, Any]]) -> Any:
 
 
 def history(ctx: ScoringContext, scheme: Scheme, period: Period) -> list[dict[str, Any]]:
-    """The scheme's published results of the periods before ``period`` that its streaks
-    look back over (the latest edition of each), oldest first; none without streaks."""
-    if not scheme.streaks:
+    """The scheme's published results of the periods before ``period`` that it looks back
+    over (the latest edition of each), oldest first: its streaks' run, and the quarter's
+    earlier months for a quarter sum (seed 004's stars); none when it reads neither."""
+    lookback = _lookback(scheme)
+    if not lookback:
         return []
-    lookback = min(
-        MAX_LOOKBACK, max(max(s.consecutive or 0, s.window or 0, 1) for s in scheme.streaks)
-    )
     latest: dict[str, EditionSummary] = {}
     for edition in ctx.evaluations.finals(scheme.id):
         if edition.period.kind == scheme.period and edition.period.end < period.start:
             latest[edition.period.label] = edition  # finals() is by edition: the last wins
     earlier = sorted(latest.values(), key=lambda e: e.period.start)[-lookback:]
-    return [ctx.evaluations.streak_hits(scheme.id, e.period.label, e.edition) for e in earlier]
+    return [ctx.evaluations.history_entry(scheme.id, e.period.label, e.edition) for e in earlier]
+
+
+def _lookback(scheme: Scheme) -> int:
+    """How many earlier periods the scheme reads: its longest streak (bounded), and the two
+    months before a quarter's last when a money rule sums over the quarter."""
+    quarter = 2 if scheme.period == "month" and any(r.quarter_rules for r in scheme.money) else 0
+    if not scheme.streaks:
+        return quarter
+    streaks = max(max(s.consecutive or 0, s.window or 0, 1) for s in scheme.streaks)
+    return max(quarter, min(MAX_LOOKBACK, streaks))
 
 
 # -- reading ---------------------------------------------------------------------------------

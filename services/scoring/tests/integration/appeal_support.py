@@ -48,7 +48,7 @@ def task_completed(worker_id: str, grid: str, n: int) -> None:
 def seed_march(centre: ScoringContext) -> dict[str, str]:
     """March 2024 of seed 004, published on April 2: w-1 (grid g-1) made 3 valid reports;
     w-2 (g-2) made 6 and has an unreported illegal building entered (his information
-    subsidy cancelled); w-3 (g-3) made none. Everyone's star score entered."""
+    subsidy cancelled); w-3 (g-3) made none."""
     seed_registry(
         TENANT,
         grids=[
@@ -69,15 +69,7 @@ def seed_march(centre: ScoringContext) -> dict[str, str]:
         report("g-2", n)
     task_completed("w-3", "g-3", 0)
     ids = {}
-    for user, score in (("w-1", "91.5"), ("w-2", "80"), ("w-3", "70")):
-        manual_inputs.record_manual_input(
-            centre,
-            input_id="star_score",
-            subject_id=user,
-            period="2024-03",
-            value=score,
-            evidence="季度综合评议表",
-        )
+    for user in ("w-1", "w-2", "w-3"):
         made = manual_inputs.record_manual_input(
             centre,
             input_id="unreported_violation",

@@ -67,7 +67,6 @@ def shanhu_month(period: Period, failing: Mapping[str, list[int]]) -> dict[str, 
                     "valid_info_reports": 20 - n,
                     "unreported_violation": False,
                     "dispatched_tasks_completed": 4,
-                    "star_score": 90 - n,
                 },
             }
         )

@@ -87,6 +87,10 @@ def money_of(sheet: dict[str, Any], rule: str) -> Decimal:
     return Decimal(next(m["amount"] for m in sheet["money"] if m["rule_id"] == rule))
 
 
+def star_words(sheet: dict[str, Any]) -> str:
+    return str(next(m["explain"]["zh"] for m in sheet["money"] if m["rule_id"] == "star_reward"))
+
+
 def outbox(appeal_id: str) -> list[Envelope]:
     doc = AppealDocument.objects(tenant_id=TENANT, pk=appeal_id).get()
     return [Envelope.parse(entry.envelope) for entry in doc.outbox]
@@ -120,9 +124,13 @@ def test_an_accepted_appeal_of_a_ledger_fed_line_changes_only_that_line_in_editi
     before, after = sheets(1), sheets(2)
     assert differences(before, after) == {
         ("w-1", "money:info_subsidy"),
+        # March ends a quarter: the star ranking reads the quarter's pay, so its basis moves
+        # (from 1030 to 1050 yuan) though w-1's rank and tier stay.
+        ("w-1", "money:star_reward"),
         ("w-1", "money_total"),
         ("w-1", "facts:valid_info_reports"),
     }
+    assert money_of(before["w-1"], "star_reward") == money_of(after["w-1"], "star_reward")
     # 200 - (20 - 3) x 10 = 30 before; 200 - (20 - 5) x 10 = 50 after.
     assert money_of(before["w-1"], "info_subsidy") == Decimal("30.00")
     assert money_of(after["w-1"], "info_subsidy") == Decimal("50.00")
@@ -174,7 +182,18 @@ def test_an_accepted_appeal_of_a_manual_input_corrects_it_and_republishes(march)
         ("w-2", "money:info_subsidy"),
         ("w-2", "money_total"),
         ("w-2", "facts:unreported_violation"),
+        # March ends a quarter and the stars rank the quarter's pay: w-2 moves from 800 yuan
+        # (rank 2, tied with w-3) to 860 (rank 1), w-1 (830) from 1 to 2, w-3 from 2 to 3.
+        # Every rank stays in the first tier: the words change, no amount does.
+        ("w-1", "money:star_reward"),
+        ("w-2", "money:star_reward"),
+        ("w-3", "money:star_reward"),
     }
+    for worker_id in ("w-1", "w-2", "w-3"):
+        assert money_of(after[worker_id], "star_reward") == Decimal("300.00")
+    assert "（860）排名第1名" in star_words(after["w-2"])
+    assert "（800）排名第2名" in star_words(before["w-3"])
+    assert "（800）排名第3名" in star_words(after["w-3"])
     # Cancelled before; 200 - (20 - 6) x 10 = 60 once the violation is struck out.
     assert money_of(before["w-2"], "info_subsidy") == Decimal("0.00")
     assert money_of(after["w-2"], "info_subsidy") == Decimal("60.00")

@@ -62,7 +62,7 @@ def failing_day(worker: str, grid: str, day: str) -> None:
 def march() -> None:
     """March 2024: w-1 fails two working days (7th, 8th) and makes three valid reports; w-2
     fails three running (11th-13th: his subsidy is forfeited) and completes one task; both
-    have their star score and violation check entered by the centre."""
+    have their violation check entered by the centre."""
     street()
     for day in ("2024-03-07", "2024-03-08"):
         failing_day("w-1", "g-1", day)
@@ -94,15 +94,7 @@ def march() -> None:
             completed_at="2024-03-18T01:00:00+00:00",
         )
     )
-    for worker, score in (("w-1", "91.5"), ("w-2", "80")):
-        manual_inputs.record_manual_input(
-            ctx(),
-            input_id="star_score",
-            subject_id=worker,
-            period="2024-03",
-            value=score,
-            evidence="季度综合评议表",
-        )
+    for worker in ("w-1", "w-2"):
         manual_inputs.record_manual_input(
             ctx(),
             input_id="unreported_violation",
@@ -124,7 +116,8 @@ def test_a_month_evaluated_from_the_ledger_matches_the_hand_computed_pay(fresh_d
     march()
     header = evaluations.evaluate_period(ctx(), scheme_id="shanhu", period="2024-03")
     # w-1: patrol 800 - 2 x 25; information 200 - (20 - 3) x 10; no task reward (0 < 4);
-    # March ends a quarter: ranked first by star score (3 stars, 300).
+    # March ends a quarter: ranked by the quarter's pay (March alone: the street's first
+    # published month), first of two (3 stars, 300).
     assert money(header, "w-1") == {
         "patrol_subsidy": Decimal("750.00"),
         "info_subsidy": Decimal("30.00"),
@@ -156,8 +149,8 @@ def test_a_sheet_traces_each_fact_to_its_messages_and_manual_inputs(fresh_db):
         "event:e-1",
         "event:e-2",
     }
-    [star] = facts["star_score"]["trace"]
-    assert (star["source"], star["note"]) == ("manual", "季度综合评议表")
+    [manual] = facts["unreported_violation"]["trace"]
+    assert (manual["source"], manual["note"]) == ("manual", "网格巡查核对")
 
 
 def test_provisional_scores_follow_a_new_fact_within_seconds(fresh_db):

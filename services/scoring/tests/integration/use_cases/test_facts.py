@@ -101,11 +101,11 @@ def test_a_street_month_gives_each_worker_his_facts_and_their_trace(fresh_db):
     )
     manual_inputs.record_manual_input(
         ctx(),
-        input_id="star_score",
+        input_id="unreported_violation",
         subject_id="w-1",
         period="2024-03",
-        value="91.5",
-        evidence="季度综合评议表",
+        value=True,
+        evidence="城管督查通报",
         refs=["评议表.xlsx"],
     )
 
@@ -120,12 +120,12 @@ def test_a_street_month_gives_each_worker_his_facts_and_their_trace(fresh_db):
         by_id["w-1"]["dispatched_tasks_completed"],
         by_id["w-2"]["dispatched_tasks_completed"],
     ) == (0, 1)
-    assert by_id["w-1"]["star_score"] == "91.5"
+    assert by_id["w-1"]["unreported_violation"] is True
     assert by_id["w-3"]["valid_info_reports"] == 0
     [valid] = found.trace[("w-1", "valid_info_reports")]
     assert (valid.event_id, valid.aggregate) == (uuid_of("m-e-1"), "event:e-1")
-    [star] = found.trace[("w-1", "star_score")]
-    assert (star.source, star.note) == ("manual", "季度综合评议表")
+    [manual] = found.trace[("w-1", "unreported_violation")]
+    assert (manual.source, manual.note) == ("manual", "城管督查通报")
     # The facts fit the scheme: the engine takes them (what is missing, it reports).
     evaluation = evaluate(SEED_004, found.facts)
     assert evaluation.sheet("w-1").money_line("patrol_subsidy") is not None

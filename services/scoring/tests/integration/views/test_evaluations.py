@@ -413,7 +413,7 @@ def test_compare_two_versions_over_a_period(shanhu):
 def test_results_with_subjects_lacking_facts_are_published_only_when_accepted(api, monkeypatch):
     def facts(scheme, period):
         document = shanhu_month(period, {})
-        del document["subjects"][2]["facts"]["star_score"]  # w03's manual input not entered
+        del document["subjects"][2]["facts"]["unreported_violation"]  # w03's not entered
         return document
 
     bridge(monkeypatch, facts)
@@ -421,12 +421,13 @@ def test_results_with_subjects_lacking_facts_are_published_only_when_accepted(ap
     api.post("/schemes/shanhu/publish", as_user=CENTRE)
     refused = publish(api, "2026-09")
     assert refused.status_code == 409
-    assert "w03 (star_score)" in refused.get_json()["detail"]
+    assert "w03 (unreported_violation)" in refused.get_json()["detail"]
     accepted = publish(api, "2026-09", accept_incomplete=True)
     assert accepted.status_code == 201, accepted.get_json()
     body = accepted.get_json()
     assert body["incomplete"] == 1
-    assert next(r for r in body["rows"] if r["subject_id"] == "w03")["missing"] == ["star_score"]
+    w03 = next(r for r in body["rows"] if r["subject_id"] == "w03")
+    assert w03["missing"] == ["unreported_violation"]
     again = api.post(
         "/schemes/shanhu/evaluations/2026-09/corrections", json={"reason": "x"}, as_user=CENTRE
     )

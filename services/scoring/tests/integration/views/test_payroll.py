@@ -54,10 +54,11 @@ def payroll(api: Any, period: str, **params: str) -> Any:
 
 
 # By hand (seed 004 §六; evaluation_support.shanhu_month: valid reports 20/19/18, four tasks
-# each, star scores 90/89/88, no special duty):
+# each, no special duty):
 # a month meeting every target pays 800 patrol + (200 - 10 a report short of 20) info + 200
 # tasks: w01 1200, w02 1190, w03 1180. September (a quarter's last month) adds the star tier
-# (ranks 1-3 by star score: 300 each); w01 loses 25 for one failing day, w02 forfeits patrol:
+# (ranked by the quarter's pay, ranks 1-3: 300 each); w01 loses 25 for one failing day, w02
+# forfeits patrol:
 SEPTEMBER_PAY = {
     "w01": {"patrol_subsidy": "775.00", "info_subsidy": "200.00", "task_reward": "200.00",
             "star_reward": "300.00"},
@@ -175,3 +176,61 @@ def test_only_the_centre_of_the_tenant_reads_the_payroll(street):
     assert [e["field"] for e in bad.get_json()["errors"]] == ["period"]
     assert payroll(street, "2026-09", format="pdf").status_code == 422
     assert payroll(street, "2026-08").status_code == 409  # not published
+
+
+def _crew(_: Any, period: Any) -> dict[str, Any]:
+    """Sixteen workers: in July and August w01-w10 meet every target (1200 a month) and
+    w11-w16 report 10 items short (1100); in September it is the other way round. September
+    alone would rank w11-w16 first; the quarter (3500 against 3400) ranks w01-w10 first."""
+    late_starters = period.label == "2026-09"
+    subjects = []
+    for n in range(1, 17):
+        strong = (n <= 10) != late_starters
+        subjects.append(
+            {
+                "id": f"w{n:02d}",
+                "name": f"网格员{n}",
+                "facts": {
+                    "patrol_failing_days": [],
+                    "meeting_absences_unexcused": 0,
+                    "valid_info_reports": 20 if strong else 10,
+                    "unreported_violation": False,
+                    "dispatched_tasks_completed": 4,
+                },
+            }
+        )
+    return {"subjects": subjects}
+
+
+def test_the_quarters_stars_follow_from_its_three_published_months(api_client, monkeypatch):
+    api = api_client([schemes_blp, evaluations_blp, blp])
+    bridge(monkeypatch, _crew)
+    api.post("/schemes", json={"template": SEED_004, "id": "shanhu"}, as_user=CENTRE)
+    api.post("/schemes/shanhu/publish", as_user=CENTRE)
+    publish(api, "2026-07")
+    # August skipped: September would read a broken quarter, so it waits for August.
+    early = api.post("/schemes/shanhu/evaluations", json={"period": "2026-09"}, as_user=CENTRE)
+    assert early.status_code == 409
+    assert "lock 2026-08 first" in early.get_json()["detail"]
+    publish(api, "2026-08")
+    publish(api, "2026-09")
+
+    body = payroll(api, "2026-Q3").get_json()
+    stars = {row["subject_id"]: row["by_rule"]["star_reward"] for row in body["rows"]}
+    # Quarter pay: w01-w10 1200 + 1200 + 1100 = 3500 (ranks 1, tied: 3 stars, 300);
+    # w11-w16 1100 + 1100 + 1200 = 3400 (rank 11, tied: 1 star, 100).
+    assert stars == {f"w{n:02d}": "300.00" if n <= 10 else "100.00" for n in range(1, 17)}
+    star = next(
+        a for row in body["rows"] if row["subject_id"] == "w11" for a in row["amounts"]
+        if a["rule_id"] == "star_reward"
+    )  # fmt: skip
+    assert (star["period"], star["edition"]) == ("2026-09", 1)  # paid once, from September
+    sheet = api.get(star["sheet"], as_user=CENTRE).get_json()
+    words = next(m for m in sheet["money"] if m["rule_id"] == "star_reward")["explain"]["zh"]
+    assert words == (
+        "本季度2026-07：巡查补贴800.00元、信息补贴100.00元、任务奖励200.00元；"
+        "2026-08：巡查补贴800.00元、信息补贴100.00元、任务奖励200.00元；"
+        "2026-09：巡查补贴800.00元、信息补贴200.00元、任务奖励200.00元；"
+        "按本季度巡查补贴、信息补贴与任务奖励合计（3400）排名第11名，属第11—15名（1星级），"
+        "奖励100.00元"
+    )

@@ -31,7 +31,7 @@ def row(subject: str, name: str, *lines: tuple[str, str, bool], missing: bool = 
         flags=(),
         money_total=sum((D(amount) for _, amount, _ in lines), D(0)),
         money=tuple(MoneyAmount(rule, D(amount), forfeited) for rule, amount, forfeited in lines),
-        missing=("star_score",) if missing else (),
+        missing=("unreported_violation",) if missing else (),
         chunk=0,
     )
 

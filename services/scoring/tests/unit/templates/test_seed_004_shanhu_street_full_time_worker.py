@@ -21,7 +21,6 @@ def worker(**changes: Any) -> dict[str, Any]:
         "valid_info_reports": 20,
         "unreported_violation": False,
         "dispatched_tasks_completed": 4,
-        "star_score": 80,
     }
     facts.update(changes)
     return facts
@@ -104,16 +103,84 @@ def test_information_subsidy_cancelled_and_task_reward_threshold() -> None:
     assert amounts(result, "b")["info_subsidy"] == 0  # 200 − 20 × 10, never below zero
 
 
-def test_quarterly_star_tiers_and_special_reward() -> None:
-    workers = {f"w{i:02d}": worker(star_score=100 - i) for i in range(1, 17)}
-    workers["w01"]["special_duty"] = True
-    result = run(SCHEME, "2024-03", workers)
-    stars = {s: amounts(result, s).get("star_reward") for s in workers}
+def test_quarterly_stars_rank_the_quarters_pay_over_three_published_months() -> None:
+    # Sixteen workers each earn 1200 in January and February (800 + 200 + 200). In March
+    # w(n) has 21 - n valid reports: w01 meets the quota of 20, then 10 yuan per missing
+    # report (w02 190, w03 180, ... w16 50), and w16 also completes only 3 tasks (no reward).
+    # Quarter pay: w01 3600, w02 3590, ... w15 3460, w16 2400 + 800 + 50 + 0 = 3250.
+    full = worker()
+    jan = run(SCHEME, "2024-01", {f"w{i:02d}": full for i in range(1, 17)})
+    feb = run(SCHEME, "2024-02", {f"w{i:02d}": full for i in range(1, 17)}, history=[jan])
+    march = {f"w{i:02d}": worker(valid_info_reports=21 - i) for i in range(1, 17)}
+    march["w16"]["dispatched_tasks_completed"] = 3
+    march["w01"]["special_duty"] = True
+    result = run(SCHEME, "2024-03", march, history=[jan, feb])
+    stars = {s: amounts(result, s).get("star_reward") for s in march}
     assert [stars[f"w{i:02d}"] for i in range(1, 17)] == (
         [D(300)] * 5 + [D(200)] * 5 + [D(100)] * 5 + [D(0)]
     )
-    assert amounts(result, "w01")["special_reward"] == 500
+    line = result.sheet("w02").money_line("star_reward")
+    assert line.zh == (
+        "本季度2024-01：巡查补贴800.00元、信息补贴200.00元、任务奖励200.00元；"
+        "2024-02：巡查补贴800.00元、信息补贴200.00元、任务奖励200.00元；"
+        "2024-03：巡查补贴800.00元、信息补贴190.00元、任务奖励200.00元；"
+        "按本季度巡查补贴、信息补贴与任务奖励合计（3590）排名第2名，属第1—5名（3星级），奖励300.00元"
+    )
+    assert line.en.startswith("quarter 2024-01: patrol subsidy 800.00, information subsidy")
+    assert amounts(result, "w01")["special_reward"] == 500  # not part of the ranking basis
     assert "special_reward" not in amounts(result, "w02")
+    # Outside a quarter's last month there is no star line at all.
+    assert "star_reward" not in amounts(feb, "w01")
+
+
+def test_equal_quarter_pay_shares_a_rank_and_its_tier() -> None:
+    # Seven workers with a full quarter tie at rank 1: all seven get 3 stars (并列), and the
+    # next one ranks 8th (2 stars).
+    team = {f"w{i}": worker() for i in range(1, 8)} | {"w8": worker(valid_info_reports=19)}
+    jan = run(SCHEME, "2024-01", team)
+    feb = run(SCHEME, "2024-02", team, history=[jan])
+    result = run(SCHEME, "2024-03", team, history=[jan, feb])
+    assert {s: amounts(result, s)["star_reward"] for s in team} == (
+        {f"w{i}": D(300) for i in range(1, 8)} | {"w8": D(200)}
+    )
+    assert "排名第8名" in result.sheet("w8").money_line("star_reward").zh
+
+
+def test_a_worker_who_joined_in_the_quarter_ranks_on_the_months_he_has() -> None:
+    old_hands = {"a": worker(), "b": worker()}
+    jan = run(SCHEME, "2024-01", old_hands)
+    feb = run(SCHEME, "2024-02", old_hands | {"new": worker()}, history=[jan])
+    result = run(SCHEME, "2024-03", old_hands | {"new": worker()}, history=[jan, feb])
+    line = result.sheet("new").money_line("star_reward")
+    assert "（2400）排名第3名" in line.zh  # February and March only
+    assert "2024-01：巡查补贴0.00元" in line.zh
+
+
+def test_the_first_published_month_of_a_quarter_ranks_on_itself() -> None:
+    # A street that starts in March has no earlier month: the quarter is March alone, and
+    # the line says so by naming only March.
+    result = run(SCHEME, "2024-03", {"a": worker(), "b": worker(valid_info_reports=18)})
+    assert amounts(result, "a")["star_reward"] == 300
+    line = result.sheet("b").money_line("star_reward")
+    assert line.zh.startswith("本季度2024-03：")
+    assert "（1180）排名第2名" in line.zh
+
+
+def test_a_star_basis_missing_a_fact_skips_the_star_line_and_says_why() -> None:
+    # The task count is not given: the task reward is skipped, and so is the ranking that
+    # would have read it (never ranked on a zero).
+    facts = worker()
+    del facts["dispatched_tasks_completed"]
+    result = run(SCHEME, "2024-03", {"a": facts, "b": worker()})
+    assert "star_reward" not in amounts(result, "a")
+    skipped = {(m.input_id, m.reason) for m in result.sheet("a").missing}
+    assert skipped == {
+        ("dispatched_tasks_completed", "task_reward: fact not given"),
+        (
+            "dispatched_tasks_completed",
+            "star_reward: needs task_reward, which lacks dispatched_tasks_completed",
+        ),
+    }
 
 
 def test_yellow_then_red_card() -> None:
