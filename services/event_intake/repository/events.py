@@ -15,12 +15,14 @@ from typing import Any
 
 from services.event_intake.documents.events import (
     EventDocument,
+    OverdueMarkDocument,
     PauseDocument,
     TransitionDocument,
 )
 from services.event_intake.domain.events import (
     Action,
     Event,
+    EventOverdue,
     Level,
     Pause,
     PauseKind,
@@ -359,6 +361,34 @@ class EventRepository(TenantRepository[EventDocument]):
         it FerretDB does (`repository.overdue.due_across_tenants`)."""
         rows = due_across_tenants(EventDocument, flag="watch", at_most=epoch_ms(now), limit=limit)
         return [DueEvent(tenant_id=tenant, event_id=key) for tenant, key in rows]
+
+
+class OverdueMarkRepository(TenantRepository[OverdueMarkDocument]):
+    """The overdue scan's marks: each fact inserted once, with its `event.overdue`."""
+
+    document = OverdueMarkDocument
+
+    def record(self, facts: Sequence[EventOverdue], at: datetime) -> list[bool]:
+        """Insert a mark per fact in one unordered command; for each, whether it was new (a
+        fact already marked, by an earlier scan or a racing worker, is refused by its key)."""
+        docs = [
+            (
+                OverdueMarkDocument(
+                    key=f"{self.tenant_id}|{fact.event.event_id}|{fact.deadline}",
+                    tenant_id=self.tenant_id,
+                    event_id=fact.event.event_id,
+                    deadline=fact.deadline,
+                    recorded_at=at,
+                ),
+                (fact,),
+            )
+            for fact in facts
+        ]
+        return [isinstance(result, OverdueMarkDocument) for result in self.add_many(docs)]
+
+    def marked(self, event_id: str) -> frozenset[str]:
+        """The deadlines of the event the scan has marked overdue."""
+        return frozenset(doc.deadline for doc in self._query(event_id=event_id).only("deadline"))
 
 
 # --- mapping ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import ClassVar
 
 from services.event_intake.repository.departments import DepartmentRepository
-from services.event_intake.repository.events import EventRepository
+from services.event_intake.repository.events import EventRepository, OverdueMarkRepository
 from services.event_intake.repository.hotline import HotlineCallbackRepository
 from services.event_intake.repository.inspections import InspectionRepository
 from services.event_intake.repository.photos import PhotoRepository
@@ -41,6 +41,11 @@ class IntakeContext(RequestContext):
     @cached_property
     def events(self) -> EventRepository:
         return self.repository(EventRepository)
+
+    @cached_property
+    def overdue_marks(self) -> OverdueMarkRepository:
+        """The overdue scan's marks (one per event and deadline, insert-only)."""
+        return self.repository(OverdueMarkRepository)
 
     @cached_property
     def settings(self) -> IntakeSettingsRepository:

@@ -31,6 +31,7 @@ from services.event_intake.use_cases.context import IntakeContext
 from shared.auth.principal import Role
 from shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.mongo import ConcurrentUpdate, Page
+from shared.mongo.leases import DocumentBusy
 
 # Report ids derived from the reporter's client request id: a retried report lands on the
 # same document, so a phone retrying after a timeout creates nothing new.
@@ -324,43 +325,94 @@ class ScanResult:
     recorded: int
 
 
-# Due events are read and written back this many at a time: one lease command per batch.
+# Due events are read this many at a time, their marks inserted in one command per batch.
 OVERDUE_BATCH = 200
+# How often the scan tries to bring an event's document up to date with its marks when a
+# transition lands in between (each try reads the event again).
+FOLD_ATTEMPTS = 3
 
 
-def _record_overdue(ctx: IntakeContext, event_ids: Sequence[str], now: datetime) -> int:
-    """Record the overdue facts of a batch of one tenant's due events; how many facts (an
-    event that changed meanwhile records nothing: the next scan sees it again if still due)."""
-    changes = []
-    for event in ctx.events.find_events(event_ids):
-        if event is None:
-            continue
-        updated, overdue = domain.record_overdue(event, now)
-        if overdue:
-            changes.append((updated, overdue))
-    saved = ctx.events.save_events(changes)
-    return sum(
-        len(overdue)
-        for result, (_, overdue) in zip(saved, changes, strict=True)
-        if isinstance(result, Event)
-    )
+@dataclass(frozen=True)
+class OverdueMarks:
+    """What the first half of a scan did: the facts it recorded (marked and, through their
+    outbox, on their way to Kafka), and each batch's events whose documents are still to take
+    their marks (`fold_overdue`)."""
+
+    examined: int
+    recorded: int
+    to_fold: tuple[tuple[IntakeContext, tuple[Event, ...], Mapping[str, frozenset[str]]], ...]
 
 
-def mark_overdue(now: datetime, *, limit: int = 5_000) -> ScanResult:
-    """Record `event.overdue` for every deadline passed by ``now`` (all tenants), once each.
+def record_overdue_marks(now: datetime, *, limit: int = 5_000) -> OverdueMarks:
+    """The overdue facts of every deadline passed by ``now`` (all tenants), recorded once each.
 
-    Safe to run from several workers at once: each write is revision-checked, the loser of a
-    race skips the event (the winner recorded it, or the next scan will). Per tenant, in
-    batches: the events are read a few at a time and written back under one lease command
-    per batch (`TenantRepository.save_many`); 968 due events of 100,000 took 15 s one at a
-    time (bench/event_intake.py)."""
+    A fact is a mark whose key names the event and the deadline, inserted with its
+    `event.overdue` in one unordered command per batch of `OVERDUE_BATCH` events: a second
+    scan, or a worker scanning at the same time, has its marks refused as known. Recording
+    968 due events of 100,000 as revision-checked updates of the events took 13-15 s
+    (bench/event_intake.py), at about 8 ms of FerretDB per update; the events' documents now
+    take the facts after them (`fold_overdue`)."""
     due = EventRepository.due(now, limit=limit)
     by_tenant: dict[str, list[str]] = {}
-    for found in due:
-        by_tenant.setdefault(found.tenant_id, []).append(found.event_id)
+    for item in due:
+        by_tenant.setdefault(item.tenant_id, []).append(item.event_id)
     recorded = 0
+    to_fold = []
     for tenant, event_ids in by_tenant.items():
         ctx = IntakeContext(tenant_id=tenant, actor=SCAN_ACTOR, clock=lambda: now)
         for start in range(0, len(event_ids), OVERDUE_BATCH):
-            recorded += _record_overdue(ctx, event_ids[start : start + OVERDUE_BATCH], now)
-    return ScanResult(examined=len(due), recorded=recorded)
+            batch = ctx.events.find_events(event_ids[start : start + OVERDUE_BATCH])
+            found = [event for event in batch if event is not None]
+            facts = [fact for event in found for fact in domain.record_overdue(event, now)[1]]
+            if not facts:
+                continue
+            recorded += sum(ctx.overdue_marks.record(facts, now))
+            marked: dict[str, frozenset[str]] = {}
+            for fact in facts:
+                kinds = marked.get(fact.event.event_id, frozenset())
+                marked[fact.event.event_id] = kinds | {fact.deadline}
+            events = tuple(event for event in found if event.event_id in marked)
+            to_fold.append((ctx, events, marked))
+    return OverdueMarks(examined=len(due), recorded=recorded, to_fold=tuple(to_fold))
+
+
+def fold_overdue(marks: OverdueMarks) -> int:
+    """Bring the marked events' documents up to date (their `overdue`, `overdue_now` and next
+    watched deadline), publishing nothing: the marks did. A crash before this is made good by
+    the next scan, which finds the same events still due, has their marks refused as known
+    and folds them. How many documents were written."""
+    return sum(_fold_overdue(ctx, events, marked) for ctx, events, marked in marks.to_fold)
+
+
+def mark_overdue(now: datetime, *, limit: int = 5_000) -> ScanResult:
+    """Record `event.overdue` for every deadline passed by ``now`` (all tenants), once each,
+    then bring the events' documents up to date: the scheduler's scan."""
+    marks = record_overdue_marks(now, limit=limit)
+    fold_overdue(marks)
+    return ScanResult(examined=marks.examined, recorded=marks.recorded)
+
+
+def _fold_overdue(
+    ctx: IntakeContext, events: Sequence[Event], marked: Mapping[str, frozenset[str]]
+) -> int:
+    """Add the marked deadlines to each event's document. A transition that lands first is
+    read back and the marks folded into it, whatever its state now (an event accepted late
+    keeps its acceptance overdue, as Kafka has it)."""
+    todo, written = list(events), 0
+    for _ in range(FOLD_ATTEMPTS):
+        changes: list[tuple[Event, Sequence[domain.IntakeEvent]]] = [
+            (replace(event, overdue=event.overdue | marked[event.event_id]), ())
+            for event in todo
+            if not marked[event.event_id] <= event.overdue
+        ]
+        if not changes:
+            break
+        saved = ctx.events.save_events(changes)
+        written += sum(1 for result in saved if isinstance(result, Event))
+        again = [
+            event.event_id
+            for (event, _), result in zip(changes, saved, strict=True)
+            if isinstance(result, ConcurrentUpdate | DocumentBusy)
+        ]
+        todo = [event for event in ctx.events.find_events(again) if event is not None]
+    return written

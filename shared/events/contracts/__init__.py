@@ -41,6 +41,16 @@ class Contract:
     schema: builtins.type[Schema]
 
     @property
+    def loader(self) -> Schema:
+        """One schema instance per contract, made on first use: a marshmallow schema is built
+        field by field (deep copies of every declared field, about 0.6 ms for an event's
+        payload), and loading keeps no state in it, so every thread may share it."""
+        found = _LOADERS.get((self.type, self.version))
+        if found is None:
+            found = _LOADERS.setdefault((self.type, self.version), self.schema())
+        return found
+
+    @property
     def example_path(self) -> Path:
         """`examples/<type>.v<version>.json`: the example envelope file for this contract."""
         return EXAMPLES_DIR / f"{self.type}.v{self.version}.json"
@@ -51,6 +61,7 @@ class Contract:
 
 
 _REGISTRY: dict[tuple[str, int], Contract] = {}
+_LOADERS: dict[tuple[str, int], Schema] = {}  # one shared instance per contract
 
 
 def register(type_: str, version: int, topic: Topic) -> Callable[[type[Schema]], type[Schema]]:
@@ -82,7 +93,7 @@ def all_contracts() -> Iterator[Contract]:
 
 def validate_payload(type_: str, version: int, payload: Mapping[str, Any]) -> dict[str, Any]:
     """Load `payload` through its contract; `InvalidMessage` names the failing fields."""
-    schema = contract_for(type_, version).schema()
+    schema = contract_for(type_, version).loader
     try:
         loaded: dict[str, Any] = schema.load(dict(payload))
     except ValidationError as exc:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import mongoengine as me
 import pytest
+from bson import ObjectId
 
 from shared.mongo.documents import TenantDocument
 from shared.mongo.pg_reads import EqualityReads, configure_equality_reads, equality_reads
@@ -202,3 +203,90 @@ def test_rows_within_ranges_nearest_first_and_within_the_tenant() -> None:
         )
         is None
     )
+
+
+class Dossier(TenantDocument):
+    """Every kind of value the services store, nested as they nest them."""
+
+    class Entry(me.EmbeddedDocument):  # type: ignore[misc]
+        at = me.DateTimeField()
+        note = me.StringField()
+        weight = me.FloatField()
+
+    title = me.StringField()
+    count = me.IntField()
+    big = me.LongField()
+    ratio = me.FloatField()
+    flag = me.BooleanField()
+    when = me.DateTimeField()
+    ref = me.ObjectIdField()
+    tags = me.ListField(me.StringField())
+    numbers = me.ListField(me.IntField())
+    entries = me.EmbeddedDocumentListField(Entry)
+    extra = me.DictField()
+    meta: ClassVar[dict[str, Any]] = {"collection": "it_pg_dossiers"}
+
+
+class Dossiers(TenantRepository[Dossier]):
+    document = Dossier
+
+
+def _dossiers(tenant: str, n: int) -> list[Any]:
+    rng = random.Random(n)
+    made = []
+    for _ in range(n):
+        made.append(
+            Dossiers(tenant)
+            .add(
+                Dossier(
+                    title=rng.choice(["网格 12", "", 'a\\"b', None]),
+                    count=rng.choice([0, -3, 2**31 - 1, None]),
+                    big=rng.choice([2**40, None]),
+                    ratio=rng.choice([0.1, 1.0, -2.5e-7, None]),
+                    flag=rng.choice([True, False, None]),
+                    when=datetime(2026, 10, 8, 9, 30, 15, 123000, tzinfo=UTC)
+                    + timedelta(milliseconds=rng.randrange(10**9)),
+                    ref=rng.choice([None, ObjectId()]),
+                    tags=rng.choice([[], ["一", "two"]]),
+                    numbers=[rng.randrange(100) for _ in range(rng.randrange(4))],
+                    entries=[
+                        Dossier.Entry(
+                            at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=k),
+                            note=rng.choice(["x", None]),
+                            weight=rng.choice([0.5, 3.0]),
+                        )
+                        for k in range(rng.randrange(3))
+                    ],
+                    extra=rng.choice([{}, {"k": 1, "nested": {"deep": [1, "二", None]}}]),
+                )
+            )
+            .pk
+        )
+    return made
+
+
+def test_documents_read_from_postgresql_equal_what_ferretdb_answers() -> None:
+    Dossier._get_collection().drop()
+    ids = _dossiers("t-a", 40)
+    _dossiers("t-b", 5)
+    reads = EqualityReads(POSTGRES_URL)
+    collection = Dossier._get_collection()
+    asked = [ids[5], "missing-id", *ids[:5], ids[-1]]
+    found = reads.documents(Dossier, collection.database.name, "t-a", asked)
+    assert found is not None
+    for key, doc in zip(asked, found, strict=True):
+        expected = collection.find_one({"_id": key, "tenant_id": "t-a"})
+        assert doc == expected, key
+        if expected is not None:
+            assert list(doc) == list(expected)  # the keys in their stored order
+    # Another tenant's ids are not found, and get_many answers as the point reads do.
+    assert reads.documents(Dossier, collection.database.name, "t-b", ids[:3]) == [None] * 3
+    configure_equality_reads(POSTGRES_URL)
+    try:
+        fast = Dossiers("t-a").get_many([*ids[:10], "missing-id"])
+    finally:
+        configure_equality_reads(None)
+    slow = Dossiers("t-a").get_many([*ids[:10], "missing-id"])
+    assert [d.to_mongo() if d else None for d in fast] == [
+        d.to_mongo() if d else None for d in slow
+    ]

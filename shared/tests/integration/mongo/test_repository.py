@@ -51,6 +51,24 @@ def test_add_stores_the_document_and_its_events_in_one_write() -> None:
     assert Envelope.parse(stored.outbox[0].envelope) == pending.envelope
 
 
+def test_add_many_inserts_the_new_and_refuses_the_known_in_one_command() -> None:
+    repo = ParcelRepository("tenant-many")
+    repo.add(Parcel(code="p-known"))
+    batch = [
+        (Parcel(code=code), [event("tenant-many", code)]) for code in ("p-1", "p-known", "p-2")
+    ]
+    results = repo.add_many(batch)
+    assert [type(r).__name__ for r in results] == ["Parcel", "Conflict", "Parcel"]
+    stored = {p.code: p for p in Parcel.objects(tenant_id="tenant-many")}
+    assert set(stored) == {"p-known", "p-1", "p-2"}
+    assert stored["p-known"].outbox == []  # the refused one's event was never written
+    assert [e.event_id for e in stored["p-2"].outbox] == [batch[2][1][0].envelope.event_id]
+    assert stored["p-2"].outbox_pending is True
+    assert repo.add_many([]) == []
+    with pytest.raises(ValueError, match="another tenant"):
+        repo.add_many([(Parcel(code="p-3", tenant_id="tenant-other"), [])])
+
+
 def test_another_tenants_document_is_not_found() -> None:
     parcel = ParcelRepository("tenant-a").add(Parcel(code="p-private"))
     other = ParcelRepository("tenant-b")

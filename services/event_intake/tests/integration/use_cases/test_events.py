@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.event_intake.documents.events import EventDocument
+from services.event_intake.documents.events import EventDocument, OverdueMarkDocument
 from services.event_intake.tests.integration.support import seed_registry, square
 from services.event_intake.use_cases import events as cases
 from services.event_intake.use_cases.context import IntakeContext
@@ -70,6 +70,24 @@ def worker(now: datetime) -> IntakeContext:
 def centre(now: datetime) -> IntakeContext:
     return IntakeContext(
         tenant_id=TENANT, actor="c-1", roles=frozenset({"center-staff"}), clock=lambda: now
+    )
+
+
+def outboxes() -> list[dict]:
+    """Every message the tenant's events and overdue marks carry to the relay."""
+    return [
+        json.loads(entry.envelope)
+        for document in (EventDocument, OverdueMarkDocument)
+        for doc in document.objects(tenant_id=TENANT)
+        for entry in doc.outbox
+    ]
+
+
+def overdue_messages() -> list[tuple[str, str]]:
+    return sorted(
+        (message["payload"]["event_id"], message["payload"]["deadline"])
+        for message in outboxes()
+        if message["type"] == "event.overdue"
     )
 
 
@@ -137,11 +155,7 @@ def test_a_month_with_the_national_day_holiday_matches_the_hand_count(scan_path)
     assert events["e2"].closure_deadline == at("2026-10-21", "17:30")
     assert events["e2"].overdue == {"acceptance", "closure"}
 
-    published = [
-        json.loads(entry.envelope)
-        for doc in EventDocument.objects(tenant_id=TENANT)
-        for entry in doc.outbox
-    ]
+    published = outboxes()
     overdue = sorted(
         (message["payload"]["event_id"], message["payload"]["deadline"])
         for message in published
@@ -248,3 +262,60 @@ def test_concurrent_actions_on_one_event_leave_one_winner_and_one_fact() -> None
     types = [json.loads(entry.envelope)["type"] for entry in doc.outbox]
     assert types == ["event.reported", "event.accepted"]
     assert [entry.action for entry in doc.history] == ["report", "accept"]
+
+
+def _one_late_event() -> str:
+    seed_registry(
+        TENANT,
+        grids=[("g-1", "div-1", "G01", square(120.00, 31.70), date(2026, 1, 1))],
+        teams={"g-1": [("w-1", "full_time_worker", date(2026, 1, 1), None)]},
+        now=at("2026-09-01", "09:00"),
+    )
+    return report(at("2026-10-12", "09:00"), "city_management")  # acceptance due 14 Oct 17:30
+
+
+def test_a_scan_that_dies_before_the_events_take_their_marks_is_made_good_by_the_next() -> None:
+    event_id = _one_late_event()
+    late = at("2026-10-14", "18:00")
+    first = cases.record_overdue_marks(late)  # the worker dies here: no fold
+    assert (first.examined, first.recorded) == (1, 1)
+    assert cases.get_event(centre(late), event_id=event_id).overdue == frozenset()
+    assert overdue_messages() == [(event_id, "acceptance")]
+
+    again = cases.mark_overdue(late)
+    assert (again.examined, again.recorded) == (1, 0)  # the mark is known: nothing new
+    event = cases.get_event(centre(late), event_id=event_id)
+    assert event.overdue == {"acceptance"}
+    assert overdue_messages() == [(event_id, "acceptance")]  # published once
+    assert cases.mark_overdue(late).examined == 0  # no longer watched
+
+
+def test_a_transition_between_the_mark_and_the_fold_keeps_the_fact() -> None:
+    event_id = _one_late_event()
+    late = at("2026-10-14", "18:00")
+    marks = cases.record_overdue_marks(late)
+    act(at("2026-10-14", "18:05"), event_id, "accept")  # lands before the fold
+    assert cases.fold_overdue(marks) == 1  # read back, and folded into the accepted event
+    event = cases.get_event(centre(late), event_id=event_id)
+    assert (event.state.value, event.accepted_on_time, event.overdue) == (
+        "accepted",
+        False,
+        {"acceptance"},
+    )
+    assert overdue_messages() == [(event_id, "acceptance")]
+
+
+def test_scans_racing_at_the_same_instant_record_each_fact_once() -> None:
+    seed_registry(
+        TENANT,
+        grids=[("g-1", "div-1", "G01", square(120.00, 31.70), date(2026, 1, 1))],
+        teams={"g-1": [("w-1", "full_time_worker", date(2026, 1, 1), None)]},
+        now=at("2026-09-01", "09:00"),
+    )
+    ids = [report(at("2026-10-12", f"09:{n:02d}"), "city_management") for n in range(12)]
+    late = at("2026-10-14", "18:00")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: cases.mark_overdue(late), range(4)))
+    assert sum(r.recorded for r in results) == 12
+    assert overdue_messages() == sorted((i, "acceptance") for i in ids)
+    assert all(cases.get_event(centre(late), event_id=i).overdue == {"acceptance"} for i in ids)
