@@ -19,8 +19,9 @@ from shared.tenancy import handlers as tenancy
 
 # The topics the metric ledger reads, each with every type it counts (`domain.sources`):
 # intake's events (and 12345 callbacks), tasks, inspections and work records, patrol's days and
-# periods, survey's published rates. Their retention covers an assessment year and more
-# (shared/events/topics.py), so `python -m services.scoring.rebuild` can replay them.
+# periods, survey's published rates, the registry's divisions, base information and filings
+# (制度备案). Their retention covers an assessment year and more (shared/events/topics.py), so
+# `python -m services.scoring.rebuild` can replay them.
 LEDGER_TOPICS = (
     Topic.INTAKE_EVENTS,
     Topic.INTAKE_TASKS,
@@ -30,6 +31,7 @@ LEDGER_TOPICS = (
     Topic.SURVEY_RATES,
     Topic.REGISTRY_DIVISIONS,
     Topic.REGISTRY_BASE_INFO,
+    Topic.REGISTRY_FILINGS,
 )
 
 

@@ -73,7 +73,7 @@ TOPIC_SPECS: dict[Topic, TopicSpec] = {
     Topic.REGISTRY_TEAMS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_SUBJECTS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
     Topic.REGISTRY_BASE_INFO: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
-    Topic.REGISTRY_FILINGS: TopicSpec(partitions=3, retention_ms=365 * _DAY_MS),
+    Topic.REGISTRY_FILINGS: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
     Topic.INTAKE_EVENTS: TopicSpec(partitions=6, retention_ms=_ASSESSMENT_YEAR_MS),
     Topic.INTAKE_TASKS: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),
     Topic.INTAKE_INSPECTIONS: TopicSpec(partitions=3, retention_ms=_ASSESSMENT_YEAR_MS),

@@ -10,16 +10,20 @@ tenant    events (reported by the centre, web)        hand count
 ========  ==========================================  =========================================
 town      e1 accepted, started, resolved, closed;      reported 3; accepted on time 2 (66.67);
           e2 accepted, escalated to town level;        closed on time 1 (33.33); escalated 1
-          e3 only reported                             (33.33); staffing 1 of 2 grids (50.00)
+          e3 only reported                             (33.33); staffing 1 of 2 grids (50.00);
+          management system filed, assessment system   filed systems 1 of 2 (50.00)
+          filed and withdrawn
 street    e1, e2 accepted and closed; e3 rejected      reported 2; accepted on time 2 (100.00);
           as invalid (not counted)                     closed on time 2 (100.00); escalated 0;
-                                                       staffing 1 of 1 (100.00)
+                                                       staffing 1 of 1 (100.00); filed
+                                                       systems 0 of 2 (0.00)
 ========  ==========================================  =========================================
 
 The overseer's report for the month matches the hand count for both (identity's tenants reach
-scoring over Kafka, the events through the metric ledger), the drill-down shows the town's
-division with the same figures and no person, a demo tenant (another district) is a 404, a
-tenant's own admin gets 403, and the Excel export names the period and when it was generated.
+scoring over Kafka, the events and grid_registry's filings (制度备案) through the metric
+ledger), the drill-down shows the town's division with the same figures and no person, a demo
+tenant (another district) is a 404, a tenant's own admin gets 403, and the Excel export names the
+period and when it was generated.
 Other tests of the session write into tenant_a/tenant_b, so these two tenants are this
 module's own.
 """
@@ -111,6 +115,32 @@ def _grids(
     return division["division_id"], grids
 
 
+def _file_systems(api: Callable[..., Any], tenant: TestTenant, division_id: str) -> int:
+    """制度备案 through grid_registry's API: the division's management system filed today, its
+    assessment system filed and withdrawn (not filed). Returns how many were filed late."""
+    registry = api("grid_registry", tenant.admin)
+    due = {item["code"]: item["due_on"] for item in ok(registry.get("/filing-items"))["items"]}
+    for code in ("management_rules", "assessment_rules"):
+        if code not in due:
+            item = ok(
+                registry.post("/filing-items", json={"code": code, "due_on": "2025-03-31"}), 201
+            )
+            due[code] = item["due_on"]
+    today = datetime.now(SHANGHAI).date().isoformat()
+    filed = {}
+    for number, code in enumerate(("management_rules", "assessment_rules"), start=1):
+        evidence = {
+            "document_title": f"对比村 {code}",
+            "document_number": f"对比〔2026〕{number}号",
+            "reference": f"e2e://filings/{code}.pdf",
+        }
+        body = {"item_code": code, "filed_on": today, "evidence": evidence}
+        filed[code] = ok(registry.post(f"/divisions/{division_id}/filings", json=body), 201)
+    withdrawn = filed["assessment_rules"]["filing_id"]
+    ok(registry.post(f"/filings/{withdrawn}/withdraw", json={"reason": "端到端测试撤回"}))
+    return int(today > due["management_rules"])  # filed_late: filed after its due day
+
+
 def _report(intake: Any, grid_id: str) -> str:
     body = {
         "source": "web",
@@ -148,6 +178,7 @@ def district(api, keycloak_tokens, test_logins, test_district) -> dict[str, Any]
     street = _tenant("demo-town-b", keycloak_tokens, test_logins, test_district)
     town_division, town_grids = _grids(api, town, "village", (True, False))
     _, street_grids = _grids(api, street, "community", (True,))
+    town_late = _file_systems(api, town, town_division)
 
     intake = api("event_intake", town.admin)
     e1 = _report(intake, town_grids[0])
@@ -169,6 +200,7 @@ def district(api, keycloak_tokens, test_logins, test_district) -> dict[str, Any]
         "town": town,
         "street": street,
         "town_division": town_division,
+        "town_late": town_late,
         "period": datetime.now(SHANGHAI).strftime("%Y-%m"),
         "district_id": test_district,
     }
@@ -185,6 +217,8 @@ TOWN = {
     "events_closed": 1,
     "escalation": (1, 3, "33.33"),
     "staffing": (1, 2, "50.00"),
+    # One division × 2 systems: the management system filed, the assessment one withdrawn.
+    "filed_systems": (1, 2, "50.00"),
 }
 STREET = {
     "events_reported": 2,
@@ -193,6 +227,7 @@ STREET = {
     "events_closed": 2,
     "escalation": (0, 2, "0.00"),
     "staffing": (1, 1, "100.00"),
+    "filed_systems": (0, 2, "0.00"),  # nothing filed
 }
 
 
@@ -225,7 +260,8 @@ def test_the_overseer_sees_both_tenants_side_by_side_as_counted_by_hand(api, dis
         if row["code"] in codes:
             indicators = row["indicators"]
             assert indicators["base_info_freshness"]["numerator"] == 0  # none recorded
-            assert indicators["filed_systems"]["available"] is False
+            late = district["town_late"] if codes[row["code"]] == "town" else 0
+            assert indicators["filed_late"] == late
             assert row["published"] == []  # neither published a result this month
 
 
@@ -278,3 +314,6 @@ def test_the_trend_and_the_export(api, district):
     assert street["上报事项（件）"] == 2
     assert street["按期办结率（%）"] == "100.00"
     assert street["本单位考核平均总分（百分制）"] == "未发布"
+    town_row = rows[district["town"].code]
+    assert (town_row["已备案制度（项）"], town_row["应备案制度（项）"]) == (1, 2)
+    assert town_row["制度备案率（%）"] == "50.00"

@@ -3,8 +3,9 @@ way for every tenant whatever its own scheme says, per tenant and per division (
 drill-down stops there: nothing here names a grid, a worker or a person).
 
 Pure: the use case hands it one tenant's ledger entries of the period's months (the metrics in
-`METRICS`), the registry's history and the ledger's registered divisions. Every rate is a
-`Ratio` that keeps its numerator and denominator, so an overseer can check it by hand:
+`METRICS`), the registry's history, the ledger's registered divisions and its filings (every
+month: a system filed years ago is still filed). Every rate is a `Ratio` that keeps its
+numerator and denominator, so an overseer can check it by hand:
 
 - on-time acceptance (按时受理率): events accepted on time / events reported (流转: neither
   rejected as invalid nor merged), all dated by their report, as the ledger dates them;
@@ -19,8 +20,8 @@ Pure: the use case hands it one tenant's ledger entries of the period's months (
   period's last day (or today while the period runs) with a worker that day / those grids;
 - base-information freshness (基础信息更新率): those comprehensive grids whose base information
   (信息采集 statistics, `baseinfo.recorded`) was recorded in the period / those grids;
-- filed systems: `Unavailable`, with the reason (scoring does not receive filings yet): never a
-  number made up.
+- filed systems (制度备案率): see `FILED_ITEMS` (division × item pairs filed by the period's
+  last day / the period's divisions × 2), with how many of those were filed late beside it.
 
 Percentages are rounded once, half up, to 0.01; no denominator, no rate.
 """
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -37,7 +38,6 @@ from shared.periods import Period
 
 from .bridge import Registry, subjects
 from .ledger import LedgerEntry, counted
-from .problems import Text
 
 REPORTED = "intake.events_reported"
 ACCEPTED_ON_TIME = "intake.events_accepted_on_time"
@@ -64,11 +64,20 @@ COMPREHENSIVE_GRIDS = frozenset({"community", "village"})
 HUNDRED = Decimal(100)
 PLACES = Decimal("0.01")
 
-FILINGS_UNAVAILABLE = Text(
-    "暂无数据：制度备案情况由网格台账服务登记（filing.recorded），考核服务尚未接收",
-    "not available: grid_registry records filed management systems (filing.recorded), "
-    "which the scoring service does not receive yet",
-)
+# READING (filed systems, 制度备案): seed 000 asks every village and community to set up a
+# management system for grid work (网格工作管理制度) and an assessment system for its grid
+# workers (网格员考核办法) and to file both with the town centre; grid_registry's default
+# checklist items are these two. Comparable whatever a tenant's own checklist or scheme:
+# numerator: (division, item) pairs of the period's divisions × these two items with a filing
+#   in force (status filed or filed_late: a withdrawn filing is retracted from the ledger)
+#   whose filed_on is on or before the period's last day; a pair filed twice counts once;
+# denominator: the period's divisions (registered by its last day or holding a grid in it,
+#   as a division-scheme's sheets list them) × 2.
+# Items a tenant added beyond the two are not comparable and not counted. The ledger keeps
+# filings as they stand now, so a filing withdrawn after a period also leaves that period's
+# figure (there is no record of it having been in force then).
+FILINGS = "registry.filings"  # one live entry per filing, keyed by its checklist item
+FILED_ITEMS = ("management_rules", "assessment_rules")
 
 
 @dataclass(frozen=True)
@@ -98,13 +107,6 @@ class Satisfaction:
 
 
 @dataclass(frozen=True)
-class Unavailable:
-    """An indicator the platform records no figure of here, and why."""
-
-    reason: Text
-
-
-@dataclass(frozen=True)
 class Indicators:
     """The comparable indicators of a tenant (or one of its divisions) for one period."""
 
@@ -117,7 +119,8 @@ class Indicators:
     staffing: Ratio
     staffing_day: date
     base_info_freshness: Ratio = Ratio(0, 0)
-    filed_systems: Unavailable = field(default=Unavailable(FILINGS_UNAVAILABLE))
+    filed_systems: Ratio = Ratio(0, 0)
+    filed_late: int = 0  # of the pairs counted in `filed_systems`, those filed late
 
     @property
     def events_reported(self) -> int:
@@ -164,6 +167,9 @@ class _Tally:
         self.staffed = 0
         self.recorded_grids: set[str] = set()  # base information recorded in the period
         self.fresh = 0
+        self.divisions = 0
+        self.filed_on_time: set[tuple[str, str]] = set()  # (division, item)
+        self.filed_late: set[tuple[str, str]] = set()
 
     def indicators(self, staffing_day: date) -> Indicators:
         reported = self.counts[REPORTED]
@@ -178,6 +184,11 @@ class _Tally:
             staffing=Ratio(self.staffed, self.grids),
             staffing_day=staffing_day,
             base_info_freshness=Ratio(self.fresh, self.grids),
+            filed_systems=Ratio(
+                len(self.filed_on_time | self.filed_late), self.divisions * len(FILED_ITEMS)
+            ),
+            # A pair with a late and an on-time filing in force is not late.
+            filed_late=len(self.filed_late - self.filed_on_time),
         )
 
 
@@ -206,10 +217,12 @@ def tenant_indicators(
     entries: Iterable[LedgerEntry],
     registry: Registry,
     divisions: Sequence[LedgerEntry] = (),
+    filings: Sequence[LedgerEntry] = (),
     today: date,
 ) -> TenantIndicators:
     """One tenant's indicators for `period` from its ledger entries (any months: those outside
-    the period are skipped) and its registry, with one row per division of the period."""
+    the period are skipped), its registry and its filings (`FILINGS`, every month), with one
+    row per division of the period."""
     tenant = _Tally()
     by_division: dict[str, _Tally] = defaultdict(_Tally)
     for entry in counted(entries):
@@ -224,6 +237,10 @@ def tenant_indicators(
             tally.staffed += int(staffed)
             tally.fresh += int(grid.grid_id in tally.recorded_grids)
     named = {s.id: s.name for s in subjects("division", period, registry, divisions)}
+    tenant.divisions = len(named)
+    for division in named:
+        by_division[division].divisions = 1
+    _count_filings(filings, period, named, tenant, by_division)
     ordered = [*named, *sorted(set(by_division) - set(named))]
     return TenantIndicators(
         period=period,
@@ -272,6 +289,31 @@ def _count(
             tally.counts[entry.metric] += int(entry.value)
 
 
+def _count_filings(
+    filings: Iterable[LedgerEntry],
+    period: Period,
+    divisions: Iterable[str],
+    tenant: _Tally,
+    by_division: dict[str, _Tally],
+) -> None:
+    """Add the filings in force by the period's last day (see `FILED_ITEMS`) of the period's
+    divisions to the tenant's tally and their division's."""
+    counted_divisions = set(divisions)
+    for entry in counted(filings):
+        division = entry.division_id or entry.subject_id
+        if (
+            entry.metric != FILINGS
+            or entry.key not in FILED_ITEMS
+            or entry.day > period.end
+            or division not in counted_divisions
+        ):
+            continue
+        pair = (division, entry.key)
+        late = entry.attributes.get("status") == "filed_late"
+        for tally in (tenant, by_division[division]):
+            (tally.filed_late if late else tally.filed_on_time).add(pair)
+
+
 def _division_of(entry: LedgerEntry, registry: Registry) -> str | None:
     """The division a fact counts for: its grid's division as the registry knows it, else
     the one the message named (as the facts bridge attributes facts)."""
@@ -293,6 +335,8 @@ def latest_totals(
 
 
 __all__ = [
+    "FILED_ITEMS",
+    "FILINGS",
     "METRICS",
     "DivisionIndicators",
     "Indicators",
@@ -300,7 +344,6 @@ __all__ = [
     "Ratio",
     "Satisfaction",
     "TenantIndicators",
-    "Unavailable",
     "latest_totals",
     "staffing_day",
     "tenant_indicators",

@@ -250,6 +250,19 @@ CATALOGUE: tuple[Metric, ...] = (
         key=_BASEINFO_CATEGORY,
         keys=_BASEINFO_CATEGORIES,
     ),
+    # -- registry: filed management systems (制度备案), one entry per live filing, dated by the
+    # day it was filed; a withdrawal retracts it.
+    Metric(
+        "registry.filings",
+        _t(
+            "已备案的制度（按备案日期；撤回的不计）",
+            "systems filed with the centre (by the day filed; withdrawn ones not counted)",
+        ),
+        ("filing.recorded", "filing.withdrawn"),
+        _t("项", "items"),
+        "division",
+        key=_t("备案事项代码", "checklist item code"),
+    ),
     # -- intake: events (dated by their report; key: category) ---------------------------------
     Metric(
         "intake.events_reported",

@@ -12,8 +12,9 @@ Facts are dated by what they are about, in Asia/Shanghai days: an event's facts 
 completion by its completion, a patrol day by its day, a record by its date, a period's totals
 and a published rate by the period's last day, a failed rectification (an inspection's problem
 or a dispatched task not done in time) by its deadline, base-information figures by their
-statistics date. A fact's instant (`at_ms`) is stored in epoch
-milliseconds, the precision the store keeps, so a fact read back equals the one computed.
+statistics date, a filing (制度备案) by the day it was filed. A fact's instant (`at_ms`) is
+stored in epoch milliseconds, the precision the store keeps, so a fact read back equals the one
+computed.
 
 `observe(type, ...)` returns no observation for a type the ledger does not count (a photo,
 a leave filing: the patrol day it changes is published again).
@@ -590,6 +591,39 @@ def _division_updated(
     return (Observation(aggregate, instant_position(occurred_at), (fact,)),)
 
 
+_FILED_STATUSES = frozenset({"filed", "filed_late"})
+
+
+def _filing(tenant_id: str, occurred_at: datetime, p: Mapping[str, Any]) -> tuple[Observation, ...]:
+    """A division's filing of a checklist item (制度备案), dated by the day it was filed, keyed
+    by the item. One aggregate per filing: its withdrawal (`filing.withdrawn`, status
+    `missing`) yields no fact, which retracts the filing; filing the item again is a new
+    filing (a new id), so the ledger holds exactly the filings in force."""
+    facts: tuple[Fact, ...] = ()
+    if p["status"] in _FILED_STATUSES:
+        filed_on: date = p["filed_on"]
+        due_on: date = p["due_on"]
+        facts = (
+            Fact(
+                "division",
+                p["division_id"],
+                "registry.filings",
+                ONE,
+                filed_on,
+                day_start_ms(filed_on),
+                key=p["item_code"],
+                division_id=p["division_id"],
+                attributes={
+                    "filing_id": p["filing_id"],
+                    "status": p["status"],
+                    "due_on": due_on.isoformat(),
+                },
+            ),
+        )
+    aggregate = f"filing:{p['filing_id']}"
+    return (Observation(aggregate, instant_position(occurred_at), facts),)
+
+
 OBSERVERS: Mapping[str, Observe] = {
     **dict.fromkeys(EVENT_TYPES, _event),
     "hotline.callback_recorded": _hotline_callback,
@@ -603,6 +637,7 @@ OBSERVERS: Mapping[str, Observe] = {
     "division.created": _division_created,
     "division.updated": _division_updated,
     "baseinfo.recorded": _baseinfo,
+    **dict.fromkeys(("filing.recorded", "filing.withdrawn"), _filing),
 }
 
 

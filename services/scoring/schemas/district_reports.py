@@ -47,11 +47,6 @@ class TrendQuerySchema(BaseSchema):
     )
 
 
-class TextSchema(BaseSchema):
-    zh = fields.String(required=True)
-    en = fields.String(required=True)
-
-
 class RatioSchema(BaseSchema):
     numerator = fields.Integer(required=True)
     denominator = fields.Integer(required=True)
@@ -65,11 +60,6 @@ class SatisfactionSchema(BaseSchema):
     n = fields.Integer(allow_none=True, metadata={"description": "sample size"})
     definition_code = fields.String(allow_none=True)
     edition = fields.Integer(allow_none=True, metadata={"description": "of the publication"})
-
-
-class UnavailableSchema(BaseSchema):
-    available = fields.Boolean(required=True)
-    reason = fields.Nested(TextSchema, required=True)
 
 
 class IndicatorsSchema(BaseSchema):
@@ -91,7 +81,17 @@ class IndicatorsSchema(BaseSchema):
             "description": "comprehensive grids with base information recorded in the period"
         },
     )
-    filed_systems = fields.Nested(UnavailableSchema, required=True)
+    filed_systems = fields.Nested(
+        RatioSchema,
+        required=True,
+        metadata={
+            "description": "制度备案: (division, item) pairs of the two default items "
+            "(management_rules, assessment_rules) filed by the period's last day / divisions × 2"
+        },
+    )
+    filed_late = fields.Integer(
+        required=True, metadata={"description": "of the filed pairs, those filed late"}
+    )
 
 
 class PublishedTotalSchema(BaseSchema):
@@ -204,7 +204,8 @@ def indicators_body(found: Indicators) -> dict[str, Any]:
         "staffing": _ratio(found.staffing),
         "staffing_day": found.staffing_day,
         "base_info_freshness": _ratio(found.base_info_freshness),
-        "filed_systems": {"available": False, "reason": vars(found.filed_systems.reason)},
+        "filed_systems": _ratio(found.filed_systems),
+        "filed_late": found.filed_late,
     }
 
 

@@ -9,8 +9,8 @@ outside the district is a 404, the same answer as a tenant that does not exist.
 
 Reads per tenant: the period's month buckets of the report's metrics (`LedgerRepository.
 period_entries`, as `facts_for` does: a few equality reads, never one event at a time), the
-registry's columns, the registered divisions, and the final editions of its schemes of the
-period's kind (header summaries only).
+registry's columns, the registered divisions and the filings (every month of each), and the
+final editions of its schemes of the period's kind (header summaries only).
 """
 
 from __future__ import annotations
@@ -209,12 +209,19 @@ def _figures(
     months = sorted({month for period in periods for month in months_of(period)})
     entries = ctx.ledger.period_entries(months, domain.METRICS)
     divisions = _division_names(ctx)
+    # Every month's: a system filed long before the period is still filed in it.
+    filings = ctx.ledger.of_metric(domain.FILINGS)
     history = ctx.registry_history
     registry = Registry(history.grids(), history.memberships())
     today = now.astimezone(TENANT_TZ).date()
     return {
         period.label: domain.tenant_indicators(
-            period, entries=entries, registry=registry, divisions=divisions, today=today
+            period,
+            entries=entries,
+            registry=registry,
+            divisions=divisions,
+            filings=filings,
+            today=today,
         )
         for period in periods
     }
@@ -365,7 +372,10 @@ _INDICATOR_HEADERS = (
     "配备情况统计日",
     "本期更新基础信息的网格（个）",
     "基础信息更新率（%）",
-    "制度备案情况",
+    "已备案制度（项）",
+    "其中逾期备案（项）",
+    "应备案制度（项）",
+    "制度备案率（%）",
 )
 
 
@@ -398,7 +408,10 @@ def indicator_cells(found: Indicators) -> list[object]:
         found.staffing_day.isoformat(),
         found.base_info_freshness.numerator,
         _percent(found.base_info_freshness),
-        found.filed_systems.reason.zh,
+        found.filed_systems.numerator,
+        found.filed_late,
+        found.filed_systems.denominator,
+        _percent(found.filed_systems),
     ]
 
 
@@ -451,6 +464,15 @@ def export_report(reader: DistrictReader, *, period: str, now: datetime) -> Expo
     )
     _append(about, ["群众满意率", "调查服务发布的本统计期满意率及样本量"])
     _append(about, ["专职网格员配备率", "统计日在用的综合网格（村、社区）中配备专职网格员的比例"])
+    _append(about, ["基础信息更新率", "综合网格中本统计期登记了信息采集统计的比例"])
+    _append(
+        about,
+        [
+            "制度备案率",
+            "各村（社区）网格工作管理制度、网格员考核办法两项中，统计期末日前已备案（含逾期备案，"
+            "撤回的不计）的项数 ÷（村、社区数 × 2）；各单位自设的其他备案事项不计",
+        ],
+    )
     _append(about, [])
     _append(
         about,

@@ -96,6 +96,27 @@ def event(
     )
 
 
+def filing(
+    tenant: str, filing_id: str, division: str, item: str, *, filed_on: str, status: str
+) -> None:
+    """grid_registry's `filing.recorded` (or `filing.withdrawn` with status missing, a day
+    later) through the ledger's handler."""
+    withdrawn = status == "missing"
+    handlers.ledger_fact(
+        message(
+            "filing.withdrawn" if withdrawn else "filing.recorded",
+            tenant,
+            occurred_at=f"{filed_on}T0{3 if withdrawn else 2}:00:00+00:00",
+            filing_id=filing_id,
+            division_id=division,
+            item_code=item,
+            filed_on=filed_on,
+            due_on="2026-09-15",
+            status=status,
+        )
+    )
+
+
 def patrol_day(
     tenant: str, worker: str, grid: str, division: str, *, day: str, status: str
 ) -> None:
@@ -180,6 +201,16 @@ def api(api_client, monkeypatch):
     ):
         patrol_day("tenant-a", "wa1", "g-a1", "d-a1", day=day, status=status)
     tenant_rate("tenant-a", "0.9125", 80)
+    # Filed systems (制度备案): d-a1's management system in August, its assessment system late
+    # in September; d-a2's management system filed and withdrawn, its assessment system in
+    # October (after September).
+    filing("tenant-a", "f-a1", "d-a1", "management_rules", filed_on="2026-08-10", status="filed")
+    filing(
+        "tenant-a", "f-a2", "d-a1", "assessment_rules", filed_on="2026-09-20", status="filed_late"
+    )
+    filing("tenant-a", "f-a3", "d-a2", "management_rules", filed_on="2026-09-05", status="filed")
+    filing("tenant-a", "f-a3", "d-a2", "management_rules", filed_on="2026-09-05", status="missing")
+    filing("tenant-a", "f-a4", "d-a2", "assessment_rules", filed_on="2026-10-03", status="filed")
 
     # Tenant B: d-b1 (g-b1, whose worker only starts in October).
     seed_registry(
@@ -256,7 +287,9 @@ def test_the_overseer_sees_his_two_tenants_side_by_side_with_hand_counted_indica
     assert ratio(a["staffing"]) == (1, 2, "50.00")
     assert a["staffing_day"] == "2026-09-30"
     assert ratio(a["base_info_freshness"]) == (0, 2, "0.00")  # no base information recorded
-    assert a["filed_systems"]["available"] is False
+    # d-a1 and d-a2 × 2 systems: d-a1's two (f-a2 late); f-a3 withdrawn, f-a4 October's.
+    assert ratio(a["filed_systems"]) == (2, 4, "50.00")
+    assert a["filed_late"] == 1
     # B: b1 only (b2 was rejected as invalid: not reported); no patrol day; wb1 from October.
     assert b["events_reported"] == 1
     assert ratio(b["acceptance_on_time"]) == (1, 1, "100.00")
@@ -265,6 +298,7 @@ def test_the_overseer_sees_his_two_tenants_side_by_side_with_hand_counted_indica
     assert ratio(b["patrol_compliance"]) == (0, 0, None)
     assert b["satisfaction"] is None
     assert ratio(b["staffing"]) == (0, 1, "0.00")
+    assert (ratio(b["filed_systems"]), b["filed_late"]) == ((0, 2, "0.00"), 0)  # none filed
 
 
 def test_each_tenant_total_is_its_own_published_edition(api):
@@ -299,11 +333,13 @@ def test_the_drill_down_stops_at_divisions_and_another_district_is_a_404(api):
     assert ratio(d1["escalation"]) == (1, 2, "50.00")
     assert ratio(d1["patrol_compliance"]) == (2, 3, "66.67")
     assert ratio(d1["staffing"]) == (1, 1, "100.00")
+    assert (ratio(d1["filed_systems"]), d1["filed_late"]) == ((2, 2, "100.00"), 1)
     assert ratio(d2["acceptance_on_time"]) == (1, 2, "50.00")  # a4, not a3
     assert ratio(d2["closure_on_time"]) == (0, 2, "0.00")
     assert ratio(d2["escalation"]) == (1, 2, "50.00")
     assert ratio(d2["patrol_compliance"]) == (0, 0, None)
     assert ratio(d2["staffing"]) == (0, 1, "0.00")
+    assert (ratio(d2["filed_systems"]), d2["filed_late"]) == ((0, 2, "0.00"), 0)
     text = found.get_data(as_text=True)
     for person_or_grid in ("wa1", "g-a1", "g-a2"):
         assert person_or_grid not in text
@@ -331,6 +367,11 @@ def test_the_trend_gives_each_period_and_the_export_names_what_it_came_from(api)
     assert [
         (p["period"], p["indicators"]["events_reported"], len(p["published"])) for p in a["points"]
     ] == [("2026-08", 1, 0), ("2026-09", 4, 1)]
+    # August: only d-a1's management system (f-a1) was filed by the 31st.
+    assert [ratio(p["indicators"]["filed_systems"]) for p in a["points"]] == [
+        (1, 4, "25.00"),
+        (2, 4, "50.00"),
+    ]
 
     export = api.get("/district/report/export?period=2026-09", as_user=OVERSEER_X)
     assert export.status_code == 200
@@ -352,6 +393,12 @@ def test_the_trend_gives_each_period_and_the_export_names_what_it_came_from(api)
     assert rows["甲街道"]["按时受理率（%）"] == "75.00"
     assert rows["甲街道"]["上报事项（件）"] == 4
     assert rows["甲街道"]["考核方案"] == "shanhu"
+    assert (
+        rows["甲街道"]["已备案制度（项）"],
+        rows["甲街道"]["其中逾期备案（项）"],
+        rows["甲街道"]["应备案制度（项）"],
+        rows["甲街道"]["制度备案率（%）"],
+    ) == (2, 1, 4, "50.00")
     divisions = list(workbook["村社区"].iter_rows(values_only=True))
     assert [row[1] for row in divisions[2:]] == ["d-a1", "d-a2", "d-b1"]
 

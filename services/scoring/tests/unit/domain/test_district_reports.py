@@ -16,7 +16,8 @@ from services.scoring.domain.district_reports import (
     staffing_day,
     tenant_indicators,
 )
-from services.scoring.domain.ledger import LedgerEntry
+from services.scoring.domain.ledger import AggregateState, LedgerEntry
+from services.scoring.domain.sources import observe
 from services.scoring.domain.workdays import period_of_label
 from services.scoring.tests.unit.domain import ledger_support
 from shared.periods import Period
@@ -212,7 +213,8 @@ def test_the_tenant_indicators_match_a_hand_count() -> None:
     assert found.staffing_day == date(2026, 11, 30)
     # Of the three comprehensive grids, g1 and g3 recorded base information in November.
     assert found.base_info_freshness == Ratio(2, 3)
-    assert "filing.recorded" in found.filed_systems.reason.en
+    # No filings given: none of the two divisions' 2 × 2 systems filed.
+    assert (found.filed_systems, found.filed_late) == (Ratio(0, 4), 0)
 
 
 def test_the_divisions_add_up_to_the_tenant() -> None:
@@ -286,3 +288,115 @@ def test_the_latest_edition_of_each_scheme_is_the_published_total() -> None:
         ("s-b", 1, Decimal("80.00")),
     ]
     assert latest_totals({"s-a": []}) == ()
+
+
+# -- filed systems (制度备案) ------------------------------------------------------------------
+
+
+def filings(*messages: tuple[str, str, str, str, str, str]) -> list[LedgerEntry]:
+    """The ledger's entries after grid_registry's filing messages, in order, each
+    (type, filing id, division, item, filed_on, status), through the real observer and
+    ledger rule (a withdrawal retracts its filing)."""
+    stored: list[LedgerEntry] = []
+    for n, (type_, filing_id, division, item, filed_on, status) in enumerate(messages):
+        payload = {
+            "filing_id": filing_id,
+            "division_id": division,
+            "item_code": item,
+            "filed_on": date.fromisoformat(filed_on),
+            "due_on": date(2026, 6, 30),
+            "status": status,
+            "actor": "admin",
+        }
+        occurred_at = datetime(2026, 12, 20, tzinfo=UTC).replace(minute=n)
+        for observation in observe(type_, tenant_id="t", occurred_at=occurred_at, payload=payload):
+            state = AggregateState.of(e for e in stored if e.aggregate == observation.aggregate)
+            change = state.apply(observation, tenant_id="t", event_id=f"m{n}", event_type=type_)
+            stored.extend(change.added)
+    return stored
+
+
+RECORDED, WITHDRAWN = "filing.recorded", "filing.withdrawn"
+# Tenant A: d1 and d2 (their grids, REGISTRY), d3 registered on 5 December (not November's).
+A_DIVISIONS = [
+    entry(
+        "registry.divisions",
+        "2026-12-05",
+        event="d3",
+        grid_id=None,
+        kind="division",
+        subject="d3",
+        attributes={"code": "V03", "name": "三村"},
+    )
+]
+A_FILINGS = [
+    (RECORDED, "f1", "d1", "management_rules", "2026-03-01", "filed"),
+    (RECORDED, "f2", "d1", "assessment_rules", "2026-11-20", "filed_late"),
+    # d2's management system filed in October, then withdrawn: not filed.
+    (RECORDED, "f3", "d2", "management_rules", "2026-10-01", "filed"),
+    (WITHDRAWN, "f3", "d2", "management_rules", "2026-10-01", "missing"),
+    # d2's assessment system filed on 2 December: after November's last day.
+    (RECORDED, "f4", "d2", "assessment_rules", "2026-12-02", "filed"),
+    # An item the tenant added itself: not comparable, never counted.
+    (RECORDED, "f5", "d2", "fire_safety_rules", "2026-05-01", "filed"),
+]
+# Tenant B: one division e1 (grid h1), both systems filed, one late, the other on the last day.
+B_REGISTRY = Registry([grid("h1", "e1")], [])
+B_FILINGS = [
+    (RECORDED, "k1", "e1", "management_rules", "2026-11-30", "filed"),
+    (RECORDED, "k2", "e1", "assessment_rules", "2026-11-15", "filed_late"),
+]
+
+
+def test_filed_systems_count_each_divisions_two_default_items_filed_by_the_periods_end() -> None:
+    a = tenant_indicators(
+        NOVEMBER,
+        entries=[],
+        registry=REGISTRY,
+        divisions=A_DIVISIONS,
+        filings=filings(*A_FILINGS),
+        today=AFTER,
+    )
+    # A, November: d1 and d2 × 2 = 4 pairs due; d1's two filed (f2 late); d2's withdrawn (f3),
+    # filed after the month (f4) or not a default item (f5).
+    assert (a.tenant.filed_systems, a.tenant.filed_late) == (Ratio(2, 4), 1)
+    assert a.tenant.filed_systems.percent == Decimal("50.00")
+    by_id = {row.division_id: row.indicators for row in a.divisions}
+    assert sorted(by_id) == ["d1", "d2"]
+    assert (by_id["d1"].filed_systems, by_id["d1"].filed_late) == (Ratio(2, 2), 1)
+    assert (by_id["d2"].filed_systems, by_id["d2"].filed_late) == (Ratio(0, 2), 0)
+    b = tenant_indicators(
+        NOVEMBER, entries=[], registry=B_REGISTRY, filings=filings(*B_FILINGS), today=AFTER
+    )
+    # B, November: e1 × 2 = 2 pairs, both filed (k1 on the last day), k2 late.
+    assert (b.tenant.filed_systems, b.tenant.filed_late) == (Ratio(2, 2), 1)
+    assert b.tenant.filed_systems.percent == Decimal("100.00")
+
+
+def test_a_quarter_counts_the_filings_and_divisions_of_its_last_day() -> None:
+    quarter = period_of_label("2026-Q4")
+    assert isinstance(quarter, Period)
+    a = tenant_indicators(
+        quarter,
+        entries=[],
+        registry=REGISTRY,
+        divisions=A_DIVISIONS,
+        filings=filings(*A_FILINGS),
+        today=AFTER,
+    )
+    # d1, d2 and d3 (registered 5 December) × 2 = 6; d1's two and d2's f4 (2 December).
+    assert (a.tenant.filed_systems, a.tenant.filed_late) == (Ratio(3, 6), 1)
+    by_id = {row.division_id: row.indicators.filed_systems for row in a.divisions}
+    assert by_id == {"d1": Ratio(2, 2), "d2": Ratio(1, 2), "d3": Ratio(0, 2)}
+
+
+def test_a_filing_withdrawn_and_filed_again_counts_once_as_filed_again() -> None:
+    again = filings(
+        (RECORDED, "k1", "e1", "management_rules", "2026-10-20", "filed_late"),
+        (WITHDRAWN, "k1", "e1", "management_rules", "2026-10-20", "missing"),
+        (RECORDED, "k3", "e1", "management_rules", "2026-11-02", "filed"),
+    )
+    found = tenant_indicators(
+        NOVEMBER, entries=[], registry=B_REGISTRY, filings=again, today=AFTER
+    ).tenant
+    assert (found.filed_systems, found.filed_late) == (Ratio(1, 2), 0)

@@ -318,3 +318,23 @@ def test_a_renamed_division_keeps_its_registration_and_gets_its_name_from_that_d
     assert fact.attributes["name"] == "新名村"
     # Its own aggregate: the registration (registry.divisions) is never retracted by it.
     assert observation.aggregate not in {o.aggregate for o in created}
+
+
+def test_a_filing_counts_by_the_day_filed_until_it_is_withdrawn():
+    recorded = example("filing.recorded", filed_on="2026-01-20", status="filed_late")
+    [observation] = observed(recorded)
+    [fact] = observation.facts
+    assert (fact.metric, fact.key, fact.day) == (
+        "registry.filings",
+        "management_rules",
+        date(2026, 1, 20),
+    )
+    assert (fact.subject_kind, fact.subject_id) == ("division", "div-7f3a")
+    assert fact.attributes["status"] == "filed_late"
+    withdrawn = example("filing.withdrawn")
+    [undone] = observed(withdrawn)
+    assert (undone.aggregate, undone.facts) == (observation.aggregate, ())
+    _, stored = ledger_run((observation, "m-1"), (undone, "m-2"))
+    assert counted(stored) == []  # the filing retracted
+    _, again = ledger_run((observation, "m-1"), (observation, "m-1"))
+    assert len(counted(again)) == 1  # the same message twice: one filing
