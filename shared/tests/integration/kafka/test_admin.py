@@ -1,12 +1,20 @@
 """Topic creation from the enum and the readiness probe against the real Kafka."""
 
 import time
+import uuid
 
 import pytest
-from kafka.admin import KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from shared.events.topics import Topic
-from shared.kafka.admin import KafkaHealth, ensure_topics
+from shared.kafka.admin import (
+    KafkaHealth,
+    align_retention,
+    connect_admin,
+    create_topics,
+    delete_topics,
+    ensure_topics,
+)
 from shared.kafka.producer import make_producer
 from shared.tests.integration.stack import KAFKA_BOOTSTRAP
 
@@ -60,3 +68,25 @@ def test_producer_is_idempotent_with_acks_all() -> None:
         assert producer.config["delivery_timeout_ms"] <= 30_000
     finally:
         producer.close()
+
+
+def test_a_topics_retention_is_aligned_with_its_spec_and_nothing_else_changes() -> None:
+    name = f"it.retention.{uuid.uuid4().hex[:8]}"
+    old = {
+        name: {"num_partitions": 2, "replication_factor": 1, "configs": {"retention.ms": "3600000"}}
+    }
+    create_topics(KAFKA_BOOTSTRAP, old)
+    admin = connect_admin(KAFKA_BOOTSTRAP, 10)
+    try:
+        new = {name: {**old[name], "configs": {"retention.ms": "7200000"}}}
+        assert align_retention(admin, new) == [name]
+        assert align_retention(admin, new) == []  # aligned: nothing to do
+        found = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name, configs={"retention.ms": None})]
+        )
+        assert found["topic"][name]["retention.ms"]["value"] == "7200000"
+        [described] = admin.describe_topics([name])
+        assert len(described["partitions"]) == 2
+    finally:
+        admin.close()
+        delete_topics(KAFKA_BOOTSTRAP, [name])

@@ -52,6 +52,7 @@ class FakeCluster:
         self.lost = lost  # accepted by create_topics but never listed afterwards
         self.connects: list[tuple[str, float]] = []
         self.open_admins = 0
+        self.altered: list[str] = []
 
     def connect(self, bootstrap: str, timeout_s: float) -> FakeAdmin:
         self.connects.append((bootstrap, timeout_s))
@@ -81,6 +82,21 @@ class FakeAdmin:
             if name in self.cluster.topics:
                 raise TopicAlreadyExistsError(name)
             self.cluster.topics[name] = options
+
+    def describe_configs(self, config_resources: list[Any]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for resource in config_resources:
+            configs = self.cluster.topics[resource.name].get("configs", {})
+            found[resource.name] = {
+                key: {"value": configs[key]} for key in resource.configs if key in configs
+            }
+        return {"topic": found}
+
+    def alter_configs(self, config_resources: list[Any]) -> None:
+        for resource in config_resources:
+            topic = self.cluster.topics[resource.name]
+            topic["configs"] = {**topic.get("configs", {}), **resource.configs}
+            self.cluster.altered.append(resource.name)
 
     def close(self) -> None:
         self.cluster.open_admins -= 1
@@ -127,13 +143,17 @@ def test_a_second_run_creates_nothing(clock: Clock) -> None:
 
 
 def test_existing_topics_are_counted_and_left_alone(clock: Clock) -> None:
-    kept = {"num_partitions": 1}
-    cluster = FakeCluster(clock, (Topic.INTAKE_EVENTS.value, Topic.INTAKE_EVENTS.dlq, "other"))
+    retention = topic_plan()[Topic.INTAKE_EVENTS.value]["configs"]
+    kept = {"num_partitions": 1, "configs": dict(retention)}
+    cluster = FakeCluster(clock, (Topic.INTAKE_EVENTS.value, "other"))
     cluster.topics[Topic.INTAKE_EVENTS.value] = kept
+    cluster.topics[Topic.INTAKE_EVENTS.dlq] = {"num_partitions": 1, "configs": dict(retention)}
     code, out, _ = invoke(cluster)
     assert code == 0
     assert out == f"topics: {EXPECTED - 2} created, 2 present, {EXPECTED} expected\n"
     assert cluster.topics[Topic.INTAKE_EVENTS.value] is kept  # partitions are never changed
+    assert kept["num_partitions"] == 1
+    assert cluster.altered == []
     assert "other" in cluster.topics
 
 
@@ -239,3 +259,16 @@ def test_bad_numbers_are_usage_errors(
         run(["--bootstrap", "127.0.0.1:9092", *argv], connect=never_connect)
     assert exit_.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_a_topic_kept_with_another_retention_is_set_to_the_specified_one(clock: Clock) -> None:
+    cluster = FakeCluster(clock)
+    assert invoke(cluster)[0] == 0
+    name = Topic.REGISTRY_FILINGS.value
+    cluster.topics[name]["configs"] = {"retention.ms": str(365 * 86_400_000)}  # an older spec
+    code, out, _ = invoke(cluster)
+    assert code == 0
+    assert out.endswith(f"topics: retention set as specified on {name}\n")
+    assert cluster.topics[name] == topic_plan()[name]
+    assert cluster.altered == [name]
+    assert invoke(cluster)[1] == f"topics: 0 created, {EXPECTED} present, {EXPECTED} expected\n"
