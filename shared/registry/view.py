@@ -318,6 +318,13 @@ class LocatorCache:
         """The locator of the grids in force on `day` in the view's tenant."""
         return self._day(view, day).locator
 
+    def locate(self, view: RegistryView, day: date, lon: float, lat: float) -> GridRef | None:
+        """The grid in force on `day` holding the point, as that day's grids have it (its
+        division among it): one stamp read for the grid and what a caller needs of it."""
+        grids = self._day(view, day)
+        found = grids.locator.locate(lon, lat)
+        return next((grid for grid, _ in grids.in_force if grid.grid_id == found), None)
+
     def in_force(self, view: RegistryView, day: date) -> list[GridOnDay]:
         """The grids in force on `day` in the view's tenant with that day's boundaries, in
         code order (`shared.registry.model.grids_in_force`)."""
@@ -418,6 +425,11 @@ class RegistryView:
         """The id of the grid in force at `at` whose boundary of that day contains the point
         (the lowest code on a shared border), or None."""
         return self.locators.locator(self, domain.local_day(at)).locate(lon, lat)
+
+    def locate_grid(self, lon: float, lat: float, at: datetime) -> GridRef | None:
+        """`locate`, answering the grid itself (with its division): a report located by its
+        position then needs no second look-up for the grid's division."""
+        return self.locators.locate(self, domain.local_day(at), lon, lat)
 
     def grid(self, grid_id: str) -> GridRef | None:
         """The grid as last announced (in force or not), or None when unknown here: from the

@@ -99,19 +99,22 @@ def visible_event(ctx: IntakeContext, event_id: str, actor: Actor | None = None)
 
 def _locate(
     ctx: IntakeContext, actor: Actor, grid_id: str | None, position: Position | None
-) -> str:
+) -> tuple[str, str | None]:
+    """The report's grid and that grid's division."""
     now = ctx.now()
     if grid_id is not None:
         if not ctx.registry.grid_exists_at(grid_id, now):
             raise InvalidInput.of("grid_id", "is not a grid of this tenant in force today")
-        return grid_id
+        return grid_id, ctx.registry.division_of(grid_id)
     if position is not None:
-        found = ctx.registry.locate(position.lon, position.lat, now)
+        # The grid and its division from the same cached day of grids: one stamp read.
+        found = ctx.registry.locate_grid(position.lon, position.lat, now)
         if found is None:
             raise InvalidInput.of("position", "lies in no grid of this tenant")
-        return found
+        return found.grid_id, found.division_id
     if len(actor.grid_ids) == 1:  # a grid worker reporting from his one grid
-        return next(iter(actor.grid_ids))
+        only = next(iter(actor.grid_ids))
+        return only, ctx.registry.division_of(only)
     raise InvalidInput.of("grid_id", "give the grid or the position of the event")
 
 
@@ -139,12 +142,12 @@ def report_event(
     point = None if position is None else Position(lon=position["lon"], lat=position["lat"])
     settings = ctx.settings.recent()
     try:
-        where = _locate(ctx, actor, grid_id, point)
+        where, division = _locate(ctx, actor, grid_id, point)
         event, recorded = domain.report(
             event_id=event_id,
             tenant_id=ctx.tenant_id,
             grid_id=where,
-            division_id=ctx.registry.division_of(where),
+            division_id=division,
             actor=actor,
             source=source,
             category=category,

@@ -1,5 +1,6 @@
 """OutboxRelay against the real FerretDB and Kafka: publish, remove, crash, outage, order."""
 
+import os
 import threading
 import time
 import uuid
@@ -9,6 +10,7 @@ import mongoengine as me
 import pytest
 from kafka.errors import KafkaError
 from prometheus_client import REGISTRY
+from pymongo.collection import Collection
 from pymongo.errors import AutoReconnect
 
 from shared.audit import AuditLog, AuditRecordDocument
@@ -19,11 +21,15 @@ from shared.kafka.inmemory import InMemoryBroker, InMemoryProducer
 from shared.kafka.outbox import OutboxPublishError, OutboxRelay
 from shared.kafka.producer import make_producer
 from shared.mongo.documents import PendingEvent, TenantDocument
+from shared.mongo.pg_reads import configure_equality_reads
 from shared.mongo.repository import TenantRepository
 from shared.tests.integration.kafka.helpers import division_created, read_all
 from shared.tests.integration.stack import KAFKA_BOOTSTRAP, RUN_ID, TopicFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("mongo_db")]
+POSTGRES_URL = os.environ.get(
+    "GRIDGOV_MONGO_POSTGRES_URL", "postgresql://gridgov@127.0.0.1:5433/ferretdb"
+)
 
 
 class Division(TenantDocument):
@@ -293,3 +299,42 @@ def test_a_relay_without_audit_records_nothing() -> None:
     relay.close()
     assert outbox_of(tenant, doc) == []
     assert audit_rows(tenant) == []
+
+
+def test_with_postgresql_an_idle_pass_reads_nothing_through_ferretdb(
+    make_topic: TopicFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pending documents are counted by PostgreSQL in one statement; FerretDB is asked for
+    documents only in a collection that has some (and never counted)."""
+    configure_equality_reads(POSTGRES_URL)
+    topic = make_topic("relay-pg")
+    asked: list[str] = []
+    real_find = Collection.find
+
+    def find(self: Collection, *args: Any, **kwargs: Any) -> Any:
+        asked.append(self.name)
+        return real_find(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "find", find)
+    monkeypatch.setattr(Collection, "count_documents", lambda *a, **k: pytest.fail("counted"))
+    relay = OutboxRelay(documents=[Division, AuditRecordDocument], producer_factory=real_producer)
+    try:
+        drain(relay)  # whatever earlier tests left
+        asked.clear()
+        assert relay.run_once() == 0
+        assert asked == []  # idle: one PostgreSQL statement, no FerretDB read
+        doc = add_division("t-relay-pg", "d-pg", topic, events=2)
+        expected = outbox_of("t-relay-pg", doc)
+        asked.clear()
+        assert relay.run_once() == 2
+        assert asked == ["it_relay_divisions"]
+    finally:
+        relay.close()
+        configure_equality_reads(None)
+    records = read_all(topic, 2)
+    assert [dict(r.headers)["event_id"].decode() for r in records] == expected
+    backlog = REGISTRY.get_sample_value(
+        "gridgov_outbox_backlog_documents", {"collection": "it_relay_divisions"}
+    )
+    assert backlog == 1  # counted at the start of the pass that published it
+    assert outbox_of("t-relay-pg", doc) == []
