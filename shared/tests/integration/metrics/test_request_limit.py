@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -41,25 +43,44 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         GRIDGOV_HTTP_THREADS="2",
         GRIDGOV_HTTP_TIMEOUT=str(LIMIT_SECONDS),
     )
+    # Its own process group: the master and its workers end together whatever happens here
+    # (a start that times out used to leave them running, holding memory and a port).
     process = subprocess.Popen(
-        [*GUNICORN, APP], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*GUNICORN, APP],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while len(workers(process.pid)) < 2 or not up(base):
-        if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"gunicorn did not start:\n{output}")
-        time.sleep(0.2)
-    yield base, process
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers(process.pid)) < 2 or not up(base):
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"gunicorn did not start:\n{output}")
+            time.sleep(0.2)
+        yield base, process
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the group (the master stops its workers), then SIGKILL to whatever of the
+    group is left (after 60 s at most)."""
+    with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def up(base: str) -> bool:
     try:
         return requests.get(f"{base}/pid", timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # refused, or a worker still booting past the timeout
         return False
 
 
