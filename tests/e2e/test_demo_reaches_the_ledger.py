@@ -12,6 +12,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 DEMO_DIVISIONS = {"admin.a": {"A-V01", "A-V02", "A-C01"}, "admin.b": {"B-C01", "B-C02"}}
+# The demo files both default systems (制度备案) for one division of tenant A: scoring keeps
+# each filing as an entry of that division (district reports count them).
+DEMO_FILINGS = {"A-V01": 2}
 
 
 @pytest.mark.parametrize("admin", sorted(DEMO_DIVISIONS))
@@ -23,4 +26,7 @@ def test_every_demo_division_is_in_the_ledger_exactly_once(api, admin):
     scoring = api("scoring", admin)
     for code, division_id in ids.items():
         entries = scoring.get("/ledger", params={"subject_id": division_id}).json()["items"]
-        assert [e["event_type"] for e in entries] == ["division.created"], code
+        types = [e["event_type"] for e in entries]
+        assert [t for t in types if t.startswith("division.")] == ["division.created"], code
+        assert types.count("filing.recorded") == DEMO_FILINGS.get(code, 0), code
+        assert set(types) <= {"division.created", "filing.recorded"}, code
