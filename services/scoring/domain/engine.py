@@ -609,11 +609,10 @@ class _Run:
     ) -> list[str]:
         if scope.subject_id not in standing.totals:
             return []  # a period without a result breaks every streak
-        scope.results = self._result_names(scope.subject_id, standing)
-        for rule in self.scheme.money:
-            mine = [m for m in paid if m.rule_id == rule.id]
-            scope.results[f"money_{rule.id}"] = sum((m.amount for m in mine), ZERO)
-            scope.results[f"forfeited_{rule.id}"] = any(m.forfeited for m in mine)
+        every = [rule.id for rule in self.scheme.money]
+        scope.results = self._result_names(scope.subject_id, standing) | _paid_names(
+            every, (), paid, (), scope.subject_id
+        )
         hit: list[str] = []
         for streak in self.scheme.streaks:
             try:
