@@ -1,7 +1,7 @@
 """patrol_tracking's own Prometheus metrics (the platform's RED, consumer, DLQ, outbox and
 scheduled-job metrics come from `shared`). Labels bounded: `kind` points or heartbeats,
-`outcome` new or repeated, `status` a day verdict, `fact` finalised or corrected. Never a
-tenant, worker or day."""
+`outcome` new or repeated (stored) or checked or unchanged (a cut-off visit), `status` a day
+verdict, `fact` finalised or corrected. Never a tenant, worker or day."""
 
 from __future__ import annotations
 
@@ -27,4 +27,10 @@ JUDGED = Counter(
     "gridgov_patrol_days_judged_total",
     "Patrol-day facts published, by fact (finalised, corrected) and verdict status",
     ["fact", "status"],
+)
+CUT_OFF_TENANTS = Counter(
+    "gridgov_patrol_cut_off_tenants_total",
+    "Tenants the cut-off job visited, by outcome (checked: its due days read and judged; "
+    "unchanged: skipped, nothing new due and the registry as at its last full re-check)",
+    ["outcome"],
 )

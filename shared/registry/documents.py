@@ -85,13 +85,19 @@ class RegistryStampDocument(TenantDocument):
     """One per tenant (`_id` = tenant id): a random token replaced on every grid change, so a
     process tells by one `_id` read whether its cached locator is stale. A token, not a
     counter: FerretDB's `$inc` is not atomic, and two consumers of different partitions that
-    both bumped 5 to 6 would leave a locator built between them looking current."""
+    both bumped 5 to 6 would leave a locator built between them looking current.
+
+    `changes` is a second token, replaced on every change to the tenant's grids, teams or key
+    subjects: a job that re-checks what it derived from them (patrol's cut-off) skips a tenant
+    whose `changes` is the one it checked against (teams and subjects do not move `token`,
+    so a membership does not throw away the process's grid locators)."""
 
     publishes_events: ClassVar[bool] = False  # a cache stamp, not a business fact
     meta: ClassVar[dict[str, Any]] = {"collection": "registry_stamps"}
 
     key = me.StringField(primary_key=True)
     token = me.StringField(required=True, max_length=64)
+    changes = me.StringField(max_length=64)  # absent in stamps written before it existed
 
 
 class RegistrySubjectDocument(TenantDocument):

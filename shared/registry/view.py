@@ -263,17 +263,27 @@ class RegistryStamps(TenantRepository[RegistryStampDocument]):
         doc = self.get(self.tenant_id)
         return None if doc is None else str(doc.token)
 
-    def bump(self) -> None:
-        """A fresh random token (creating the document on the first grid)."""
+    def bump(self, *, grids: bool = True) -> None:
+        """Fresh random tokens after a change (creating the document on the first one): both
+        after a grid change, only `changes` after a team or subject change."""
+        fresh = uuid.uuid4().hex
+        changed = {"token": fresh, "changes": fresh} if grids else {"changes": fresh}
+        on_insert: dict[str, Any] = {"outbox": [], "outbox_pending": False}
+        if not grids:
+            on_insert["token"] = uuid.uuid4().hex  # a tenant whose team came before its grid
         self._update_one(
             self.tenant_id,
-            {
-                "$set": {"token": uuid.uuid4().hex},
-                "$inc": {"revision": 1},
-                "$setOnInsert": {"outbox": [], "outbox_pending": False},
-            },
+            {"$set": changed, "$inc": {"revision": 1}, "$setOnInsert": on_insert},
             upsert=True,
         )
+
+    @staticmethod
+    def fingerprints(comment: str) -> dict[str, str]:
+        """Every tenant's registry fingerprint (its two tokens), in one cross-tenant read under
+        ``comment`` (`shared.mongo.guard.cross_tenant_comment`): a job that re-checks what it
+        derived from the registry compares it with the one it last checked against."""
+        rows = RegistryStampDocument.objects.comment(comment).only("token", "changes")
+        return {str(doc.key): f"{doc.token}|{doc.changes or ''}" for doc in rows}
 
 
 # -- the locator cache ---------------------------------------------------------------------------
@@ -526,9 +536,11 @@ class RegistryView:
         changed nothing."""
         mark = self.memberships.mark(state["membership_id"])
         if not domain.admits(mark, occurred_at, event_id):
+            self._bump_again(mark, event_id)
             return False
         membership = domain.membership_from_state(state)
         self.memberships.record(membership, _next_mark(mark, occurred_at, event_id))
+        self.stamps.bump(grids=False)
         return True
 
     def apply_subject(
@@ -538,10 +550,18 @@ class RegistryView:
         new grid, an archive the new status); False when it changed nothing."""
         mark = self.subjects.mark(state["subject_id"])
         if not domain.admits(mark, occurred_at, event_id):
+            self._bump_again(mark, event_id)
             return False
         subject = domain.subject_from_state(state)
         self.subjects.record(subject, _next_mark(mark, occurred_at, event_id))
+        self.stamps.bump(grids=False)
         return True
+
+    def _bump_again(self, mark: AppliedMark | None, event_id: str) -> None:
+        """A redelivery of the last event a team or subject entry applied: the worker may have
+        died between the entry's write and the stamp, so replace `changes` again."""
+        if mark is not None and event_id in mark.event_ids:
+            self.stamps.bump(grids=False)
 
 
 def _next_mark(mark: AppliedMark | None, occurred_at: datetime, event_id: str) -> AppliedMark:

@@ -73,10 +73,15 @@ class PatrolDayDocument(TenantDocument):
 
 class FinalisationMarkDocument(TenantDocument):
     """One per tenant (`_id` = tenant id): the last day whose cut-off run finished, so the
-    worker's job knows which days are still to finalise after a pause or an outage."""
+    worker's job knows which days are still to finalise after a pause or an outage, and what
+    its last full re-check saw."""
 
     publishes_events: ClassVar[bool] = False  # progress of a job, not a business fact
     meta: ClassVar[dict[str, Any]] = {"collection": "patrol_finalisation_marks"}
 
     key = me.StringField(primary_key=True)
     last_day = me.StringField(required=True, max_length=10)
+    # The registry fingerprint (`RegistryStamps.fingerprints`) and the instant of the last run
+    # that re-checked the whole upload window: an unchanged registry after that needs no re-check.
+    checked = me.StringField(max_length=140)
+    checked_at = me.DateTimeField()

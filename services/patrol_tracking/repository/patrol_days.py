@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from shared.errors import Conflict
 from shared.events.domain import DomainEvent
 from shared.mongo import Page, TenantRepository
 from shared.mongo.guard import cross_tenant_comment
-from shared.registry.documents import RegistryMembershipDocument
+from shared.registry.view import RegistryStamps
 
 CUT_OFF = cross_tenant_comment("patrol-cut-off")
 
@@ -274,6 +274,16 @@ def _to_domain(doc: PatrolDayDocument) -> PatrolDay:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CutOffProgress:
+    """How far a tenant's cut-off runs got: the last day finalised, and the registry
+    fingerprint and instant of the last run that re-checked the whole upload window."""
+
+    last_day: date
+    checked: str | None
+    checked_at: datetime | None
+
+
 class FinalisationMarks(TenantRepository[FinalisationMarkDocument]):
     """How far the tenant's cut-off runs got (one document per tenant)."""
 
@@ -283,22 +293,59 @@ class FinalisationMarks(TenantRepository[FinalisationMarkDocument]):
         doc = self.get(self.tenant_id)
         return None if doc is None else date.fromisoformat(doc.last_day)
 
-    def advance(self, day: date) -> None:
-        """Record that every day up to ``day`` is finalised (never moves back)."""
+    def advance(self, day: date, *, checked: str | None = None, at: datetime | None = None) -> None:
+        """Record that every day up to ``day`` is finalised (never moves back) and, with
+        ``checked``, that this run re-checked the window against that registry fingerprint
+        at ``at``."""
         doc = self.get(self.tenant_id)
         if doc is None:
             try:
-                self.add(FinalisationMarkDocument(key=self.tenant_id, last_day=day.isoformat()))
+                self.add(
+                    FinalisationMarkDocument(
+                        key=self.tenant_id, last_day=day.isoformat(), checked=checked, checked_at=at
+                    )
+                )
+                return
             except Conflict:
                 doc = self.get(self.tenant_id)  # another worker advanced it first
-        if doc is not None and doc.last_day < day.isoformat():
+        if doc is None:
+            return
+        moved = doc.last_day < day.isoformat()
+        if moved:
             doc.last_day = day.isoformat()
+        if checked is not None:
+            doc.checked, doc.checked_at = checked, at
+        if moved or checked is not None:
             self.save(doc)
 
     @staticmethod
+    def progress() -> dict[str, CutOffProgress]:
+        """Every tenant's progress, in one cross-tenant read."""
+        return {
+            str(doc.key): CutOffProgress(
+                last_day=date.fromisoformat(doc.last_day),
+                checked=doc.checked,
+                checked_at=None if doc.checked_at is None else doc.checked_at.replace(tzinfo=UTC),
+            )
+            for doc in FinalisationMarkDocument.objects.comment(CUT_OFF)
+        }
+
+    @staticmethod
+    def registry_fingerprints() -> dict[str, str]:
+        """Every tenant with grids, teams or key subjects in the registry read model, with
+        its fingerprint (`RegistryStamps.fingerprints`), in one cross-tenant read."""
+        return RegistryStamps.fingerprints(CUT_OFF)
+
+    @staticmethod
+    def open_day_tenants() -> set[str]:
+        """Every tenant with a stored day not judged yet (equal top-level values: read in
+        PostgreSQL, where a `distinct` over every stored day would decode them all)."""
+        return set(PatrolDayDocument.objects(status="open").comment(CUT_OFF).distinct("tenant_id"))
+
+    @staticmethod
     def tenants() -> list[str]:
-        """Every tenant with a grid team in the registry read model or a stored patrol day:
-        the cut-off job's one cross-tenant read."""
-        found = set(RegistryMembershipDocument.objects.comment(CUT_OFF).distinct("tenant_id"))
-        found |= set(PatrolDayDocument.objects.comment(CUT_OFF).distinct("tenant_id"))
-        return sorted(found)
+        """Every tenant the cut-off and retention jobs may have work for: one with grids,
+        teams or key subjects in the registry read model, a cut-off mark, or a stored day not
+        judged yet."""
+        found = set(FinalisationMarks.registry_fingerprints()) | set(FinalisationMarks.progress())
+        return sorted(found | FinalisationMarks.open_day_tenants())

@@ -44,7 +44,7 @@ from services.patrol_tracking.domain.periods import (
 from services.patrol_tracking.domain.settings import TENANT_ZONE, PatrolSettings
 from services.patrol_tracking.domain.track import DayGeometry, GridCover, subjects_digest
 from services.patrol_tracking.domain.visits import CycledSubject, VisitCycle, missed_visits
-from services.patrol_tracking.repository.patrol_days import FinalisationMarks
+from services.patrol_tracking.repository.patrol_days import CutOffProgress, FinalisationMarks
 from services.patrol_tracking.use_cases.context import PatrolContext
 from services.patrol_tracking.use_cases.points import StoredBatch
 from shared.calendar import WorkCalendar
@@ -460,19 +460,56 @@ def due_days(settings: PatrolSettings, now: datetime, last_finalised: date | Non
 CUT_OFF_ACTOR = "patrol_tracking:cut-off"
 
 
+# How long after a day's cut-off every run still re-checks the window although nothing in the
+# registry changed: a fold that read its clock just before the cut-off may write the day open
+# after the run read it (every later fold judges the day itself).
+RECHECK_GRACE = timedelta(minutes=10)
+
+
 def finalise_due(now: datetime) -> int:
     """The worker's cut-off job: for every tenant, finalise each day whose cut-off has passed
     and that its last run did not finish (after an outage, every missed day in order);
-    returns how many worker-days were finalised."""
+    returns how many worker-days were finalised.
+
+    A tenant whose last run re-checked the whole window after the grace, against the registry
+    fingerprint it still has, is skipped without reading its days: late points and leave
+    judge their days themselves, so only a new due day or a registry change (a late team
+    membership, a moved grid or key subject) gives the re-check anything to do."""
+    fingerprints = FinalisationMarks.registry_fingerprints()
+    progress = FinalisationMarks.progress()
     finalised = 0
-    for tenant_id in FinalisationMarks.tenants():
+    tenants = set(fingerprints) | set(progress) | FinalisationMarks.open_day_tenants()
+    for tenant_id in sorted(tenants):
         ctx = PatrolContext(tenant_id=tenant_id, actor=CUT_OFF_ACTOR, clock=lambda: now)
         settings = ctx.settings.recent()
+        mark = progress.get(tenant_id)
+        days = due_days(settings, now, None if mark is None else mark.last_day)
+        fingerprint = fingerprints.get(tenant_id, "")
+        if mark is not None and _settled(mark, days[-1], fingerprint, settings):
+            metrics.CUT_OFF_TENANTS.labels(outcome="unchanged").inc()
+            continue
+        metrics.CUT_OFF_TENANTS.labels(outcome="checked").inc()
         subjects_by_grid = tenant_subjects(ctx)  # once per tenant and run, for every day
-        for day in due_days(settings, now, ctx.finalisation.last_day()):
+        for day in days:
             finalised += finalise_day(ctx, day, subjects_by_grid)
-            ctx.finalisation.advance(day)
+            last = day == days[-1]
+            ctx.finalisation.advance(
+                day, checked=fingerprint if last else None, at=now if last else None
+            )
     return finalised
+
+
+def _settled(
+    mark: CutOffProgress, latest: date, fingerprint: str, settings: PatrolSettings
+) -> bool:
+    """True when the tenant's window needs no run: no new day is due, and the last full
+    re-check came after the latest day's grace with the registry as it is now."""
+    return (
+        latest <= mark.last_day
+        and mark.checked == fingerprint
+        and mark.checked_at is not None
+        and mark.checked_at >= settings.finalises_at(latest) + RECHECK_GRACE
+    )
 
 
 def drop_expired(now: datetime) -> int:

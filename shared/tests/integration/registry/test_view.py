@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from shared.mongo.guard import cross_tenant_comment
 from shared.registry.testing import seed_registry, square
-from shared.registry.view import LocatorCache, RegistryGrids, RegistryView
+from shared.registry.view import LocatorCache, RegistryGrids, RegistryStamps, RegistryView
 
 pytestmark = pytest.mark.integration
 
@@ -273,3 +274,53 @@ def test_a_stored_subject_has_no_personal_field(tenants):
         "outbox",
         "outbox_pending",
     }
+
+
+# A membership's state as `team.member_assigned` carries it.
+MEMBER = {
+    "membership_id": "g-1-m1",
+    "grid_id": "g-1",
+    "division_id": "div-1",
+    "user_id": "w-1",
+    "role": "grid_worker",
+    "starts_on": DAY,
+    "ends_on": None,
+}
+
+
+def test_the_fingerprint_moves_with_every_grid_team_and_subject_change_and_its_redelivery(
+    tenants, builds
+):
+    comment = cross_tenant_comment("registry-test")
+    grid = ("g-1", "div-1", "G01", square(120.0, 31.7), "2026-01-01")
+    view = seed_registry(tenants("a"), grids=[grid])
+    first = RegistryStamps.fingerprints(comment)[tenants("a")]
+    view.locate(120.005, 31.705, NOON)
+
+    member = dict(MEMBER)
+    assert view.apply_membership(member, occurred_at=NOON, event_id="e-1")
+    second = RegistryStamps.fingerprints(comment)[tenants("a")]
+    assert second != first
+    # A team change leaves the grid token, so the process's locator stays built.
+    assert second.split("|")[0] == first.split("|")[0]
+    view.locate(120.005, 31.705, NOON)
+    assert len(builds) == 1
+
+    # The redelivered event changes nothing in the team, but replaces the fingerprint again:
+    # the worker may have died between the membership's write and the stamp.
+    assert not view.apply_membership(member, occurred_at=NOON, event_id="e-1")
+    third = RegistryStamps.fingerprints(comment)[tenants("a")]
+    assert third != second
+    seed_registry(
+        tenants("a"), subjects=[("s-1", "g-1", "key_person", "weekly", (120.005, 31.705))]
+    )
+    assert RegistryStamps.fingerprints(comment)[tenants("a")] != third
+
+
+def test_a_team_before_its_grid_gets_a_stamp_with_a_grid_token(tenants):
+    view = RegistryView(tenants("a"), locators=LocatorCache())
+    member = dict(MEMBER)
+    view.apply_membership(member, occurred_at=NOON, event_id="e-1")
+    assert tenants("a") in RegistryStamps.fingerprints(cross_tenant_comment("registry-test"))
+    assert view.stamp() is not None
+    assert view.locate(120.005, 31.705, NOON) is None

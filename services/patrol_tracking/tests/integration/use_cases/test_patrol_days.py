@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.patrol_tracking.documents.patrol_days import PatrolDayDocument
 from services.patrol_tracking.documents.patrol_periods import PatrolPeriodDocument
@@ -390,4 +391,45 @@ def test_a_key_subject_known_only_after_the_verdict_corrects_the_day_at_the_next
     assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
     # And once only: the run after changes nothing.
     cases.finalise_due(AFTER_CUT_OFF + timedelta(minutes=2))
+    assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
+
+
+def unchanged_visits() -> float:
+    return (
+        REGISTRY.get_sample_value("gridgov_patrol_cut_off_tenants_total", {"outcome": "unchanged"})
+        or 0.0
+    )
+
+
+def test_the_cut_off_skips_a_settled_tenant_until_its_registry_changes() -> None:
+    door = walk(0, 1)[0]
+    stay = [
+        replace(door, point_id=f"stay{n}", at=START + timedelta(seconds=30 * n)) for n in range(11)
+    ]
+    store_and_fold(stay, offset=1)
+    cut_off = ctx().settings.recent().finalises_at(DAY)
+    cases.finalise_due(cut_off + timedelta(minutes=1))  # the first run: the day judged
+    grace = cases.RECHECK_GRACE
+    # Inside the grace every run re-checks the window (a fold racing the cut-off may have
+    # left a day open); the first run after it re-checks once more, then the tenant settles.
+    skipped = unchanged_visits()
+    cases.finalise_due(cut_off + grace / 2)
+    cases.finalise_due(cut_off + grace + timedelta(minutes=1))
+    assert unchanged_visits() == skipped
+    cases.finalise_due(cut_off + grace + timedelta(minutes=2))
+    cases.finalise_due(cut_off + grace + timedelta(minutes=3))
+    assert unchanged_visits() == skipped + 2
+    assert outbox_types() == ["patrol.day_finalised"]
+    # A key person registered at the door the worker stood at: the registry's fingerprint
+    # moves, so the next run re-checks the window and corrects the day, once.
+    seed_registry(
+        TENANT,
+        subjects=[("s-door", "g-1", "key_person", "weekly", (door.lon, door.lat))],
+        now=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    cases.finalise_due(cut_off + grace + timedelta(minutes=4))
+    assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
+    assert unchanged_visits() == skipped + 2
+    cases.finalise_due(cut_off + grace + timedelta(minutes=5))
+    assert unchanged_visits() == skipped + 3
     assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
