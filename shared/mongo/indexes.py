@@ -16,6 +16,9 @@ the PostgreSQL database behind FerretDB:
   (`shared.mongo.pg_reads.ListIndex`: its equality keys, then its order keys in their
   directions, the very expressions `EqualityReads` queries with), which counts and pages that
   list without reading a document;
+- one btree expression index per near read a document declares in `meta["near_indexes"]`
+  (`shared.mongo.pg_reads.NearIndex`: its equality keys, a point's cell, a time), which finds
+  the recent rows near a point by reading only the cells around it;
 - one partial btree index per scheduler scan a document declares in `meta["due_indexes"]`
   (`shared.mongo.pg_reads.DueIndex`: the deadline over the flagged rows), which finds what
   fell due without decoding every watched row.
@@ -43,7 +46,14 @@ from pymongo.errors import CollectionInvalid, PyMongoError
 
 from shared.mongo.documents import TenantDocument, index_fields
 from shared.mongo.leases import LEASES_COLLECTION
-from shared.mongo.pg_reads import DueIndex, ListIndex, declared_lists, due_indexes
+from shared.mongo.pg_reads import (
+    DueIndex,
+    ListIndex,
+    NearIndex,
+    declared_lists,
+    due_indexes,
+    near_indexes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +81,10 @@ class GinIndex:
 
 @dataclass(frozen=True, slots=True)
 class ListBtreeIndex:
-    """The btree expression index of one list a document declares."""
+    """The btree expression index of one list (or near read) a document declares."""
 
     collection: str
-    list_index: ListIndex
+    list_index: ListIndex | NearIndex
 
     def name(self, table: str) -> str:
         """A PostgreSQL identifier (< 64 bytes) unique per table and index make-up."""
@@ -139,11 +149,14 @@ def gin_plan(documents: Iterable[type[TenantDocument]]) -> list[GinIndex]:
 
 
 def list_plan(documents: Iterable[type[TenantDocument]]) -> list[ListBtreeIndex]:
-    """The btree indexes of the lists the documents declare (`meta["list_indexes"]`)."""
+    """The btree indexes of the lists and near reads the documents declare
+    (`meta["list_indexes"]`, `meta["near_indexes"]`)."""
     plan: dict[tuple[str, str], ListBtreeIndex] = {}
     for document in documents:
         collection = document._get_collection_name()
-        for index in declared_lists(document):
+        declared: list[ListIndex | NearIndex] = [*declared_lists(document)]
+        declared += near_indexes(document)
+        for index in declared:
             plan.setdefault((collection, index.signature()), ListBtreeIndex(collection, index))
     return list(plan.values())
 

@@ -260,8 +260,14 @@ class RegistryStamps(TenantRepository[RegistryStampDocument]):
 
     def current(self) -> str | None:
         """The token now; None before the first grid was recorded."""
+        tokens = self.tokens()
+        return None if tokens is None else tokens[0]
+
+    def tokens(self) -> tuple[str, str] | None:
+        """``(token, fingerprint)`` now, in one read: the grid token, and the fingerprint every
+        grid, team or subject change replaces (`fingerprints`); None before the first."""
         doc = self.get(self.tenant_id)
-        return None if doc is None else str(doc.token)
+        return None if doc is None else (str(doc.token), f"{doc.token}|{doc.changes or ''}")
 
     def bump(self, *, grids: bool = True) -> None:
         """Fresh random tokens after a change (creating the document on the first one): both
@@ -399,6 +405,49 @@ class LocatorCache:
 LOCATORS = LocatorCache()
 
 
+class MembershipCache:
+    """Per tenant and user, in this process: the user's memberships as read under the tenant's
+    registry fingerprint (`RegistryStamps.tokens`), reused while it is the same (every team
+    change replaces it after the membership is written, so an entry read in between is
+    replaced on the next call) and for at most `max_age_s`. A phone's every request asks
+    which grids its worker serves; a pinned view answers from its stamp read."""
+
+    def __init__(self, max_age_s: float = 300.0, max_entries: int = 20_000) -> None:
+        self.max_age_s = max_age_s
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, str], tuple[str, float, list[Membership]]] = {}
+        self._lock = threading.Lock()
+
+    def of_user(self, view: RegistryView, user_id: str) -> list[Membership]:
+        # The fingerprint before the memberships, as the locators read the stamp first.
+        if view.dry_run:
+            return view.memberships.of_user(user_id)
+        tokens = view.tokens()
+        key = (view.tenant_id, user_id)
+        found = self._entries.get(key)
+        if (
+            found is not None
+            and tokens is not None
+            and found[0] == tokens[1]
+            and time.monotonic() - found[1] < self.max_age_s
+        ):
+            return found[2]
+        memberships = view.memberships.of_user(user_id)
+        if tokens is not None:
+            with self._lock:
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+                self._entries[key] = (tokens[1], time.monotonic(), memberships)
+        return memberships
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+MEMBERSHIPS = MembershipCache()
+
+
 # -- the view ------------------------------------------------------------------------------------
 
 
@@ -416,6 +465,7 @@ class RegistryView:
         *,
         dry_run: bool = False,
         locators: LocatorCache = LOCATORS,
+        pinned: bool = False,
     ) -> None:
         self.tenant_id = tenant_id
         self.grids = RegistryGrids(tenant_id, origin, dry_run=dry_run)
@@ -423,11 +473,25 @@ class RegistryView:
         self.subjects = RegistrySubjects(tenant_id, origin, dry_run=dry_run)
         self.stamps = RegistryStamps(tenant_id, origin, dry_run=dry_run)
         self.locators = locators
+        self.dry_run = dry_run
+        self.pinned = pinned
+        self._pinned_tokens: tuple[tuple[str, str] | None] | None = None
+
+    def tokens(self) -> tuple[str, str] | None:
+        """The tenant's grid token and registry fingerprint (`RegistryStamps.tokens`, one `_id`
+        read): what the process's cached grids and memberships are checked against. A pinned
+        view (one request's) reads them once and answers every later call from that read."""
+        if not self.pinned:
+            return self.stamps.tokens()
+        if self._pinned_tokens is None:
+            self._pinned_tokens = (self.stamps.tokens(),)
+        return self._pinned_tokens[0]
 
     def stamp(self) -> str | None:
-        """The tenant's grid-set stamp now (one `_id` read): what the process's cached grids
-        are checked against."""
-        return self.stamps.current()
+        """The tenant's grid-set stamp now (`tokens`): what the process's cached grids are
+        checked against."""
+        tokens = self.tokens()
+        return None if tokens is None else tokens[0]
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -476,8 +540,9 @@ class RegistryView:
         )
 
     def grid_ids_of_user(self, user_id: str, day: date) -> frozenset[str]:
-        """The grids whose team has `user_id` on `day` (Asia/Shanghai), any role."""
-        return domain.grid_ids_served(self.memberships.of_user(user_id), user_id, day)
+        """The grids whose team has `user_id` on `day` (Asia/Shanghai), any role (the user's
+        memberships from the process's cache while the registry fingerprint holds)."""
+        return domain.grid_ids_served(MEMBERSHIPS.of_user(self, user_id), user_id, day)
 
     def members_of(self, grid_id: str, day: date) -> list[Membership]:
         """The grid's team on `day`: memberships covering it, by role then user."""

@@ -58,6 +58,21 @@ class EventDocument(TenantDocument):
             ("tenant_id", "state", "-reported_at", "-event_id"),
             ("tenant_id", "state", "overdue_now", "-reported_at", "-event_id"),
             ("tenant_id", "overdue_now", "-reported_at", "-event_id"),
+            # A report's duplicate candidates without a position: its grid's latest reports of
+            # the category (`EventRepository.duplicate_candidates`).
+            ("tenant_id", "category", "grid_id", "-reported_ms"),
+        ],
+        # ... and with one: the category's reports of the window in the cells around it
+        # (about 500 m: a radius up to about 1.5 km reads at most 64 cells, a wider one the
+        # whole window of the category).
+        "near_indexes": [
+            {
+                "equal": ("tenant_id", "category"),
+                "x": "lon",
+                "y": "lat",
+                "cell": "0.005",
+                "time": "reported_ms",
+            }
         ],
         # The overdue scan (across tenants): the next unmet deadline of the watched events.
         "due_indexes": [("watch", "due_ms")],

@@ -48,7 +48,7 @@ from services.event_intake.repository.mapping import (
 from services.event_intake.repository.overdue import due_across_tenants
 from shared.events.domain import DomainEvent
 from shared.mongo import Page, TenantRepository
-from shared.mongo.pg_reads import equality_reads
+from shared.mongo.pg_reads import Within, equality_reads
 from shared.mongo.repository import SaveRefused
 
 # At most this many duplicate candidates are read per report and query (the answer lists
@@ -289,38 +289,30 @@ class EventRepository(TenantRepository[EventDocument]):
         nearest to a point within a bounding box ``near`` = ``(lon, lat, west, south, east,
         north)``, and the latest ones of ``grid_id`` (the caller measures distances).
 
-        PostgreSQL answers each with the few values a suggestion needs, nearest or latest
-        first, at most `_CANDIDATES` rows; without it, FerretDB returns the category's reports
-        of the window's days, decoded with those values only."""
+        PostgreSQL answers both in one statement with the few values a suggestion needs,
+        nearest or latest first, at most `_CANDIDATES` rows each, through the document's
+        declared indexes (the grid's latest reports of the category; the category's reports
+        of the window in the cells around the point); without it, FerretDB returns the
+        category's reports of the window's days, decoded with those values only."""
         reads = equality_reads()
         window = {"reported_ms": (float(epoch_ms(since)), float(epoch_ms(until)))}
         where = {"tenant_id": self.tenant_id, "category": category}
         rows: list[dict[str, Any]] | None = None
         if reads is not None:
-            database = self.document._get_db().name
-            in_grid = reads.rows_within(
-                self.document,
-                database,
-                {**where, "grid_id": grid_id},
-                window,
-                fields=_CANDIDATE_FIELDS,
-                limit=_CANDIDATES,
-                latest="reported_ms",
-            )
-            in_box: list[dict[str, Any]] | None = []
+            asks = [
+                Within(
+                    {**where, "grid_id": grid_id}, window, limit=_CANDIDATES, latest="reported_ms"
+                )
+            ]
             if near is not None:
                 lon, lat, west, south, east, north = near
-                in_box = reads.rows_within(
-                    self.document,
-                    database,
-                    where,
-                    {**window, "lon": (west, east), "lat": (south, north)},
-                    fields=_CANDIDATE_FIELDS,
-                    limit=_CANDIDATES,
-                    nearest=("lon", "lat", lon, lat),
-                )
-            if in_grid is not None and in_box is not None:
-                rows = list({row["_id"]: row for row in [*in_box, *in_grid]}.values())
+                box = {**window, "lon": (west, east), "lat": (south, north)}
+                asks.append(Within(where, box, limit=_CANDIDATES, nearest=("lon", "lat", lon, lat)))
+            answers = reads.rows_within_each(
+                self.document, self.document._get_db().name, asks, fields=_CANDIDATE_FIELDS
+            )
+            if answers is not None:
+                rows = list({row["_id"]: row for answer in answers for row in answer}.values())
         if rows is None:
             first, last = local_day(since), local_day(until)
             days = [first + timedelta(days=n) for n in range((last - first).days + 1)]

@@ -90,5 +90,7 @@ class IntakeContext(RequestContext):
     @cached_property
     def registry(self) -> RegistryView:
         """The tenant's grids, divisions and grid teams as grid_registry's events announced
-        them (locate a position, a worker's grids on a day). Read only; the worker keeps it."""
-        return self.repository(RegistryView)
+        them (locate a position, a worker's grids on a day). Read only; the worker keeps it.
+        Pinned: the registry's stamp is read once per request (a report asks it for the
+        reporter's grids and again to locate the report)."""
+        return RegistryView(self.tenant_id, self.origin, dry_run=self.dry_run, pinned=True)

@@ -10,9 +10,11 @@ with an event he sees is the domain's rule (403 otherwise, 409 when the state fo
 
 from __future__ import annotations
 
+import contextvars
 import math
 import uuid
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +42,8 @@ TENANT_WIDE = frozenset({Role.TENANT_ADMIN, Role.CENTER_STAFF, Role.INSPECTOR})
 _RETRIES = 3
 _EARTH_RADIUS_M = 6_371_008.8
 MAX_SUGGESTIONS = 10
+# Reads a report's duplicate candidates beside its write (one per request in flight at most).
+_SUGGESTING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="intake-duplicates")
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,13 @@ def report_event(
             level=level,
             request_id=request_id,
         )
-        saved = ctx.events.add_event(event, [recorded])
+        # The duplicate candidates are read (PostgreSQL) while the report is written
+        # (FerretDB): they depend on the report's category, place and time only.
+        events = ctx.events
+        looked_up = _SUGGESTING.submit(
+            contextvars.copy_context().run, suggestions, ctx, event, settings
+        )
+        saved = events.add_event(event, [recorded])
     except (Conflict, InvalidInput, PermissionDenied):
         # A retry lands on the first report's id (an insert conflict, or a check that no
         # longer passes since: the worker left the grid, the category was renamed): the first
@@ -170,9 +180,7 @@ def report_event(
         if first is None:
             raise
         return Reported(event=first, created=False, possible_duplicates=[])
-    return Reported(
-        event=saved, created=True, possible_duplicates=suggestions(ctx, saved, settings)
-    )
+    return Reported(event=saved, created=True, possible_duplicates=looked_up.result())
 
 
 # --- duplicates ---------------------------------------------------------------------------
