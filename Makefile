@@ -39,7 +39,7 @@ logs: ## follow the logs (make logs C=kafka for one component)
 lint: install ## ruff (lint + format check), mypy, import-linter contracts
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy shared services --exclude /tests/
+	.venv/bin/mypy shared services bench --exclude /tests/
 	.venv/bin/lint-imports
 
 fmt: install ## apply ruff fixes and formatting

@@ -64,6 +64,7 @@ from services.event_intake.bootstrap import BLUEPRINTS
 from services.event_intake.documents.events import EventDocument, OverdueMarkDocument
 from services.event_intake.domain import events as domain
 from services.event_intake.domain.settings import IntakeSettings
+from services.event_intake.domain.workflow import Actor
 from services.event_intake.repository.events import EventFilter, EventRepository, to_document
 from services.event_intake.tests.integration.support import seed_registry, square
 from services.event_intake.use_cases import events as use_cases
@@ -450,10 +451,8 @@ def _chain(state: str, category: str, reported_at: datetime) -> domain.Event:
     grid = 0
     settings = IntakeSettings(tenant_id=LIST_TENANT)
     clock = settings.work_clock()
-    worker = domain.Actor(
-        f"w-{grid}", LIST_TENANT, frozenset({"grid-worker"}), frozenset({f"g-{grid}"})
-    )
-    centre = domain.Actor("c-1", LIST_TENANT, frozenset({"center-staff"}))
+    worker = Actor(f"w-{grid}", LIST_TENANT, frozenset({"grid-worker"}), frozenset({f"g-{grid}"}))
+    centre = Actor("c-1", LIST_TENANT, frozenset({"center-staff"}))
     event, _ = domain.report(
         event_id="template",
         tenant_id=LIST_TENANT,

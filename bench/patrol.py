@@ -77,6 +77,7 @@ from services.patrol_tracking.domain.compliance import VerdictStatus
 from services.patrol_tracking.domain.intake import SHANGHAI, patrol_day
 from services.patrol_tracking.domain.points import Point, Provider
 from services.patrol_tracking.domain.settings import PatrolSettings
+from services.patrol_tracking.repository.patrol_days import DayFilter
 from services.patrol_tracking.repository.stream import KafkaPointStream, configure_point_stream
 from services.patrol_tracking.use_cases import patrol_days
 from services.patrol_tracking.use_cases.context import PatrolContext
@@ -826,7 +827,8 @@ def _check_once(database: Database[Any], tenant: str, sent: Counter[str], rows: 
     expected = sum(sent.values())
     stored = database["patrol_points"].count_documents({"tenant_id": tenant})
     ctx = PatrolContext(tenant_id=tenant, actor="bench")
-    found = {d.worker_id: d for d in ctx.days.of_day(patrol_day(datetime.now(UTC)))}
+    today = DayFilter(day=patrol_day(datetime.now(UTC)))
+    found = {d.worker_id: d for d in ctx.days.every(today, cap=100_000).items}
     folded = Counter({worker: d.state.points_accepted for worker, d in found.items()})
     rejected = sum(d.state.points_rejected for d in found.values())
     wrong = sum(1 for worker in sent.keys() | folded.keys() if sent[worker] != folded[worker])
@@ -910,7 +912,7 @@ def cut_off(database: Database[Any], run: str, rows: list[Row]) -> None:
     rerun = time.perf_counter() - started
     verdicts = Counter(
         d.judgement.verdict.status.value if d.judgement else "not judged"
-        for d in ctx.days.of_day(CUT_OFF_DAY)
+        for d in ctx.days.every(DayFilter(day=CUT_OFF_DAY), cap=100_000).items
     )
 
     days = database[PatrolDayDocument._get_collection_name()]
