@@ -8,7 +8,8 @@
   less) and uploads batches of 50 (`POST /points`); his batches follow each other, so his
   stream stays in time order. Its point stream sends to a throw-away topic, and a
   `ConsumerRunner` with the service's `BatchRoute` (`handlers.uploads_received`, chunks of
-  500) runs in a thread: points stored, then folded into each worker-day.
+  500) runs in a process of its own, as the service's worker does: points stored, then
+  folded into each worker-day.
   - Sustained: ``BENCH_PATROL_RATE`` (2,000) points/s = 40 requests/s for
     ``BENCH_PATROL_SECONDS`` (60; the issue asks for 10 minutes: set 600) on an open-loop
     schedule from ``BENCH_PATROL_THREADS`` (8) threads: each request starts at its scheduled
@@ -28,13 +29,13 @@
   half of them with a patrol day (two uploads folded); `finalise_day` of that Wednesday with
   the clock after the cut-off. Goal: <= 30 s. Ratio: a bare pymongo ``insert_many`` of as many
   documents of the same size (the stored days).
-* Memory: the process's RSS (VmRSS) sampled every 0.5 s from the sustained run's start to the
-  backlog's end: start, max, end and the growth, and the RSS at the end of each phase (a
-  plateau or a climb). Goal: flat within 10% over 30 minutes (the measured span is
-  printed; API and consumer share this process, the worker alone holds less).
+* Memory: the consumer process's RSS (VmRSS; the worker's goal) sampled every 0.5 s over the
+  sustained run and the burst, and the API process's to the backlog's end: start, max, end
+  and the growth, and the RSS at the end of each phase (a plateau or a climb). Goal: the
+  worker flat within 10% over 30 minutes (the measured span is printed).
 
-The API threads and the consumer share one interpreter (the GIL) and the machine's cores with
-FerretDB, PostgreSQL and Kafka: in production they are separate processes.
+The API's threads and the consumer are two processes, as in production; both share the
+machine's two cores with FerretDB, PostgreSQL and Kafka.
 
 Everything lives in a throw-away database and topics, dropped at the end (also on failure);
 no demo tenant is touched.
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import resource
 import shutil
@@ -183,22 +185,28 @@ class Row:
 
 
 class Memory:
-    """The process's resident set (VmRSS), sampled in a thread while `running`."""
+    """A process's resident set (VmRSS), sampled in a thread while `running`: this one's
+    (the API's) or, given its pid, the consumer's."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int | None = None) -> None:
+        self.pid = pid
         self.samples: list[tuple[float, int]] = []
         self.marks: list[tuple[str, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="bench-rss", daemon=True)
 
-    @staticmethod
-    def rss_kib() -> int:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+    def rss_kib(self) -> int:
+        status_file = "/proc/self/status" if self.pid is None else f"/proc/{self.pid}/status"
+        try:
+            with open(status_file, encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except FileNotFoundError:
+            pass
         # Not Linux: the peak is the best the platform tells (KiB on Linux, bytes on macOS).
-        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        who = resource.RUSAGE_SELF if self.pid is None else resource.RUSAGE_CHILDREN
+        return int(resource.getrusage(who).ru_maxrss)
 
     def start(self) -> None:
         self.samples.append((time.perf_counter(), self.rss_kib()))
@@ -321,65 +329,121 @@ def _timeline(batches: int, walkers: int) -> tuple[datetime, float]:
 # --- the consumer -------------------------------------------------------------------------
 
 
+# The consumer runs in a process of its own, started afresh (not forked from the API's
+# threads and connections).
+PROCESSES = multiprocessing.get_context("spawn")
+
+
 class Progress:
-    """The service's batch handler, counting the points of each message it completed once
-    (offsets per partition: a redelivered message is not counted again)."""
+    """The points of each message the consumer process completed once, shared with this
+    process (its clock is the machine's monotonic clock, as `time.perf_counter` here)."""
 
     def __init__(self) -> None:
-        self.points = 0
-        self.last = 0.0
-        self.first_call: float | None = None
-        self._next: dict[int, int] = {}
-        self._lock = threading.Lock()
+        self._points = PROCESSES.Value("q", 0)
+        self._last = PROCESSES.Value("d", 0.0)
+        self._first = PROCESSES.Value("d", 0.0)  # 0: no chunk yet
 
-    def handle(self, deliveries: Sequence[Delivery]) -> Sequence[Rejected]:
-        called = time.perf_counter()
-        with self._lock:
-            if self.first_call is None:
-                self.first_call = called
-        rejected = handlers.uploads_received(deliveries)
-        poison = {(r.delivery.partition, r.delivery.offset) for r in rejected}
-        with self._lock:
-            for delivery in deliveries:
-                at = (delivery.partition, delivery.offset)
-                if at in poison or delivery.offset < self._next.get(delivery.partition, 0):
-                    continue
-                self._next[delivery.partition] = delivery.offset + 1
-                self.points += len(delivery.envelope.payload["points"])
-            self.last = time.perf_counter()
-        return rejected
+    @property
+    def points(self) -> int:
+        return int(self._points.value)
+
+    @property
+    def first_call(self) -> float | None:
+        first = float(self._first.value)
+        return first or None
 
     def rearm(self) -> None:
-        with self._lock:
-            self.first_call = None
+        self._first.value = 0.0
+
+    def counted(self, points: int) -> None:
+        """In the consumer: a chunk's new points are done."""
+        with self._points.get_lock():
+            self._points.value += points
+            self._last.value = time.perf_counter()
+
+    def started(self) -> None:
+        """In the consumer: a chunk arrived (the first one after `rearm` is remembered)."""
+        with self._first.get_lock():
+            if not self._first.value:
+                self._first.value = time.perf_counter()
 
     def wait_for(self, points: int, timeout_s: float = DRAIN_TIMEOUT_S) -> float | None:
         """The instant the ``points``-th point was folded, or None after ``timeout_s``."""
         deadline = time.perf_counter() + timeout_s
         while time.perf_counter() < deadline:
-            with self._lock:
-                if self.points >= points:
-                    return self.last
+            with self._points.get_lock():
+                if self._points.value >= points:
+                    return float(self._last.value)
             time.sleep(0.02)
         return None
 
 
-class Consumer:
-    """A `ConsumerRunner` of the bench topic in a thread (the service's batch route)."""
+class _Counting:
+    """The service's batch handler, counting the points of each message it completed once
+    (offsets per partition: a redelivered message is not counted again)."""
 
-    def __init__(self, topic: str, group: str, progress: Progress) -> None:
-        self.runner = ConsumerRunner(
-            consumer=make_consumer(BOOTSTRAP, group_id=group, client_id="bench-patrol-consumer"),
-            dlq_producer=make_producer(BOOTSTRAP, client_id="bench-patrol-dlq"),
-            group_id=group,
-            routes=[BatchRoute(topic, progress.handle, max_batch=MAX_CHUNK)],
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self._next: dict[int, int] = {}
+
+    def handle(self, deliveries: Sequence[Delivery]) -> Sequence[Rejected]:
+        self.progress.started()
+        rejected = handlers.uploads_received(deliveries)
+        poison = {(r.delivery.partition, r.delivery.offset) for r in rejected}
+        points = 0
+        for delivery in deliveries:
+            at = (delivery.partition, delivery.offset)
+            if at in poison or delivery.offset < self._next.get(delivery.partition, 0):
+                continue
+            self._next[delivery.partition] = delivery.offset + 1
+            points += len(delivery.envelope.payload["points"])
+        self.progress.counted(points)
+        return rejected
+
+
+def _consume(
+    topic: str, group: str, progress: Progress, settings: PlatformSettings, stop: Any
+) -> None:
+    """The consumer process: the service's batch route on the bench topic until ``stop``."""
+    connect_database(settings)
+    for document in tenant_documents():
+        document._collection = None  # this run's database
+    runner = ConsumerRunner(
+        consumer=make_consumer(BOOTSTRAP, group_id=group, client_id="bench-patrol-consumer"),
+        dlq_producer=make_producer(BOOTSTRAP, client_id="bench-patrol-dlq"),
+        group_id=group,
+        routes=[BatchRoute(topic, _Counting(progress).handle, max_batch=MAX_CHUNK)],
+    )
+    thread = threading.Thread(target=runner.run, name="bench-consumer", daemon=True)
+    thread.start()
+    stop.wait()
+    runner.stop()
+    thread.join(timeout=60)
+
+
+class Consumer:
+    """A `ConsumerRunner` of the bench topic (the service's batch route) in a process of its
+    own, as the service's worker is: the API's threads here and the consumer do not share an
+    interpreter (and its lock) any more than in production."""
+
+    def __init__(
+        self, topic: str, group: str, progress: Progress, settings: PlatformSettings
+    ) -> None:
+        self._stop = PROCESSES.Event()
+        self.process = PROCESSES.Process(
+            target=_consume,
+            args=(topic, group, progress, settings, self._stop),
+            name="bench-consumer",
+            daemon=True,
         )
-        self.thread = threading.Thread(target=self.runner.run, name="bench-consumer", daemon=True)
-        self.thread.start()
+        self.process.start()
 
     def stop(self) -> None:
-        self.runner.stop()
-        self.thread.join(timeout=60)
+        self._stop.set()
+        self.process.join(timeout=90)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=10)
 
 
 class BenchStream:
@@ -577,8 +641,10 @@ class Rig:
     group: str
     kafka_per_s: float  # the bare producer's messages/s (baselines.json)
     progress: Progress
-    memory: Memory
+    memory: Memory  # this process: the API
+    settings: PlatformSettings  # the consumer process connects with them
     consumer: Consumer | None = None
+    worker_memory: Memory | None = None  # the consumer process of the sustained run and burst
     target: int = 0  # points accepted so far: the consumer is done when it folded them all
     next_batch: int = 0
     sent: Counter[str] | None = None  # points accepted per worker
@@ -605,6 +671,8 @@ def _sustained(rig: Rig, rows: list[Row]) -> None:
     fired = rig.fire(expected, rate=RATE)
     done = rig.progress.wait_for(rig.target)
     rig.memory.mark("sustained")
+    if rig.worker_memory is not None:
+        rig.worker_memory.mark("sustained")
     print(f"  sustained run of {SECONDS:g} s (the issue's goal is for 600 s):")
     achieved, p99 = _api_rows("sustained", fired, RATE)
     met = p99 < GOAL_API_P99_MS and achieved >= 0.98 * RATE and len(fired.accepted) == expected
@@ -703,7 +771,7 @@ def _backlog(rig: Rig, rows: list[Row]) -> None:
     )
     rig.progress.rearm()
     restarted = time.perf_counter()
-    rig.consumer = Consumer(rig.topic, rig.group, rig.progress)
+    rig.consumer = Consumer(rig.topic, rig.group, rig.progress, rig.settings)
     done = rig.progress.wait_for(rig.target)
     first_call = rig.progress.first_call
     if done is None or first_call is None:
@@ -726,6 +794,25 @@ def _backlog(rig: Rig, rows: list[Row]) -> None:
             _verdict(drain >= GOAL_BACKLOG_FACTOR * RATE),
         )
     )
+
+
+def _phases(rig: Rig, raw_topic: str, rows: list[Row]) -> None:
+    """The sustained run, the burst and the backlog, with both processes' memory sampled."""
+    assert rig.consumer is not None
+    memory = rig.memory
+    rig.worker_memory = Memory(rig.consumer.process.pid)
+    memory.start()
+    rig.worker_memory.start()
+    _sustained(rig, rows)
+    _burst(rig, raw_topic, rows)
+    memory.mark("burst")
+    rig.worker_memory.mark("burst")
+    rig.worker_memory.stop()  # the backlog stops this consumer and starts another
+    _backlog(rig, rows)
+    memory.mark("backlog")
+    memory.stop()
+    _memory_rows("the API process", memory, rows, goal=False)
+    _memory_rows("the consumer process (the worker)", rig.worker_memory, rows, goal=True)
 
 
 def ingestion(
@@ -771,20 +858,15 @@ def ingestion(
         progress = Progress()
         group = f"bench.patrol.{run}"
         memory = Memory()
-        rig = Rig(app, phones, tokens, tenant, topic, group, kafka_per_s, progress, memory)
-        rig.consumer = Consumer(topic, group, progress)
+        rig = Rig(
+            app, phones, tokens, tenant, topic, group, kafka_per_s, progress, memory, settings
+        )
+        rig.consumer = Consumer(topic, group, progress, settings)
         # One batch per phone first, untimed: JWKS, producer, consumer group, day documents.
         rig.fire(GRIDS, rate=RATE)
         if progress.wait_for(rig.target, 180) is None:
             raise SystemExit("the warm-up uploads were not folded within 180 s")
-        memory.start()
-        _sustained(rig, rows)
-        _burst(rig, raw_topic, rows)
-        memory.mark("burst")
-        _backlog(rig, rows)
-        memory.mark("backlog")
-        memory.stop()
-        _memory_rows(memory, rows)
+        _phases(rig, raw_topic, rows)
         print(f"    uploads named {dict(stream.named)} (all sent to {topic})")
         if rig.consumer is not None:
             rig.consumer.stop()
@@ -798,25 +880,30 @@ def ingestion(
         delete_topics(BOOTSTRAP, names)
 
 
-def _memory_rows(memory: Memory, rows: list[Row]) -> None:
+def _memory_rows(who: str, memory: Memory, rows: list[Row], *, goal: bool) -> None:
     (first_at, start), (last_at, end) = memory.samples[0], memory.samples[-1]
     peak = max(kib for _, kib in memory.samples)
     growth = (end - start) / start
     span = last_at - first_at
     phases = ", ".join(f"{phase} {kib / 1024:.0f}" for phase, kib in memory.marks)
     print(
-        f"  RSS over {span:.0f} s ({len(memory.samples)} samples): start {start / 1024:.0f} "
-        f"MiB, max {peak / 1024:.0f} MiB, end {end / 1024:.0f} MiB, growth {growth:+.1%}; at "
-        f"each phase's end (MiB): {phases}"
+        f"  RSS of {who} over {span:.0f} s ({len(memory.samples)} samples): start "
+        f"{start / 1024:.0f} MiB, max {peak / 1024:.0f} MiB, end {end / 1024:.0f} MiB, growth "
+        f"{growth:+.1%}; at each phase's end (MiB): {phases}"
+    )
+    verdict = (
+        _verdict(abs(growth) <= GOAL_RSS_GROWTH)
+        + ("" if span >= GOAL_RSS_SPAN_S else " (short run)")
+        if goal
+        else "(no goal)"
     )
     rows.append(
         Row(
-            f"RSS growth over {span:.0f} s",
+            f"RSS growth, {who.removeprefix('the ').split(' (')[0]}, {span:.0f} s",
             f"{growth:+.1%}",
-            f"within {GOAL_RSS_GROWTH:.0%} over {GOAL_RSS_SPAN_S / 60:.0f} min",
+            f"within {GOAL_RSS_GROWTH:.0%} over {GOAL_RSS_SPAN_S / 60:.0f} min" if goal else "",
             f"max {peak / start:.2f}x start",
-            _verdict(abs(growth) <= GOAL_RSS_GROWTH)
-            + ("" if span >= GOAL_RSS_SPAN_S else " (short run)"),
+            verdict,
         )
     )
 
