@@ -253,6 +253,11 @@ def _subject_of(doc: Any) -> SubjectRef:
     )
 
 
+def _fingerprint(doc: Any) -> str:
+    """A stamp's two tokens as one value: it moves with every grid, team or subject change."""
+    return f"{doc.token}|{doc.changes or ''}"
+
+
 class RegistryStamps(TenantRepository[RegistryStampDocument]):
     """The tenant's grid-set stamp: one document whose `_id` is the tenant id."""
 
@@ -267,7 +272,7 @@ class RegistryStamps(TenantRepository[RegistryStampDocument]):
         """``(token, fingerprint)`` now, in one read: the grid token, and the fingerprint every
         grid, team or subject change replaces (`fingerprints`); None before the first."""
         doc = self.get(self.tenant_id)
-        return None if doc is None else (str(doc.token), f"{doc.token}|{doc.changes or ''}")
+        return None if doc is None else (str(doc.token), _fingerprint(doc))
 
     def bump(self, *, grids: bool = True) -> None:
         """Fresh random tokens after a change (creating the document on the first one): both
@@ -289,7 +294,7 @@ class RegistryStamps(TenantRepository[RegistryStampDocument]):
         ``comment`` (`shared.mongo.guard.cross_tenant_comment`): a job that re-checks what it
         derived from the registry compares it with the one it last checked against."""
         rows = RegistryStampDocument.objects.comment(comment).only("token", "changes")
-        return {str(doc.key): f"{doc.token}|{doc.changes or ''}" for doc in rows}
+        return {str(doc.key): _fingerprint(doc) for doc in rows}
 
 
 # -- the locator cache ---------------------------------------------------------------------------
