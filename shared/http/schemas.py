@@ -22,6 +22,7 @@ from marshmallow import (
 )
 from webargs.flaskparser import FlaskParser
 
+from shared.fastload import load_fast
 from shared.http.problems import FieldError, NotFound
 from shared.text import escape_unsafe_text, unsafe_text_reason
 
@@ -150,6 +151,12 @@ class BaseSchema(Schema):
         partial: bool | types.StrSequenceOrSet | None = None,
         unknown: types.UnknownOption | None = None,
     ) -> Any:
+        if _LOAD_DEPTH.get() == 0 and many is None and partial is None and unknown is None:
+            # A hot schema's valid input, compiled (``fast_load = True``); anything it does
+            # not accept is loaded below, which names every bad field.
+            loaded = load_fast(self, data)
+            if loaded is not None:
+                return loaded
         token = _LOAD_DEPTH.set(_LOAD_DEPTH.get() + 1)
         try:
             return super().load(data, many=many, partial=partial, unknown=unknown)

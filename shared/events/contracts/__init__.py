@@ -23,6 +23,7 @@ from marshmallow import Schema, ValidationError
 
 from shared.events.envelope import Envelope, InvalidMessage
 from shared.events.topics import Topic
+from shared.fastload import load_fast
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -94,6 +95,9 @@ def all_contracts() -> Iterator[Contract]:
 def validate_payload(type_: str, version: int, payload: Mapping[str, Any]) -> dict[str, Any]:
     """Load `payload` through its contract; `InvalidMessage` names the failing fields."""
     schema = contract_for(type_, version).loader
+    fast = load_fast(schema, payload)
+    if fast is not None:
+        return fast
     try:
         loaded: dict[str, Any] = schema.load(dict(payload))
     except ValidationError as exc:
