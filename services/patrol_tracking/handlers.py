@@ -15,11 +15,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from services.patrol_tracking.use_cases import patrol_days
 from services.patrol_tracking.use_cases.context import PatrolContext
-from services.patrol_tracking.use_cases.points import StoredBatch, store_deliveries
+from services.patrol_tracking.use_cases.points import StoredBatch, read_uploads, store_uploads
 from shared.events.envelope import Envelope
 from shared.kafka import Delivery, Rejected
 from shared.registry.handlers import Handler, grid_changed, subject_changed, team_changed
@@ -29,26 +30,40 @@ FOLDS_IN_FLIGHT = 4
 
 
 def uploads_received(deliveries: Sequence[Delivery]) -> Sequence[Rejected]:
-    """Store a chunk of uploads, then fold each worker-day's share; poison comes back for
-    the DLQ. A failure raises: the runner redelivers the chunk, which changes nothing that
-    was already done."""
-    stored = store_deliveries(deliveries)
+    """Store a chunk of uploads and fold each worker-day's share; poison comes back for the
+    DLQ. A failure raises: the runner redelivers the chunk, which changes nothing that was
+    already done.
+
+    The inserts and the folds run side by side: a fold takes its points from the chunk, not
+    from the store, and the few that rebuild a day from the stored points wait for the
+    inserts first (`PatrolContext.points_stored`). The chunk is done, and its offsets may be
+    committed, only once both have finished."""
+    uploads = read_uploads(deliveries)
+    inserting = _STORE.submit(store_uploads, uploads)
 
     def fold(batch: StoredBatch) -> None:
-        patrol_days.fold_stored(PatrolContext(tenant_id=batch.tenant_id, actor=UPLOAD_ACTOR), batch)
+        ctx = PatrolContext(
+            tenant_id=batch.tenant_id, actor=UPLOAD_ACTOR, points_stored=inserting.result
+        )
+        patrol_days.fold_stored(ctx, batch)
 
     # Worker-days are separate documents: a few are folded at once, so the store's round trips
     # overlap (each fold reads its day and writes it under its lease). The first failure is
     # raised once all have finished: the runner redelivers the chunk, and the days already
-    # folded skip their offsets.
-    futures = [_FOLDS.submit(fold, batch) for batch in stored.batches]
-    wait(futures)
+    # folded skip their offsets (their points were taken from the chunk, and the redelivery
+    # inserts whatever a failed insert left out).
+    futures = [_FOLDS.submit(fold, batch) for batch in uploads.batches]
+    everything: list[Future[Any]] = [inserting, *futures]
+    wait(everything)
+    inserting.result()
     for future in futures:
         future.result()  # the first failure, after every fold of the chunk has finished
-    return stored.rejected
+    return uploads.rejected
 
 
 _FOLDS = ThreadPoolExecutor(max_workers=FOLDS_IN_FLIGHT, thread_name_prefix="patrol-fold")
+# One chunk's inserts at a time (they fan out to the repository's own insert threads).
+_STORE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patrol-store")
 
 
 def leave_approved(envelope: Envelope) -> None:

@@ -10,7 +10,8 @@ the PostgreSQL database behind FerretDB:
 
 - one multi-column GIN index per index a document declares in `meta["indexes"]` (the same
   fields, in the same order; a GIN index answers any subset of its columns);
-- one on `_id` (point reads `{_id, tenant_id}`) and one on `outbox_pending` (the relay);
+- one on `_id` (point reads `{_id, tenant_id}`) and one on `outbox_pending` (the relay),
+  unless the document says it needs neither (`gin_plan`);
 - one on `_id` of the write-lease collection;
 - one btree expression index per list a document declares in `meta["list_indexes"]`
   (`shared.mongo.pg_reads.ListIndex`: its equality keys, then its order keys in their
@@ -130,7 +131,12 @@ def _db_field(document: type[TenantDocument], name: str) -> str:
 
 
 def gin_plan(documents: Iterable[type[TenantDocument]]) -> list[GinIndex]:
-    """The GIN indexes the documents need (declared indexes, `_id`, `outbox_pending`)."""
+    """The GIN indexes the documents need (declared indexes, `_id`, `outbox_pending`).
+
+    Each index is a cost on every insert: a document that never records events needs none on
+    `outbox_pending` (the relay never reads it), and one declaring ``meta["reads_by_id"] =
+    False`` (an append-only log read by its declared indexes) none on `_id`: FerretDB's own
+    unique index keeps `_id` unique."""
     plan: dict[tuple[str, tuple[str, ...]], GinIndex] = {}
 
     def add(collection: str, fields: Sequence[str]) -> None:
@@ -139,8 +145,10 @@ def gin_plan(documents: Iterable[type[TenantDocument]]) -> list[GinIndex]:
 
     for document in documents:
         collection = document._get_collection_name()
-        add(collection, ("_id",))
-        add(collection, ("outbox_pending",))
+        if document._meta.get("reads_by_id", True):
+            add(collection, ("_id",))
+        if document.publishes_events:
+            add(collection, ("outbox_pending",))
         for spec in document._meta.get("indexes", []):
             names = index_fields(spec)
             add(collection, [_db_field(document, name) for name in names])

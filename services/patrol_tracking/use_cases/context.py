@@ -9,6 +9,7 @@ and correlation id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
@@ -30,6 +31,10 @@ class PatrolContext(RequestContext):
     """patrol_tracking's repositories for one tenant, actor and correlation id."""
 
     producer: ClassVar[str] = "patrol_tracking"
+
+    # The consumer folds a chunk's days while its points are still being inserted: a read of
+    # stored points (a day rebuilt) first calls this, which returns once they are all in.
+    points_stored: Callable[[], object] | None = None
 
     def at(self, now: datetime) -> PatrolContext:
         """This context with its clock stopped at ``now`` (the scheduler's instant)."""
@@ -76,7 +81,7 @@ class PatrolContext(RequestContext):
     @cached_property
     def points(self) -> PointRepository:
         """The raw GPS points and heartbeats (轨迹点/心跳) the consumer stored, by worker-day."""
-        return self.repository(PointRepository)
+        return self.repository(PointRepository).after(self.points_stored)
 
     @cached_property
     def stream(self) -> PointStream:

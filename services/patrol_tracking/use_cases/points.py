@@ -115,6 +115,21 @@ class StoreResult:
     inserted: int = 0  # entries new to the store (the rest were there already)
 
 
+@dataclass(frozen=True, slots=True)
+class Uploads:
+    """A chunk of deliveries read (`read_uploads`), not stored yet: its uploads by tenant,
+    its worker-days, and its poison messages."""
+
+    points: dict[str, list[PointsReceived]]
+    heartbeats: dict[str, list[HeartbeatsReceived]]
+    batches: list[StoredBatch]
+    rejected: list[Rejected]
+
+    @property
+    def entries(self) -> int:
+        return sum(len(batch.points) + len(batch.heartbeats) for batch in self.batches)
+
+
 @dataclass
 class _WorkerDay:
     points: list[Point] = field(default_factory=list)
@@ -124,13 +139,22 @@ class _WorkerDay:
 
 def store_deliveries(deliveries: Sequence[Delivery]) -> StoreResult:
     """Store every point and heartbeat of a chunk of `patrol.*_received` deliveries (any
-    tenants and workers) and group them per worker-day.
+    tenants and workers) and group them per worker-day: `read_uploads`, then
+    `store_uploads`.
 
     Idempotent: an entry's id is its tenant, worker and the phone's own id, so a redelivered
     message or a resent batch inserts nothing new, and storing the same chunk twice gives
     the same documents. A message whose payload cannot become points or heartbeats is
     returned as `Rejected`; a store failure raises, and the runner redelivers the chunk.
     """
+    uploads = read_uploads(deliveries)
+    inserted = store_uploads(uploads)
+    return StoreResult(batches=uploads.batches, rejected=uploads.rejected, inserted=inserted)
+
+
+def read_uploads(deliveries: Sequence[Delivery]) -> Uploads:
+    """The chunk's uploads grouped by tenant and by worker-day (no I/O): what the store
+    takes and what the day fold takes, which may then run side by side."""
     rejected: list[Rejected] = []
     points_by_tenant: dict[str, list[PointsReceived]] = defaultdict(list)
     beats_by_tenant: dict[str, list[HeartbeatsReceived]] = defaultdict(list)
@@ -155,12 +179,6 @@ def store_deliveries(deliveries: Sequence[Delivery]) -> StoreResult:
                 worker_day = days[(tenant_id, upload.worker_id, patrol_day(beat.at))]
                 worker_day.heartbeats.append(beat)
                 worker_day.position = max(worker_day.position, position)
-    inserted = 0
-    for tenant_id in sorted(points_by_tenant.keys() | beats_by_tenant.keys()):
-        # No origin: these documents record no events (the entries are on Kafka already).
-        store = PointRepository(tenant_id)
-        inserted += store.insert_points(points_by_tenant.get(tenant_id, []))
-        inserted += store.insert_heartbeats(beats_by_tenant.get(tenant_id, []))
     batches = [
         StoredBatch(
             tenant_id=tenant_id,
@@ -173,10 +191,21 @@ def store_deliveries(deliveries: Sequence[Delivery]) -> StoreResult:
         )
         for (tenant_id, worker_id, day), found in sorted(days.items())
     ]
-    entries = sum(len(batch.points) + len(batch.heartbeats) for batch in batches)
+    return Uploads(dict(points_by_tenant), dict(beats_by_tenant), batches, rejected)
+
+
+def store_uploads(uploads: Uploads) -> int:
+    """Insert the chunk's entries (each once, whatever was stored before); returns how many
+    were new. A store failure raises."""
+    inserted = 0
+    for tenant_id in sorted(uploads.points.keys() | uploads.heartbeats.keys()):
+        # No origin: these documents record no events (the entries are on Kafka already).
+        store = PointRepository(tenant_id)
+        inserted += store.insert_points(uploads.points.get(tenant_id, []))
+        inserted += store.insert_heartbeats(uploads.heartbeats.get(tenant_id, []))
     metrics.STORED.labels("new").inc(inserted)
-    metrics.STORED.labels("repeated").inc(max(entries - inserted, 0))
-    return StoreResult(batches=batches, rejected=rejected, inserted=inserted)
+    metrics.STORED.labels("repeated").inc(max(uploads.entries - inserted, 0))
+    return inserted
 
 
 def _upload(delivery: Delivery) -> PointsReceived | HeartbeatsReceived:

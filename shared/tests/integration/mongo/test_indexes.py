@@ -84,6 +84,30 @@ def test_the_plan_has_one_index_per_declaration_plus_id_and_outbox_flag() -> Non
     assert fields == {("_id",), ("outbox_pending",), ("tenant_id", "status"), ("tenant_id", "code")}
 
 
+class Log(TenantDocument):
+    """An append-only log: never read by `_id`, never publishing."""
+
+    publishes_events: ClassVar[bool] = False
+    worker = me.StringField(required=True)
+    meta: ClassVar[dict[str, Any]] = {
+        "collection": "it_gin_log",
+        "indexes": [("tenant_id", "worker")],
+        "reads_by_id": False,
+    }
+
+
+def test_a_log_gets_only_its_declared_indexes() -> None:
+    fields = {index.fields for index in gin_plan([Log]) if index.collection == "it_gin_log"}
+    assert fields == {("tenant_id", "worker")}
+
+
+def test_a_subset_of_a_declared_index_is_served_by_it(cases: Any) -> None:
+    # Why a log declares (tenant, worker, day) alone: a read of (tenant, day) uses it too.
+    nodes, indexes = _explain(cases, {"tenant_id": "t2"})
+    assert "Seq Scan" not in nodes
+    assert any(name.startswith("gridgov_gin_") for name in indexes)
+
+
 def test_a_tenants_point_read_uses_an_index(cases: Any) -> None:
     doc_id = cases.find_one({"tenant_id": "t3", "code": "c7"})["_id"]
     nodes, indexes = _explain(cases, {"_id": doc_id, "tenant_id": "t3"})

@@ -214,7 +214,8 @@ def test_a_document_carries_the_day_bucket_and_the_batch() -> None:
     assert row["at_ms"] == int((NOW - timedelta(hours=1)).timestamp() * 1000)
     assert row["batch_id"] == event.batch_id
     assert row["received_at"] == NOW
-    assert row["outbox_pending"] is False
+    assert "outbox_pending" not in row  # an append-only log: no outbox, no revision
+    assert "revision" not in row
 
 
 def test_a_chunk_of_tenants_workers_and_days_is_grouped_per_worker_day() -> None:
