@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -40,22 +41,32 @@ def uploads_received(deliveries: Sequence[Delivery]) -> Sequence[Rejected]:
     committed, only once both have finished."""
     uploads = read_uploads(deliveries)
     inserting = _STORE.submit(store_uploads, uploads)
+    by_tenant: dict[str, list[StoredBatch]] = defaultdict(list)
+    for batch in uploads.batches:
+        by_tenant[batch.tenant_id].append(batch)
+
+    def context(tenant_id: str) -> PatrolContext:
+        return PatrolContext(
+            tenant_id=tenant_id, actor=UPLOAD_ACTOR, points_stored=inserting.result
+        )
 
     def fold(batch: StoredBatch) -> None:
-        ctx = PatrolContext(
-            tenant_id=batch.tenant_id, actor=UPLOAD_ACTOR, points_stored=inserting.result
-        )
-        patrol_days.fold_stored(ctx, batch)
+        patrol_days.fold_stored(context(batch.tenant_id), batch)
 
-    # Worker-days are separate documents: a few are folded at once, so the store's round trips
-    # overlap (each fold reads its day and writes it under its lease). The first failure is
-    # raised once all have finished: the runner redelivers the chunk, and the days already
-    # folded skip their offsets (their points were taken from the chunk, and the redelivery
-    # inserts whatever a failed insert left out).
-    futures = [_FOLDS.submit(fold, batch) for batch in uploads.batches]
-    everything: list[Future[Any]] = [inserting, *futures]
-    wait(everything)
-    inserting.result()
+    # Days already stored are folded together, a tenant at a time (one read, one lease
+    # command each way, an update per day); the rest one by one, a few at once so the store's
+    # round trips overlap. The first failure is raised once all have finished: the runner
+    # redelivers the chunk, and the days already folded skip their offsets (their points were
+    # taken from the chunk, and the redelivery inserts whatever a failed insert left out).
+    futures: list[Future[Any]] = [inserting]
+    for tenant_id, batches in sorted(by_tenant.items()):
+        try:
+            alone = patrol_days.fold_many(context(tenant_id), batches)
+        except BaseException:
+            wait(futures)  # the chunk's inserts are not left running into the redelivery
+            raise
+        futures += [_FOLDS.submit(fold, batch) for batch in alone]
+    wait(futures)
     for future in futures:
         future.result()  # the first failure, after every fold of the chunk has finished
     return uploads.rejected

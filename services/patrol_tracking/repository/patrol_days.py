@@ -74,6 +74,27 @@ class PatrolDayRepository(TenantRepository[PatrolDayDocument]):
         doc = self.get(day_key(worker_id, day))
         return None if doc is None else _to_domain(doc)
 
+    def find_days(self, keys: Sequence[tuple[str, date]]) -> list[PatrolDay | None]:
+        """`find_day` for each (worker, day), in order, in one read of the store."""
+        docs = self.get_many([day_key(worker_id, day) for worker_id, day in keys])
+        return [None if doc is None else _to_domain(doc) for doc in docs]
+
+    def write_many(self, days: Sequence[PatrolDay]) -> list[PatrolDay | None]:
+        """Write back days read at their revisions, recording no events: their leases taken
+        in one command and released in one, one revision-checked update each. Each result is
+        the day written, or None when another writer changed it first or held it too long
+        (the caller reads it again)."""
+        docs = []
+        for patrol_day in days:
+            doc = _to_document(patrol_day)
+            doc.revision = patrol_day.revision
+            docs.append(doc)
+        results = self.save_many([(doc, ()) for doc in docs])
+        return [
+            None if isinstance(result, Exception) else replace(day, revision=day.revision + 1)
+            for day, result in zip(days, results, strict=True)
+        ]
+
     def write(self, patrol_day: PatrolDay, events: Sequence[DomainEvent] = ()) -> PatrolDay:
         """Insert a new day or write back one read at ``patrol_day.revision`` (`Conflict` /
         `ConcurrentUpdate` when another writer came first: the caller reloads and retries)."""

@@ -203,28 +203,67 @@ def fold_stored(ctx: PatrolContext, batch: StoredBatch) -> PatrolDay | None:
     """Fold one worker-day's share of a stored chunk into the day; None when the day had
     taken that message already. A finalised day is judged again (a correction)."""
     settings = ctx.settings.recent()
+    return _write(
+        ctx,
+        batch.worker_id,
+        batch.day,
+        lambda day: _folded(ctx, day, batch, settings),
+        settings,
+        judge=False,
+    )
+
+
+def fold_many(ctx: PatrolContext, batches: Sequence[StoredBatch]) -> list[StoredBatch]:
+    """`fold_stored` for many worker-days of the context's tenant at once; returns the
+    batches left for `fold_stored`, one by one.
+
+    The days are read in one statement, their leases taken in one command and released in
+    one, and each is written with one revision-checked update: a chunk of uploads costs about
+    one round trip per worker-day instead of four. Left for the one-by-one path: a day not
+    stored yet (its first fold, an insert), one to judge (finalised already, or its cut-off
+    passed: a late upload, a correction), and one another writer changed or held meanwhile.
+    """
+    settings = ctx.settings.recent()
+    now = ctx.now()
+    stored = ctx.days.find_days([(batch.worker_id, batch.day) for batch in batches])
+    alone: list[StoredBatch] = []
+    ready: list[tuple[StoredBatch, PatrolDay]] = []
+    for batch, current in zip(batches, stored, strict=True):
+        if current is None or current.finalised or now >= settings.finalises_at(batch.day):
+            alone.append(batch)
+            continue
+        changed = _folded(ctx, current, batch, settings)
+        if changed is not None:
+            ready.append((batch, changed))
+    written = ctx.days.write_many([changed for _, changed in ready])
+    alone += [batch for (batch, _), done in zip(ready, written, strict=True) if done is None]
+    return alone
+
+
+def _folded(
+    ctx: PatrolContext, day: PatrolDay, batch: StoredBatch, settings: PatrolSettings
+) -> PatrolDay | None:
+    """``day`` with the batch folded in (rebuilt from the stored points when the batch came
+    out of order or the worker's grids or their key subjects changed since); None when the
+    day took that message already."""
+    if day.has_folded(batch.partition, batch.offset):
+        return None
     geometry, assignment = GEOMETRIES.get(ctx, batch.worker_id, batch.day)
-
-    def change(day: PatrolDay) -> PatrolDay | None:
-        if day.has_folded(batch.partition, batch.offset):
-            return None
-        state = day.state.fold(batch.points, batch.heartbeats, geometry, settings.track)
-        if (
-            state.needs_rebuild
-            or day.assignment_seen != assignment.grid_ids
-            or day.subjects_seen != geometry.subjects_digest
-        ):
-            state = _rebuilt(ctx, day.worker_id, day.day, geometry, settings)
-            metrics.REBUILDS.inc()
-        return day.with_state(
-            state,
-            partition=batch.partition,
-            offset=batch.offset,
-            assignment_seen=assignment.grid_ids,
-            subjects_seen=geometry.subjects_digest,
-        )
-
-    return _write(ctx, batch.worker_id, batch.day, change, settings, judge=False)
+    state = day.state.fold(batch.points, batch.heartbeats, geometry, settings.track)
+    if (
+        state.needs_rebuild
+        or day.assignment_seen != assignment.grid_ids
+        or day.subjects_seen != geometry.subjects_digest
+    ):
+        state = _rebuilt(ctx, day.worker_id, day.day, geometry, settings)
+        metrics.REBUILDS.inc()
+    return day.with_state(
+        state,
+        partition=batch.partition,
+        offset=batch.offset,
+        assignment_seen=assignment.grid_ids,
+        subjects_seen=geometry.subjects_digest,
+    )
 
 
 def finalise_day(

@@ -433,3 +433,56 @@ def test_the_cut_off_skips_a_settled_tenant_until_its_registry_changes() -> None
     cases.finalise_due(cut_off + grace + timedelta(minutes=5))
     assert unchanged_visits() == skipped + 3
     assert outbox_types() == ["patrol.day_finalised", "patrol.day_corrected"]
+
+
+# -- many days at once (the consumer's chunks) ----------------------------------------------------
+
+
+def stored_batch(points: Sequence[Point], offset: int, worker: str = WORKER) -> StoredBatch:
+    store = PointRepository(TENANT)
+    store.insert_points([PointsReceived(worker, f"b{offset}", START, tuple(points))])
+    return StoredBatch(TENANT, worker, DAY, tuple(points), (), 0, offset)
+
+
+def test_days_folded_together_equal_days_folded_one_by_one() -> None:
+    store_and_fold(walk(0, 61), offset=1)
+    store_and_fold(walk(0, 61, tag="i"), offset=2, worker=IDLE)
+    later = [stored_batch(walk(61, 60), 3), stored_batch(walk(61, 60, tag="i"), 4, IDLE)]
+
+    assert cases.fold_many(ctx(), later) == []
+    for worker, offset in ((WORKER, 3), (IDLE, 4)):
+        day = ctx().days.find_day(worker, DAY)
+        assert day is not None
+        assert day.folded == {0: offset}
+        assert day.state.figures().patrol_s == 3600
+        assert day.revision == 2
+    # The same chunk redelivered: nothing to write, nothing left over.
+    assert cases.fold_many(ctx(), later) == []
+    assert ctx().days.find_day(WORKER, DAY).revision == 2  # type: ignore[union-attr]
+
+
+def test_new_days_days_past_their_cut_off_and_days_changed_meanwhile_are_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store_and_fold(walk(0, 61), offset=1)
+    fresh = stored_batch(walk(0, 10, tag="i"), 2, IDLE)  # IDLE has no stored day yet
+    more = stored_batch(walk(61, 10), 3)
+    assert cases.fold_many(ctx(), [more, fresh]) == [fresh]
+    assert ctx().days.find_day(IDLE, DAY) is None
+
+    late = stored_batch(walk(71, 10), 4)
+    assert cases.fold_many(ctx(AFTER_CUT_OFF), [late]) == [late]  # judged one by one
+
+    # Another writer moves the day between the read and the write: left for a fresh read.
+    days = ctx().days
+    real = type(days).find_days
+
+    def read_then_overtaken(self: Any, keys: Any) -> Any:
+        found = real(self, keys)
+        store_and_fold(walk(90, 5, tag="x"), offset=9)
+        return found
+
+    monkeypatch.setattr(type(days), "find_days", read_then_overtaken)
+    overtaken = stored_batch(walk(95, 5), 5)
+    assert cases.fold_many(ctx(), [overtaken]) == [overtaken]
+    assert ctx().days.find_day(WORKER, DAY).folded == {0: 9}  # type: ignore[union-attr]
