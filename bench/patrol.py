@@ -10,12 +10,15 @@
   `ConsumerRunner` with the service's `BatchRoute` (`handlers.uploads_received`, chunks of
   500) runs in a process of its own, as the service's worker does: points stored, then
   folded into each worker-day.
-  - Sustained: ``BENCH_PATROL_RATE`` (2,000) points/s = 40 requests/s for
-    ``BENCH_PATROL_SECONDS`` (60; the issue asks for 10 minutes: set 600) on an open-loop
-    schedule from ``BENCH_PATROL_THREADS`` (8) threads: each request starts at its scheduled
-    instant (or as soon as a thread is free) and its latency counts from that instant, so a
-    stall shows in every request it delayed (no coordinated omission). Goals: API p99 < 50 ms
-    at the rate, and the consumer keeping up (every point stored and folded soon after).
+  - Latency: ``BENCH_PATROL_LATENCY_RATE`` (2,000) points/s = 40 requests/s for
+    ``BENCH_PATROL_LATENCY_SECONDS`` (60) on an open-loop schedule from
+    ``BENCH_PATROL_THREADS`` (8) threads: each request starts at its scheduled instant (or as
+    soon as a thread is free) and its latency counts from that instant, so a stall shows in
+    every request it delayed (no coordinated omission). Goal: API p99 < 50 ms.
+  - Sustained: ``BENCH_PATROL_RATE`` (4,400) points/s, the same way, for
+    ``BENCH_PATROL_SECONDS`` (60; the issue asks for 10 minutes: set 600). It offers more than
+    the goal, since what it proves is what comes out: points/s from the first request to the
+    last point stored and folded. Goal: >= 4,000 points/s end to end for 600 s.
   - Burst: the same, unthrottled, for ``BENCH_PATROL_BURST_SECONDS`` (half the sustained run,
     10 to 60 s): the end-to-end ceiling. Goal: >= 4,000 points/s.
   - Ratios: end to end against the bare kafka-python producer (``baselines.json``: 200-byte
@@ -23,16 +26,16 @@
   - Nothing lost, nothing twice: the stored points equal the accepted ones, and every
     worker-day's ``points_accepted`` equals what the API accepted for him.
 * Backlog: with the consumer stopped, ``BENCH_PATROL_BACKLOG_SECONDS`` (as long as the
-  sustained run) worth of uploads at the ingest rate go to the topic; a new consumer drains
-  it. Goal: >= 3x the ingest rate.
+  sustained run; the issue's is 600) worth of uploads at the ingest rate (the latency run's,
+  2,000 points/s) go to the topic; a new consumer drains it. Goal: >= 3x the ingest rate.
 * Cut-off: ``BENCH_PATROL_WORKERS`` (2,000) full-time workers of one tenant, one grid each,
   half of them with a patrol day (two uploads folded); `finalise_day` of that Wednesday with
   the clock after the cut-off. Goal: <= 30 s. Ratio: a bare pymongo ``insert_many`` of as many
   documents of the same size (the stored days).
 * Memory: the consumer process's RSS (VmRSS; the worker's goal) sampled every 0.5 s over the
-  sustained run and the burst, and the API process's to the backlog's end: start, max, end
-  and the growth, and the RSS at the end of each phase (a plateau or a climb). Goal: the
-  worker flat within 10% over 30 minutes (the measured span is printed).
+  latency run, the sustained run and the burst, and the API process's to the backlog's end:
+  start, max, end and the growth, and the RSS at the end of each phase (a plateau or a
+  climb). Goal: the worker flat within 10% over 30 minutes (the measured span is printed).
 
 The API's threads and the consumer are two processes, as in production; both share the
 machine's two cores with FerretDB, PostgreSQL and Kafka.
@@ -113,7 +116,11 @@ BOOTSTRAP = os.environ.get("GRIDGOV_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_URL = os.environ.get(
     "GRIDGOV_MONGO_POSTGRES_URL", "postgresql://gridgov@127.0.0.1:5433/ferretdb"
 )
-RATE = float(os.environ.get("BENCH_PATROL_RATE", "2000"))  # points/s offered
+# The API's latency goal is stated at 2,000 points/s; the throughput goal is 4,000 points/s
+# end to end, so the sustained run offers more than that (what it reaches is what it proves).
+LATENCY_RATE = float(os.environ.get("BENCH_PATROL_LATENCY_RATE", "2000"))
+LATENCY_SECONDS = float(os.environ.get("BENCH_PATROL_LATENCY_SECONDS", "60"))
+RATE = float(os.environ.get("BENCH_PATROL_RATE", "4400"))  # points/s offered, sustained
 SECONDS = float(os.environ.get("BENCH_PATROL_SECONDS", "60"))
 BURST_SECONDS = float(
     os.environ.get("BENCH_PATROL_BURST_SECONDS", str(min(60.0, max(10.0, SECONDS / 2))))
@@ -143,6 +150,7 @@ TEAM_FROM = date(2026, 1, 1)
 CUT_OFF_DAY = date(2026, 5, 20)
 GOAL_API_P99_MS = 50.0
 GOAL_POINTS_PER_S = 4_000.0
+GOAL_SUSTAINED_S = 600.0
 GOAL_BACKLOG_FACTOR = 3.0
 GOAL_CUT_OFF_S = 30.0
 GOAL_RSS_GROWTH = 0.10
@@ -665,6 +673,33 @@ class Rig:
         self.target += BATCH
 
 
+def _latency(rig: Rig, rows: list[Row]) -> None:
+    """LATENCY_RATE points/s for LATENCY_SECONDS: the API's latency goal."""
+    expected = math.ceil(LATENCY_RATE * LATENCY_SECONDS / BATCH)
+    fired = rig.fire(expected, rate=LATENCY_RATE)
+    done = rig.progress.wait_for(rig.target)
+    rig.memory.mark("latency")
+    if rig.worker_memory is not None:
+        rig.worker_memory.mark("latency")
+    print(f"  latency run of {LATENCY_SECONDS:g} s at {LATENCY_RATE:,.0f} points/s:")
+    achieved, p99 = _api_rows("latency", fired, LATENCY_RATE)
+    met = (
+        p99 < GOAL_API_P99_MS
+        and achieved >= 0.98 * LATENCY_RATE
+        and len(fired.accepted) == expected
+        and done is not None
+    )
+    rows.append(
+        Row(
+            f"API p99 at {LATENCY_RATE:,.0f} points/s",
+            f"{p99:.1f} ms",
+            f"< {GOAL_API_P99_MS:g} ms",
+            f"{achieved / LATENCY_RATE:.2f} of offered",
+            _verdict(met),
+        )
+    )
+
+
 def _sustained(rig: Rig, rows: list[Row]) -> None:
     """RATE points/s for SECONDS until every point is folded."""
     expected = math.ceil(RATE * SECONDS / BATCH)
@@ -673,18 +708,8 @@ def _sustained(rig: Rig, rows: list[Row]) -> None:
     rig.memory.mark("sustained")
     if rig.worker_memory is not None:
         rig.worker_memory.mark("sustained")
-    print(f"  sustained run of {SECONDS:g} s (the issue's goal is for 600 s):")
-    achieved, p99 = _api_rows("sustained", fired, RATE)
-    met = p99 < GOAL_API_P99_MS and achieved >= 0.98 * RATE and len(fired.accepted) == expected
-    rows.append(
-        Row(
-            f"API p99 at {RATE:,.0f} points/s",
-            f"{p99:.1f} ms",
-            f"< {GOAL_API_P99_MS:g} ms",
-            f"{achieved / RATE:.2f} of offered",
-            _verdict(met),
-        )
-    )
+    print(f"  sustained run of {SECONDS:g} s at {RATE:,.0f} points/s (the goal: 600 s):")
+    _api_rows("sustained", fired, RATE)
     if done is None:
         print(f"    NOT every point folded within {DRAIN_TIMEOUT_S:g} s")
         rows.append(Row("sustained e2e", "incomplete", "keeps up", "", "MISSED"))
@@ -702,8 +727,8 @@ def _sustained(rig: Rig, rows: list[Row]) -> None:
                 f"{e2e:,.0f} pts/s",
                 f">= {GOAL_POINTS_PER_S:,.0f} pts/s",
                 f"{e2e / rig.kafka_per_s:.2f}x kafka msg/s",
-                _verdict(e2e >= GOAL_POINTS_PER_S)
-                + ("" if RATE >= GOAL_POINTS_PER_S else " (offered less)"),
+                _verdict(e2e >= GOAL_POINTS_PER_S and SECONDS >= GOAL_SUSTAINED_S)
+                + ("" if SECONDS >= GOAL_SUSTAINED_S else f" (ran {SECONDS:g} s)"),
             )
         )
 
@@ -751,7 +776,7 @@ def _backlog(rig: Rig, rows: list[Row]) -> None:
     if rig.consumer is not None:
         rig.consumer.stop()
         rig.consumer = None
-    batches = math.ceil(RATE * BACKLOG_SECONDS / BATCH)
+    batches = math.ceil(LATENCY_RATE * BACKLOG_SECONDS / BATCH)
     producer = make_producer(BOOTSTRAP, client_id="bench-patrol-backlog")
     now = datetime.now(UTC)
     started = time.perf_counter()
@@ -766,8 +791,8 @@ def _backlog(rig: Rig, rows: list[Row]) -> None:
     rig.next_batch += batches
     points = batches * BATCH
     print(
-        f"  backlog: {points:,} points ({BACKLOG_SECONDS:g} s at {RATE:,.0f}/s) produced in "
-        f"{time.perf_counter() - started:.1f} s with the consumer stopped"
+        f"  backlog: {points:,} points ({BACKLOG_SECONDS:g} s at {LATENCY_RATE:,.0f}/s) produced "
+        f"in {time.perf_counter() - started:.1f} s with the consumer stopped"
     )
     rig.progress.rearm()
     restarted = time.perf_counter()
@@ -782,16 +807,16 @@ def _backlog(rig: Rig, rows: list[Row]) -> None:
     with_join = points / (done - restarted)
     print(
         f"    drained at {drain:,.0f} points/s from the first chunk ({with_join:,.0f}/s "
-        f"counting the group join: {done - restarted:.1f} s); {drain / RATE:.1f}x the ingest "
-        f"rate, {drain / GOAL_POINTS_PER_S:.1f}x the issue's {GOAL_POINTS_PER_S:,.0f}/s"
+        f"counting the group join: {done - restarted:.1f} s); {drain / LATENCY_RATE:.1f}x the "
+        f"ingest rate, {drain / GOAL_POINTS_PER_S:.1f}x the issue's {GOAL_POINTS_PER_S:,.0f}/s"
     )
     rows.append(
         Row(
             f"backlog drain ({BACKLOG_SECONDS:g} s)",
             f"{drain:,.0f} pts/s",
-            f">= {GOAL_BACKLOG_FACTOR:g}x {RATE:,.0f} pts/s",
-            f"{drain / RATE:.1f}x ingest",
-            _verdict(drain >= GOAL_BACKLOG_FACTOR * RATE),
+            f">= {GOAL_BACKLOG_FACTOR:g}x {LATENCY_RATE:,.0f} pts/s",
+            f"{drain / LATENCY_RATE:.1f}x ingest",
+            _verdict(drain >= GOAL_BACKLOG_FACTOR * LATENCY_RATE),
         )
     )
 
@@ -803,6 +828,7 @@ def _phases(rig: Rig, raw_topic: str, rows: list[Row]) -> None:
     rig.worker_memory = Memory(rig.consumer.process.pid)
     memory.start()
     rig.worker_memory.start()
+    _latency(rig, rows)
     _sustained(rig, rows)
     _burst(rig, raw_topic, rows)
     memory.mark("burst")
@@ -837,12 +863,17 @@ def ingestion(
             GRIDS
             + RAW_MESSAGES
             + math.ceil(
-                (RATE * (SECONDS + BACKLOG_SECONDS) + BURST_CEILING * BURST_SECONDS) / BATCH
+                (
+                    LATENCY_RATE * (LATENCY_SECONDS + BACKLOG_SECONDS)
+                    + RATE * SECONDS
+                    + BURST_CEILING * BURST_SECONDS
+                )
+                / BATCH
             )
         )
         phones = Phones(walkers, *_timeline(planned, GRIDS))
         app, issuer = patrol_app(settings)
-        lifetime = int(SECONDS + BURST_SECONDS + 3600)
+        lifetime = int(LATENCY_SECONDS + SECONDS + BURST_SECONDS + 3600)
         tokens = [
             issuer.token(
                 subject=w.worker_id, tenant_id=tenant, roles=("grid-worker",), expires_in=lifetime
@@ -1050,9 +1081,10 @@ def main() -> None:
     ferret = "ferretdbVersion" in client.admin.command("buildInfo")
     postgres = POSTGRES_URL if ferret else None
     print(
-        f"throw-away database {database_name}, topics bench.patrol.{run}(.dlq, .raw); sustained "
-        f"{SECONDS:g} s at {RATE:,.0f} points/s, burst {BURST_SECONDS:g} s, backlog "
-        f"{BACKLOG_SECONDS:g} s, cut-off of {WORKERS:,} workers"
+        f"throw-away database {database_name}, topics bench.patrol.{run}(.dlq, .raw); latency "
+        f"{LATENCY_SECONDS:g} s at {LATENCY_RATE:,.0f} points/s, sustained {SECONDS:g} s at "
+        f"{RATE:,.0f}, burst {BURST_SECONDS:g} s, backlog {BACKLOG_SECONDS:g} s at "
+        f"{LATENCY_RATE:,.0f}, cut-off of {WORKERS:,} workers"
     )
     database = client[database_name]
     scratch = tempfile.mkdtemp(prefix="bench-patrol-")
