@@ -12,18 +12,15 @@ delete the files older than an hour whose photo_id has no document (list
 ``event_photo_files.files`` by ``uploadDate``, look the ids up in ``event_photos``, delete
 through ``GridFS.delete``). A duplicate refused here deletes its own files at once.
 
-GridFS on FerretDB: it only inserts chunks and files and finds them by ``_id`` and
-``files_id``, which FerretDB does; nothing here updates a GridFS document.
+The bytes go through `shared.mongo.files.ImageFiles` (why GridFS works on FerretDB is there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import gridfs
 from bson import ObjectId
 from pymongo.database import Database
 
@@ -38,17 +35,13 @@ from shared.errors import Conflict
 from shared.events.domain import DomainEvent
 from shared.images import CheckedImage
 from shared.mongo import Page, TenantRepository
+from shared.mongo.files import ImageFiles, StoredImage
+
+# StoredImage is re-exported: the use cases and views name it from here.
+__all__ = ["PHOTO", "THUMBNAIL", "PhotoRepository", "StoredImage"]
 
 PHOTO = "photo"
 THUMBNAIL = "thumbnail"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredImage:
-    """Bytes to serve and their media type."""
-
-    data: bytes
-    content_type: str
 
 
 class PhotoRepository(TenantRepository[EventPhotoDocument]):
@@ -91,8 +84,7 @@ class PhotoRepository(TenantRepository[EventPhotoDocument]):
             self.add(doc, events)
         except Conflict:
             if not self.dry_run:
-                self._files().delete(file_id)
-                self._files().delete(thumbnail_id)
+                self._files().delete(file_id, thumbnail_id)
             raise
         return photo
 
@@ -106,16 +98,10 @@ class PhotoRepository(TenantRepository[EventPhotoDocument]):
             file_id, content_type = doc.thumbnail_id, THUMBNAIL_TYPE.value
         else:
             file_id, content_type = doc.file_id, doc.content_type
-        try:
-            stored = self._files().get(file_id)
-        except gridfs.NoFile:
-            return None  # only a dry run's pretended photo has no bytes
-        # The file is reached through this tenant's document; its own tenant is checked too,
-        # so a wrong id written by a bug could never serve another tenant's photo.
-        if (stored.metadata or {}).get("tenant_id") != self.tenant_id:
-            return None
-        data: bytes = stored.read()
-        return StoredImage(data=data, content_type=content_type)
+        # Reached through this tenant's document, the file's own tenant is checked too, so a
+        # wrong id written by a bug could never serve another tenant's photo. Only a dry
+        # run's pretended photo has no bytes (None).
+        return self._files().get(file_id, content_type)
 
     def _photo_document(self, event_id: str, photo_id: str) -> EventPhotoDocument | None:
         doc: EventPhotoDocument | None = self.get(photo_id)
@@ -123,23 +109,16 @@ class PhotoRepository(TenantRepository[EventPhotoDocument]):
             return None
         return doc
 
-    def _files(self) -> gridfs.GridFS:
+    def _files(self) -> ImageFiles:
         database: Database[Any] = self._collection().database
-        return gridfs.GridFS(database, collection=PHOTO_BUCKET)
+        return ImageFiles(database, PHOTO_BUCKET, self.tenant_id)
 
     def _put(self, image: CheckedImage, photo: Photo, variant: str) -> ObjectId:
-        file_id: ObjectId = self._files().put(
-            image.data,
+        return self._files().put(
+            image,
             filename=f"{photo.photo_id}-{variant}.{image.type.extension}",
-            metadata={
-                "tenant_id": self.tenant_id,
-                "photo_id": photo.photo_id,
-                "event_id": photo.event_id,
-                "variant": variant,
-                "content_type": image.content_type,
-            },
+            metadata={"photo_id": photo.photo_id, "event_id": photo.event_id, "variant": variant},
         )
-        return file_id
 
 
 def _to_document(

@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from services.event_intake.domain.photos import KIND_VALUES, MAX_PHOTOS_PER_KIND
 from shared.http import BaseSchema, PageQuerySchema
-from shared.images import ACCEPTED_TYPES, THUMBNAIL_MAX_SIDE
+from shared.http.uploads import PhotoPositionSchema
 
 UPLOAD_BODY: dict[str, Any] = {
     "required": True,
@@ -35,26 +35,6 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 """OpenAPI requestBody of an upload (the view reads ``request.files``, not a schema: the body
 limit must be raised before the form is parsed)."""
-
-BINARY = {"schema": {"type": "string", "format": "binary"}}
-PHOTO_RESPONSE: dict[str, Any] = {
-    "200": {
-        "description": "the photo without location metadata, upright",
-        "content": dict.fromkeys(ACCEPTED_TYPES, BINARY),
-    }
-}
-
-THUMBNAIL_RESPONSE: dict[str, Any] = {
-    "200": {
-        "description": f"JPEG, at most {THUMBNAIL_MAX_SIDE} px a side",
-        "content": {"image/jpeg": BINARY},
-    }
-}
-
-
-class PhotoPositionSchema(BaseSchema):
-    lon = fields.Float(required=True, metadata={"description": "经度 / WGS84 longitude"})
-    lat = fields.Float(required=True, metadata={"description": "纬度 / WGS84 latitude"})
 
 
 class PhotoSchema(BaseSchema):

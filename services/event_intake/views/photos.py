@@ -3,8 +3,9 @@
 An upload may be larger than a JSON body: the app-wide body cap is raised for the upload view
 only, per request, to the photo limit (``GRIDGOV_PHOTO_MAX_BYTES``) plus the multipart framing,
 so a Content-Length above it is a 413 before a byte is read, and the form parser stops there
-too. The file itself is then held to the photo limit exactly (`shared.images`). A body sent
-chunked (without Content-Length) is still held to the app-wide cap, read before any view runs.
+too (`shared.http.uploads`). The file itself is then held to the photo limit exactly
+(`shared.images`). A body sent chunked (without Content-Length) is still held to the app-wide
+cap, read before any view runs.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from services.event_intake.domain.photos import Photo
-from services.event_intake.repository.photos import PHOTO, THUMBNAIL, StoredImage
+from services.event_intake.repository.photos import PHOTO, THUMBNAIL
 from services.event_intake.schemas.photos import (
-    PHOTO_RESPONSE,
-    THUMBNAIL_RESPONSE,
     UPLOAD_BODY,
     PhotoPageQuerySchema,
     PhotoSchema,
@@ -24,47 +23,21 @@ from services.event_intake.schemas.photos import (
 from services.event_intake.use_cases import photos as use_cases
 from services.event_intake.views import READERS, context
 from shared.auth import require_roles
-from shared.errors import ContentTooLarge, FieldProblem, InvalidInput
 from shared.http import Blueprint, PageRequest, PageResponse, accepts, page_schema
-from shared.images import FILE_FIELD
+from shared.http.uploads import (
+    PHOTO_RESPONSE,
+    THUMBNAIL_RESPONSE,
+    image_response,
+    uploaded_image,
+)
 
 blp = Blueprint("photos", __name__, description="事项照片 (event photos): before and after")
-
-# Boundaries, part headers and the ``kind`` field around the file.
-MULTIPART_OVERHEAD = 64 * 1024
-# A photo never changes once stored (a new one gets a new id).
-_CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
 def photo_limit() -> int:
     """The largest photo accepted, in bytes (the service's ``photo_max_bytes`` setting)."""
     settings = current_app.extensions["gridgov"]["settings"]
     return int(getattr(settings, "photo_max_bytes", use_cases.DEFAULT_MAX_BYTES))
-
-
-def uploaded_photo(limit: int) -> tuple[bytes, str | None]:
-    """The multipart ``file`` (at most one byte over ``limit`` is read) and ``kind``."""
-    settings = current_app.extensions["gridgov"]["settings"]
-    body_limit = max(limit + MULTIPART_OVERHEAD, settings.http_max_body_bytes)
-    if request.content_length is not None and request.content_length > body_limit:
-        raise ContentTooLarge(
-            [FieldProblem(FILE_FIELD, f"文件过大 / larger than {limit / 1_048_576:g} MiB")]
-        )
-    request.max_content_length = body_limit
-    upload = request.files.get(FILE_FIELD)
-    if upload is None:
-        raise InvalidInput.of(FILE_FIELD, "必填：上传照片 / required: a multipart part 'file'")
-    data: bytes = upload.stream.read(limit + 1)
-    return data, request.form.get("kind")
-
-
-def image_response(stored: StoredImage, *, etag: str) -> Response:
-    response = Response(stored.data, mimetype=stored.content_type)
-    response.headers["Cache-Control"] = _CACHE_CONTROL
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.set_etag(etag)
-    response.make_conditional(request)  # 304 for a client that has it already
-    return response
 
 
 @blp.route("/events/<string:event_id>/photos")
@@ -90,9 +63,9 @@ class EventPhotos(MethodView):
         metadata, its GPS position kept as ``position``; publishes `event.photo_added`. The same
         file sent again as the same kind answers the photo stored the first time."""
         limit = photo_limit()
-        data, kind = uploaded_photo(limit)
+        data = uploaded_image(limit)
         photo = use_cases.add_photo(
-            context(), event_id=event_id, kind=kind, data=data, max_bytes=limit
+            context(), event_id=event_id, kind=request.form.get("kind"), data=data, max_bytes=limit
         )
         return photo, 201
 
