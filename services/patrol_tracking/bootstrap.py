@@ -13,13 +13,20 @@ from services.patrol_tracking.consumers import ROUTES
 from services.patrol_tracking.repository.stream import KafkaPointStream, configure_point_stream
 from services.patrol_tracking.settings import PatrolTrackingSettings, load
 from services.patrol_tracking.use_cases import patrol_days
-from services.patrol_tracking.views import leave, points, settings, tracks
+from services.patrol_tracking.views import leave, points, settings, tracks, visit_photos
 from services.patrol_tracking.views import patrol_days as days_views
 from shared import runtime
 from shared.registry import documents as registry_documents
 from shared.scheduler import PeriodicJob
 
-BLUEPRINTS = (points.blp, tracks.blp, days_views.blp, leave.blp, settings.blp)
+BLUEPRINTS = (
+    points.blp,
+    tracks.blp,
+    days_views.blp,
+    leave.blp,
+    settings.blp,
+    visit_photos.blp,
+)
 
 
 def api(settings: PatrolTrackingSettings | None = None) -> Flask:

@@ -40,7 +40,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -287,6 +287,7 @@ def ids_of_a(api: Callable[[str, str | None], Api], tenant_a: TestTenant) -> dic
         },
     )
     survey = api("survey", tenant_a.admin)
+    visit_photo = _visit_photo(api("patrol_tracking", tenant_a.worker), subject["subject_id"])
     return {
         **_intake_objects(intake, grid["grid_id"], worker["user_id"]),
         **_survey_objects(survey, grid["code"]),
@@ -294,6 +295,7 @@ def ids_of_a(api: Callable[[str, str | None], Api], tenant_a: TestTenant) -> dic
         "district_id": tenant_a.district_id,
         "worker_id": worker["user_id"],  # /workers/{worker_id}/track and /month: A's worker
         "leave_id": leave["leave_id"],
+        "visit_photo_id": visit_photo,
         "division_id": division["division_id"],
         "grid_id": grid["grid_id"],
         "membership_id": member["membership_id"],
@@ -304,6 +306,29 @@ def ids_of_a(api: Callable[[str, str | None], Api], tenant_a: TestTenant) -> dic
         "user_id": worker["user_id"],
         "tenant_id": tenant_a.code,
     }
+
+
+def _visit_photo(patrol: Api, subject_id: str) -> str:
+    """A's worker's photo of a visit to the walk's key subject (which patrol_tracking learns
+    from the registry's events a moment after it was made)."""
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), (30, 30, 200)).save(image, format="PNG")
+    answers: list[Any] = []
+
+    def added() -> bool:
+        answers.append(
+            patrol.session.post(
+                f"{patrol.base}/visits/photos",
+                data={"subject_id": subject_id, "taken_at": datetime.now(UTC).isoformat()},
+                files={"file": ("visit.png", image.getvalue(), "image/png")},
+                timeout=10,
+            )
+        )
+        return answers[-1].status_code == 201
+
+    assert wait_until(added, timeout=30, interval=0.5), answers[-1].text
+    photo_id: str = answers[-1].json()["photo_id"]
+    return photo_id
 
 
 def _intake_objects(intake: Api, grid_id: str, worker_id: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from services.patrol_tracking.repository.patrol_periods import PatrolPeriodRepos
 from services.patrol_tracking.repository.points import PointRepository
 from services.patrol_tracking.repository.settings import PatrolSettingsRepository
 from services.patrol_tracking.repository.stream import PointStream, point_stream
+from services.patrol_tracking.repository.visit_photos import VisitPhotoRepository
 from shared.access import AccountStates
 from shared.context import RequestContext
 from shared.registry.view import RegistryView
@@ -82,6 +83,11 @@ class PatrolContext(RequestContext):
     def points(self) -> PointRepository:
         """The raw GPS points and heartbeats (轨迹点/心跳) the consumer stored, by worker-day."""
         return self.repository(PointRepository).after(self.points_stored)
+
+    @cached_property
+    def photos(self) -> VisitPhotoRepository:
+        """The photos workers took of their visits to key subjects (走访照片)."""
+        return self.repository(VisitPhotoRepository)
 
     @cached_property
     def stream(self) -> PointStream:

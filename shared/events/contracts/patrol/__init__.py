@@ -9,4 +9,5 @@ from shared.events.contracts.patrol import (
     periods,  # noqa: F401 - importing registers
     points,  # noqa: F401 - importing registers
     settings,  # noqa: F401 - importing registers
+    visits,  # noqa: F401 - importing registers
 )
