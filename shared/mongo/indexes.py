@@ -204,7 +204,7 @@ def ensure_gin_indexes(
     with psycopg.connect(postgres_url, autocommit=True, connect_timeout=5) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_ADVISORY_LOCK,))
         try:
-            tables = _tables(conn, database.name)
+            tables = collection_tables(conn, database.name)
             present = _index_names(conn, database.name)
             for index in plan:
                 table = tables.get(index.collection)
@@ -226,7 +226,7 @@ def ensure_gin_indexes(
     return created
 
 
-def _tables(conn: psycopg.Connection[Any], schema: str) -> dict[str, str]:
+def collection_tables(conn: psycopg.Connection[Any], schema: str) -> dict[str, str]:
     """Collection name -> table name, from FerretDB's metadata table of the database."""
     exists = conn.execute(
         "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s",
