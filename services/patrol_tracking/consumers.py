@@ -13,8 +13,10 @@ from shared.kafka import BatchRoute, Route
 from shared.registry import handlers as registry
 
 # A chunk of uploads is stored with a few bulk inserts: the larger the chunk, the fewer
-# round trips per point (the 4,000 points/s path).
+# round trips per point (the 4,000 points/s path). Its fixes bound what the worker holds at
+# once: a phone's upload is 1 to 500 of them, so 500 uploads alone could be 250,000.
 UPLOADS_PER_CHUNK = 500
+ENTRIES_PER_CHUNK = 25_000
 
 # Of its own daily topic the service reads what changes a day already judged.
 DAILY: Mapping[str, registry.Handler] = {LEAVE_APPROVED: handlers.leave_approved}
@@ -30,7 +32,13 @@ def _dispatch(table: Mapping[str, registry.Handler]) -> registry.Handler:
 
 
 ROUTES: tuple[Route | BatchRoute, ...] = (
-    BatchRoute(Topic.PATROL_POINTS, handlers.uploads_received, max_batch=UPLOADS_PER_CHUNK),
+    BatchRoute(
+        Topic.PATROL_POINTS,
+        handlers.uploads_received,
+        max_batch=UPLOADS_PER_CHUNK,
+        max_weight=ENTRIES_PER_CHUNK,
+        weight=handlers.upload_entries,
+    ),
     Route(Topic.PATROL_DAILY, _dispatch(DAILY)),
     # The registry's grids (points outside every grid of the tenant are noise; time and
     # distance inside a worker's own grids use that day's boundary), teams (a worker's own

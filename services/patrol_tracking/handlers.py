@@ -72,6 +72,12 @@ def uploads_received(deliveries: Sequence[Delivery]) -> Sequence[Rejected]:
     return uploads.rejected
 
 
+def upload_entries(envelope: Envelope) -> int:
+    """An upload's fixes or heartbeats: its weight in a chunk."""
+    payload = envelope.payload
+    return len(payload.get("points") or payload.get("heartbeats") or ()) or 1
+
+
 _FOLDS = ThreadPoolExecutor(max_workers=FOLDS_IN_FLIGHT, thread_name_prefix="patrol-fold")
 # One chunk's inserts at a time (they fan out to the repository's own insert threads).
 _STORE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patrol-store")
@@ -90,5 +96,6 @@ __all__ = [
     "leave_approved",
     "subject_changed",
     "team_changed",
+    "upload_entries",
     "uploads_received",
 ]

@@ -127,15 +127,30 @@ class BatchRoute:
     """A row of the consumer table whose handler takes many deliveries per call (bulk writes).
 
     `max_batch` bounds the deliveries of one call; the runner polls up to twice the largest
-    `max_batch` of its table per pass so a call is usually full."""
+    `max_batch` of its table per pass so a call is usually full. Where deliveries differ much
+    in size (an upload of 1 or 500 GPS fixes), `max_weight` bounds the sum of their `weight`
+    too, which bounds what one call holds in memory: a chunk closes before the delivery that
+    would take it over (a single delivery heavier than the bound is a chunk of its own)."""
 
     topic: str
     handler: BatchHandler
     max_batch: int = 500  # deliveries per handler call at most
+    max_weight: int | None = None
+    weight: Callable[[Envelope], int] | None = None
 
     def __post_init__(self) -> None:
         if self.max_batch < 1:
             raise ValueError(f"max_batch of {self.topic} must be >= 1, got {self.max_batch}")
+        if (self.max_weight is None) != (self.weight is None):
+            raise ValueError(f"max_weight and weight of {self.topic} come together")
+        if self.max_weight is not None and self.max_weight < 1:
+            raise ValueError(f"max_weight of {self.topic} must be >= 1, got {self.max_weight}")
+
+    def fits(self, deliveries: int, weight: int, next_weight: int) -> bool:
+        """Whether a chunk of ``deliveries`` weighing ``weight`` takes one more delivery."""
+        if deliveries >= self.max_batch:
+            return False
+        return self.max_weight is None or deliveries == 0 or weight + next_weight <= self.max_weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,22 +523,31 @@ class ConsumerRunner:
         return completed
 
     def _take_chunk(self, route: BatchRoute, queues: dict[TopicPartition, deque[Record]]) -> _Chunk:
-        """Up to `max_batch` deliveries (and the poison between them) off the queues' heads,
-        partition after partition."""
+        """Up to `max_batch` deliveries (and `max_weight`; with the poison between them) off the
+        queues' heads, partition after partition. A record parsed but left for the next chunk
+        goes back to its queue's head, and is parsed again there (rare: once per chunk)."""
         chunk: _Chunk = {}
-        deliveries = 0
+        deliveries = weight = 0
+        full = False
         for tp, queue in queues.items():
-            while queue and deliveries < route.max_batch:
-                record = queue.popleft()
+            while queue and not full:
+                record = queue[0]
                 try:
                     envelope = self._parse(record)
                 except InvalidMessage as exc:
+                    queue.popleft()
                     chunk.setdefault(tp, []).append((record, exc))
                     continue
+                heavy = route.weight(envelope) if route.weight is not None else 1
+                if not route.fits(deliveries, weight, heavy):
+                    full = True
+                    break
+                queue.popleft()
                 delivery = Delivery(envelope, record.topic, record.partition, record.offset)
                 chunk.setdefault(tp, []).append((record, delivery))
                 deliveries += 1
-            if deliveries >= route.max_batch:
+                weight += heavy
+            if full or deliveries >= route.max_batch:
                 break
         return chunk
 

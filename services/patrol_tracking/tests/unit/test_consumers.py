@@ -61,6 +61,21 @@ def test_uploads_daily_facts_grids_teams_and_subjects_are_consumed_and_divisions
     uploads = consumers.ROUTES[0]
     assert isinstance(uploads, BatchRoute)
     assert uploads.max_batch == consumers.UPLOADS_PER_CHUNK
+    assert uploads.max_weight == consumers.ENTRIES_PER_CHUNK
+    assert uploads.weight is handlers.upload_entries
+
+
+def test_an_upload_weighs_its_fixes_or_heartbeats() -> None:
+    for type_, key in (
+        ("patrol.points_received", "points"),
+        ("patrol.heartbeats_received", "heartbeats"),
+    ):
+        example = contract_for(type_, 1).load_example()
+        envelope = dataclasses.replace(example, payload=validate_envelope(example))
+        entries = envelope.payload[key]
+        assert handlers.upload_entries(envelope) == len(entries) > 0
+        three = dataclasses.replace(envelope, payload={**envelope.payload, key: entries[:1] * 3})
+        assert handlers.upload_entries(three) == 3
 
 
 def test_of_its_own_daily_topic_only_an_approved_leave_is_acted_on(monkeypatch):

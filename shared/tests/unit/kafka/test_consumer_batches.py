@@ -52,6 +52,8 @@ class Harness:
         handler: BatchFn,
         *,
         max_batch: int = 500,
+        max_weight: int | None = None,
+        weight: Callable[[Envelope], int] | None = None,
         partitions: int = 1,
         plain: Callable[[Envelope], None] | None = None,
         with_dlq: bool = True,
@@ -65,7 +67,9 @@ class Harness:
             self.broker.create_topic(dlq_name(TOPIC), partitions)
             self.broker.create_topic(dlq_name(PLAIN))
         self.clock = Clock()
-        self.routes: list[Route | BatchRoute] = [BatchRoute(TOPIC, handler, max_batch=max_batch)]
+        self.routes: list[Route | BatchRoute] = [
+            BatchRoute(TOPIC, handler, max_batch=max_batch, max_weight=max_weight, weight=weight)
+        ]
         if plain is not None:
             self.routes.append(Route(PLAIN, plain))
         self.options: dict[str, Any] = {
@@ -612,6 +616,66 @@ def test_max_batch_must_be_positive() -> None:
         BatchRoute(TOPIC, lambda d: [], max_batch=0)
 
 
+def test_max_weight_comes_with_a_weight_and_is_positive() -> None:
+    with pytest.raises(ValueError, match="come together"):
+        BatchRoute(TOPIC, lambda d: [], max_weight=10)
+    with pytest.raises(ValueError, match="come together"):
+        BatchRoute(TOPIC, lambda d: [], weight=lambda e: 1)
+    with pytest.raises(ValueError, match="max_weight"):
+        BatchRoute(TOPIC, lambda d: [], max_weight=0, weight=lambda e: 1)
+
+
+# -- chunks bounded by weight --------------------------------------------------------------
+
+
+def _weights(events: Sequence[Envelope], sizes: Sequence[int]) -> Callable[[Envelope], int]:
+    by_id = {event.event_id: size for event, size in zip(events, sizes, strict=True)}
+    return lambda envelope: by_id[envelope.event_id]
+
+
+def test_a_chunk_closes_before_the_delivery_that_would_take_it_over_its_weight() -> None:
+    store = Store()
+    sizes = [3, 4, 2, 9, 12, 1, 1, 5]
+    harness = Harness(store.handle)
+    events = harness.events(len(sizes))
+    harness.routes = [
+        BatchRoute(
+            TOPIC, store.handle, max_batch=500, max_weight=10, weight=_weights(events, sizes)
+        )
+    ]
+    harness.consumer, harness.runner = harness.new_runner()
+
+    harness.drain()
+
+    # 3+4+2 = 9 (the 9 would make 18); 9 alone; 12 alone (heavier than the bound: a chunk
+    # of its own, never refused); 1+1+5.
+    assert [[sizes[d.offset] for d in call] for call in store.calls] == [
+        [3, 4, 2],
+        [9],
+        [12],
+        [1, 1, 5],
+    ]
+    assert store.handled() == ids(events)
+    assert harness.committed() == len(sizes)
+
+
+def test_a_weighed_record_left_for_the_next_chunk_is_handled_once() -> None:
+    store = Store()
+    harness = Harness(store.handle, partitions=2)
+    first = harness.events(3, partition=0)
+    second = harness.events(3, partition=1)
+    harness.routes = [BatchRoute(TOPIC, store.handle, max_weight=4, weight=lambda envelope: 2)]
+    harness.consumer, harness.runner = harness.new_runner()
+
+    harness.drain()
+
+    assert all(len(call) <= 2 for call in store.calls)
+    assert sorted(store.handled()) == sorted(ids(first) + ids(second))
+    assert store.writes == 6
+    assert harness.committed(0) == 3
+    assert harness.committed(1) == 3
+
+
 # -- property: whatever the chunking, each message ends up settled exactly once ----------------
 
 
@@ -622,17 +686,28 @@ def test_max_batch_must_be_positive() -> None:
     ),  # (partition, poison?)
     max_batch=st.integers(1, 12),
     reject_every=st.integers(0, 5),
+    max_weight=st.none() | st.integers(1, 15),
 )
 def test_every_message_is_handled_or_dead_lettered_exactly_once(
-    layout: list[tuple[int, bool]], max_batch: int, reject_every: int
+    layout: list[tuple[int, bool]], max_batch: int, reject_every: int, max_weight: int | None
 ) -> None:
     def reject(delivery: Delivery) -> Exception | None:
         if reject_every and delivery.offset % reject_every == reject_every - 1:
             return ValueError("rejected")
         return None
 
+    def weight(envelope: Envelope) -> int:
+        return zlib.crc32(envelope.event_id.encode()) % 6 + 1
+
     store = Store(reject)
-    harness = Harness(store.handle, max_batch=max_batch, partitions=3, dlq_limit=NO_LIMIT)
+    harness = Harness(
+        store.handle,
+        max_batch=max_batch,
+        max_weight=max_weight,
+        weight=weight if max_weight is not None else None,
+        partitions=3,
+        dlq_limit=NO_LIMIT,
+    )
     expected_rows: set[str] = set()
     expected_dead: set[tuple[int, int]] = set()
     for index, (partition, poison) in enumerate(layout):
@@ -643,8 +718,13 @@ def test_every_message_is_handled_or_dead_lettered_exactly_once(
             expected_dead.add((partition, offset))
         else:
             expected_rows.add(event.event_id)
-    harness.drain()
+    harness.drain(passes=200)
     assert all(len(call) <= max_batch for call in store.calls)
+    if max_weight is not None:
+        assert all(
+            len(call) == 1 or sum(weight(d.envelope) for d in call) <= max_weight
+            for call in store.calls
+        )
     assert set(store.rows) == expected_rows
     assert store.writes == len(expected_rows)
     assert len(store.handled()) == len(set(store.handled()))  # no delivery handed twice
