@@ -8,8 +8,8 @@
   less) and uploads batches of 50 (`POST /points`); his batches follow each other, so his
   stream stays in time order. Its point stream sends to a throw-away topic, and a
   `ConsumerRunner` with the service's `BatchRoute` (`handlers.uploads_received`, chunks of
-  500) runs in a process of its own, as the service's worker does: points stored, then
-  folded into each worker-day.
+  500 uploads and 25,000 fixes at most) runs in a process of its own, as the service's
+  worker does: points stored, then folded into each worker-day.
   - Latency: ``BENCH_PATROL_LATENCY_RATE`` (2,000) points/s = 40 requests/s for
     ``BENCH_PATROL_LATENCY_SECONDS`` (60) on an open-loop schedule from
     ``BENCH_PATROL_THREADS`` (8) threads: each request starts at its scheduled instant (or as
@@ -37,7 +37,9 @@
   start, max, end and the growth, the RSS at the end of each phase and at every tenth of the
   span (a plateau or a climb). Goal: the worker flat within 10% over 30 minutes at a steady
   load, judged from the sustained run's sixth minute to its end (``BENCH_PATROL_SECONDS``
-  of 2100 covers 30 minutes; the measured span is printed).
+  of 2100 covers 30 minutes; the measured span is printed). The consumer's allocator is
+  tuned as the worker's is (`shared.allocator`); ``BENCH_PATROL_ALLOCATOR=glibc`` leaves
+  glibc's defaults, for comparison.
 
 The API's threads and the consumer are two processes, as in production; both share the
 machine's two cores with FerretDB, PostgreSQL and Kafka.
@@ -79,7 +81,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from bench.baselines import MONGO_URI, RESULTS
-from services.patrol_tracking import handlers
+from services.patrol_tracking import consumers, handlers
 from services.patrol_tracking.bootstrap import BLUEPRINTS
 from services.patrol_tracking.documents.patrol_days import PatrolDayDocument
 from services.patrol_tracking.domain import intake
@@ -92,12 +94,12 @@ from services.patrol_tracking.repository.stream import KafkaPointStream, configu
 from services.patrol_tracking.use_cases import patrol_days
 from services.patrol_tracking.use_cases.context import PatrolContext
 from services.patrol_tracking.use_cases.points import store_deliveries
-from shared import access
+from shared import access, allocator
 from shared.access.documents import AccountStateDocument
 from shared.audit import AuditRecordDocument
 from shared.events.contracts import validate_envelope
 from shared.events.envelope import Envelope
-from shared.events.topics import dlq_name
+from shared.events.topics import Topic, dlq_name
 from shared.http import create_app
 from shared.kafka import (
     BatchRoute,
@@ -139,7 +141,7 @@ THREADS = int(os.environ.get("BENCH_PATROL_THREADS", "8"))
 
 BATCH = 50  # points per request, as the issue's goal states it
 PARTITIONS = 12  # as gridgov.patrol.points (shared/events/topics.py)
-MAX_CHUNK = 500  # the service's BatchRoute (consumers.UPLOADS_PER_CHUNK)
+MAX_CHUNK = consumers.UPLOADS_PER_CHUNK  # uploads of one chunk, as the service's route
 WALK_MPS = 1.3  # walking pace
 FIX_EVERY_S = 10.0  # a phone's fix interval at most; less when today's hours are few
 MIN_FIX_EVERY_S = 1.0  # a 1 Hz GPS: below that the timeline would not fit a real phone
@@ -350,7 +352,15 @@ def _timeline(batches: int, walkers: int) -> tuple[datetime, float]:
 
 # The consumer runs in a process of its own, started afresh (not forked from the API's
 # threads and connections).
+UPLOADS_ROUTE = next(
+    route
+    for route in consumers.ROUTES
+    if isinstance(route, BatchRoute) and route.topic == Topic.PATROL_POINTS
+)
 PROCESSES = multiprocessing.get_context("spawn")
+# "tuned": the consumer's allocator as the service's worker has it (`shared.allocator`);
+# "glibc": glibc's defaults, to show what the tuning does to its memory.
+ALLOCATOR = os.environ.get("BENCH_PATROL_ALLOCATOR", "tuned")
 
 
 class Progress:
@@ -424,6 +434,8 @@ def _consume(
     topic: str, group: str, progress: Progress, settings: PlatformSettings, stop: Any
 ) -> None:
     """The consumer process: the service's batch route on the bench topic until ``stop``."""
+    if ALLOCATOR == "tuned":
+        allocator.tune()  # as `run_service_worker` does
     connect_database(settings)
     for document in tenant_documents():
         document._collection = None  # this run's database
@@ -431,7 +443,8 @@ def _consume(
         consumer=make_consumer(BOOTSTRAP, group_id=group, client_id="bench-patrol-consumer"),
         dlq_producer=make_producer(BOOTSTRAP, client_id="bench-patrol-dlq"),
         group_id=group,
-        routes=[BatchRoute(topic, _Counting(progress).handle, max_batch=MAX_CHUNK)],
+        # The service's own route (its chunk bounds) on the bench topic.
+        routes=[replace(UPLOADS_ROUTE, topic=topic, handler=_Counting(progress).handle)],
     )
     thread = threading.Thread(target=runner.run, name="bench-consumer", daemon=True)
     thread.start()
@@ -898,7 +911,8 @@ def ingestion(
             f"ingestion: {GRIDS} grids with a full-time worker each seeded in "
             f"{time.perf_counter() - started:.1f} s; a fix every {phones.step_s:.1f} s at "
             f"{WALK_MPS} m/s from {phones.start.astimezone(SHANGHAI):%H:%M} Shanghai; "
-            f"{THREADS} threads, batches of {BATCH}, chunks of {MAX_CHUNK} for the consumer"
+            f"{THREADS} threads, batches of {BATCH}, chunks of {MAX_CHUNK} uploads and "
+            f"{consumers.ENTRIES_PER_CHUNK:,} fixes at most for the consumer"
         )
         progress = Progress()
         group = f"bench.patrol.{run}"

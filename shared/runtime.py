@@ -20,7 +20,7 @@ from flask import Flask
 from kafka.errors import KafkaError
 from prometheus_client import start_http_server
 
-from shared import access
+from shared import access, allocator
 from shared.audit import AuditRecordDocument
 from shared.audit import views as audit_views
 from shared.auth import TokenVerifier
@@ -153,6 +153,8 @@ def run_service_worker(
     `shared.registry.documents.DOCUMENTS`); defined outside ``services/<service>/``, they get
     their indexes only when named here. Read models publish nothing: they are never relayed."""
     configure_logging(f"{settings.service}-worker", settings.log_level)
+    # Before any thread: the arena bound applies to threads started after it.
+    allocator.tune()
     connect_database(settings)
     relayed = relayed_documents(settings.service)
     if settings.mongo_postgres_url is not None:

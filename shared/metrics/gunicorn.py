@@ -26,6 +26,8 @@ from typing import Any
 
 from prometheus_client import multiprocess
 
+from shared import allocator
+
 log = logging.getLogger(__name__)
 
 PostFork = Callable[[], None]
@@ -98,9 +100,10 @@ def build_config(
 
     Raises ``MultiprocessDirMissingError`` when ``PROMETHEUS_MULTIPROC_DIR`` is unusable, so a
     misconfigured API process never starts. Hooks: ``on_starting`` wipes old metric files
-    (master, before any worker exists); ``post_fork`` runs the callback in each worker, which is
-    where MongoDB connects (pymongo clients are not fork-safe); ``child_exit`` marks the dead
-    worker's live gauges so they stop counting.
+    (master, before any worker exists); ``post_fork`` tunes each worker's allocator
+    (`shared.allocator`) and runs the callback, which is where MongoDB connects (pymongo
+    clients are not fork-safe); ``child_exit`` marks the dead worker's live gauges so they
+    stop counting.
     """
     source = os.environ if environ is None else environ
     metrics_dir = require_multiprocess_dir(source)
@@ -110,6 +113,9 @@ def build_config(
         log.info("metrics directory %s wiped (%d stale file(s))", metrics_dir, removed)
 
     def post_fork_hook(_server: Any, _worker: Any) -> None:
+        # Each worker is a long-running process of its own: the same allocator as a
+        # service's worker, set before the request threads exist.
+        allocator.tune()
         if post_fork is not None:
             post_fork()
 

@@ -74,14 +74,17 @@ def test_child_exit_removes_the_dead_workers_live_gauge_file(tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gauge_livesum_7.db"]
 
 
-def test_post_fork_runs_the_callback_in_the_worker(tmp_path: Path) -> None:
-    calls: list[int] = []
+def test_post_fork_tunes_the_allocator_then_runs_the_callback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(conf.allocator, "tune", lambda: calls.append("tuned"))
     settings = conf.build_config(
         post_fork=lambda: calls.append(os.getpid()),
         environ={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
     )
     settings["post_fork"](SimpleNamespace(), SimpleNamespace(pid=1))
-    assert calls == [os.getpid()]
+    assert calls == ["tuned", os.getpid()]
 
 
 def connect_after_fork() -> None:
