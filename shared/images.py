@@ -40,6 +40,10 @@ from PIL import ExifTags, Image, ImageOps
 from shared.errors import ContentTooLarge, FieldProblem, InvalidInput, UnsupportedContent
 
 FILE_FIELD = "file"
+# Room for a phone's full-quality photo; a service may set its own (``photo_max_bytes``).
+DEFAULT_MAX_BYTES = 10 * 1_048_576
+# 40 MP covers every phone's default photo (12-24 MP) with room; decoding one takes ~120 MB.
+MAX_PIXELS = 40_000_000
 # A real progressive JPEG has about 10 scans; libjpeg reads every one over the whole image.
 MAX_JPEG_SCANS = 100
 THUMBNAIL_MAX_SIDE = 320
@@ -330,8 +334,10 @@ def _megabytes(limit: int) -> str:
 
 __all__ = [
     "ACCEPTED_TYPES",
+    "DEFAULT_MAX_BYTES",
     "FILE_FIELD",
     "MAX_JPEG_SCANS",
+    "MAX_PIXELS",
     "THUMBNAIL_MAX_SIDE",
     "CheckedImage",
     "ImageTooLarge",

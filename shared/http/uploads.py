@@ -3,8 +3,8 @@
 An import is a multipart ``file`` (an .xlsx, or a .csv where the importer reads one:
 `shared.workbooks.read_upload`) and a ``dry_run`` flag; it answers with its counts and every
 problem by row and column (`ImportCountsSchema`, `import_report_body`), never a row's
-content. An image upload is a multipart ``file`` read by `uploaded_image`, checked by
-`shared.images`, and served back by `image_response`.
+content. An image upload is a multipart ``file`` read by `uploaded_image` (up to
+`photo_limit`), checked by `shared.images`, and served back by `image_response`.
 
 Uploads may be larger than JSON bodies: the app-wide body cap is raised for the uploading
 view only, per request, to the file limit plus `MULTIPART_OVERHEAD`; a body declaring more
@@ -23,7 +23,7 @@ from werkzeug.datastructures import FileStorage
 
 from shared.errors import ContentTooLarge, FieldProblem, InvalidInput
 from shared.http.schemas import BaseSchema
-from shared.images import ACCEPTED_TYPES, THUMBNAIL_MAX_SIDE
+from shared.images import ACCEPTED_TYPES, DEFAULT_MAX_BYTES, THUMBNAIL_MAX_SIDE
 from shared.workbooks import ImportReport, RowOutcome
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -103,6 +103,13 @@ def uploaded_file(
     if len(data) > max_bytes:
         raise _too_large(max_bytes)
     return data, upload.filename or ""
+
+
+def photo_limit() -> int:
+    """The largest photo the app accepts, in bytes: its settings' ``photo_max_bytes``, or
+    `shared.images.DEFAULT_MAX_BYTES` for a service that has no such setting."""
+    settings = current_app.extensions["gridgov"]["settings"]
+    return int(getattr(settings, "photo_max_bytes", DEFAULT_MAX_BYTES))
 
 
 def uploaded_image(limit: int) -> bytes:

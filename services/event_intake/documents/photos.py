@@ -14,14 +14,15 @@ from typing import Any, ClassVar
 import mongoengine as me
 
 from services.event_intake.domain.photos import KIND_VALUES
-from shared.images import ACCEPTED_TYPES, ImageType
-from shared.mongo import TenantDocument
+from shared.images import ImageType
+from shared.mongo.files import PhotoDocument
 
 PHOTO_BUCKET = "event_photo_files"
 
 
-class EventPhotoDocument(TenantDocument):
-    """One photo of an event (`_id` = photo id) with its unpublished `event.photo_added`."""
+class EventPhotoDocument(PhotoDocument):
+    """One photo of an event (`_id` = photo id) with its unpublished `event.photo_added`; its
+    files are in `PHOTO_BUCKET`."""
 
     meta: ClassVar[dict[str, Any]] = {
         "collection": "event_photos",
@@ -31,22 +32,9 @@ class EventPhotoDocument(TenantDocument):
         ],
     }
 
-    photo_id = me.StringField(primary_key=True)
     event_id = me.StringField(required=True, max_length=64)
     kind = me.StringField(required=True, choices=KIND_VALUES)
-    content_type = me.StringField(required=True, choices=ACCEPTED_TYPES)
-    size = me.IntField(required=True, min_value=1)
-    width = me.IntField(required=True, min_value=1)
-    height = me.IntField(required=True, min_value=1)
-    # The GPS position the original carried (WGS84), absent when it had none.
-    lon = me.FloatField(min_value=-180, max_value=180)
-    lat = me.FloatField(min_value=-90, max_value=90)
     uploaded_by = me.StringField(required=True, max_length=64)
-    uploaded_at = me.DateTimeField(required=True)
-    sha256 = me.StringField(required=True, min_length=64, max_length=64)
-    # GridFS file ids in `PHOTO_BUCKET`: the stored photo and its JPEG thumbnail.
-    file_id = me.ObjectIdField(required=True)
-    thumbnail_id = me.ObjectIdField(required=True)
     thumbnail_size = me.IntField(required=True, min_value=1)
 
 

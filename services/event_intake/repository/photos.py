@@ -31,17 +31,13 @@ from services.event_intake.documents.photos import (
 )
 from services.event_intake.domain.events import Position
 from services.event_intake.domain.photos import Photo, PhotoKind
-from shared.errors import Conflict
 from shared.events.domain import DomainEvent
 from shared.images import CheckedImage
 from shared.mongo import Page, TenantRepository
-from shared.mongo.files import ImageFiles, StoredImage
+from shared.mongo.files import PHOTO, THUMBNAIL, ImageFiles, StoredImage
 
-# StoredImage is re-exported: the use cases and views name it from here.
+# PHOTO, THUMBNAIL and StoredImage are re-exported: the use cases and views name them from here.
 __all__ = ["PHOTO", "THUMBNAIL", "PhotoRepository", "StoredImage"]
-
-PHOTO = "photo"
-THUMBNAIL = "thumbnail"
 
 
 class PhotoRepository(TenantRepository[EventPhotoDocument]):
@@ -74,18 +70,21 @@ class PhotoRepository(TenantRepository[EventPhotoDocument]):
     ) -> Photo:
         """Store the photo's bytes, then its document with ``events`` (see the module
         docstring). `Conflict` when the same file was just stored as the same kind."""
-        if self.dry_run:
-            file_id, thumbnail_id = ObjectId(), ObjectId()
-        else:
-            file_id = self._put(image, photo, PHOTO)
-            thumbnail_id = self._put(thumbnail, photo, THUMBNAIL)
-        doc = _to_document(photo, file_id=file_id, thumbnail=thumbnail, thumbnail_id=thumbnail_id)
-        try:
+
+        def insert(file_id: ObjectId, thumbnail_id: ObjectId) -> None:
+            doc = _to_document(
+                photo, file_id=file_id, thumbnail=thumbnail, thumbnail_id=thumbnail_id
+            )
             self.add(doc, events)
-        except Conflict:
-            if not self.dry_run:
-                self._files().delete(file_id, thumbnail_id)
-            raise
+
+        self._files().add_photo(
+            photo.photo_id,
+            image=image,
+            thumbnail=thumbnail,
+            metadata={"event_id": photo.event_id},
+            insert=insert,
+            dry_run=self.dry_run,
+        )
         return photo
 
     def image_of(self, event_id: str, photo_id: str, variant: str) -> StoredImage | None:
@@ -112,13 +111,6 @@ class PhotoRepository(TenantRepository[EventPhotoDocument]):
     def _files(self) -> ImageFiles:
         database: Database[Any] = self._collection().database
         return ImageFiles(database, PHOTO_BUCKET, self.tenant_id)
-
-    def _put(self, image: CheckedImage, photo: Photo, variant: str) -> ObjectId:
-        return self._files().put(
-            image,
-            filename=f"{photo.photo_id}-{variant}.{image.type.extension}",
-            metadata={"photo_id": photo.photo_id, "event_id": photo.event_id, "variant": variant},
-        )
 
 
 def _to_document(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
 
 from services.event_intake.domain import photos as domain
 from services.event_intake.domain.events import Position
@@ -16,12 +15,10 @@ from services.event_intake.repository.photos import PHOTO, THUMBNAIL, StoredImag
 from services.event_intake.use_cases.context import IntakeContext
 from services.event_intake.use_cases.events import visible_event
 from shared import images
+from shared.clock import to_millisecond
 from shared.errors import Conflict, NotFound
 from shared.mongo import Page
 
-DEFAULT_MAX_BYTES = 10 * 1_048_576
-# 40 MP covers every phone's default photo (12-24 MP) with room; decoding one takes ~120 MB.
-MAX_PIXELS = 40_000_000
 VARIANTS = (PHOTO, THUMBNAIL)
 
 
@@ -31,7 +28,7 @@ def add_photo(
     event_id: str,
     kind: str | None,
     data: bytes,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = images.DEFAULT_MAX_BYTES,
 ) -> domain.Photo:
     """Add a before/after photo to a visible event; a retried upload answers the first photo.
 
@@ -41,7 +38,7 @@ def add_photo(
     """
     event = visible_event(ctx, event_id)
     photo_kind = domain.parse_kind(kind)
-    checked = images.inspect_image(data, max_bytes=max_bytes, max_pixels=MAX_PIXELS)
+    checked = images.inspect_image(data, max_bytes=max_bytes, max_pixels=images.MAX_PIXELS)
     sha256 = hashlib.sha256(data).hexdigest()
     earlier = domain.earlier_upload(
         event, ctx.photos.photos_of(event.event_id), kind=photo_kind, sha256=sha256
@@ -62,7 +59,7 @@ def add_photo(
         position=None if location is None else Position(lon=location.lon, lat=location.lat),
         sha256=sha256,
         uploaded_by=ctx.actor,
-        now=_to_millisecond(ctx.now()),
+        now=to_millisecond(ctx.now()),
     )
     try:
         return ctx.photos.add_photo(
@@ -75,11 +72,6 @@ def add_photo(
             if stored.kind is photo_kind and stored.sha256 == sha256:
                 return stored
         raise
-
-
-def _to_millisecond(moment: datetime) -> datetime:
-    """The store keeps milliseconds: the photo answered now equals the photo read later."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def list_photos(

@@ -10,7 +10,7 @@ cap, read before any view runs.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 
 from services.event_intake.domain.photos import Photo
@@ -28,16 +28,11 @@ from shared.http.uploads import (
     PHOTO_RESPONSE,
     THUMBNAIL_RESPONSE,
     image_response,
+    photo_limit,
     uploaded_image,
 )
 
 blp = Blueprint("photos", __name__, description="事项照片 (event photos): before and after")
-
-
-def photo_limit() -> int:
-    """The largest photo accepted, in bytes (the service's ``photo_max_bytes`` setting)."""
-    settings = current_app.extensions["gridgov"]["settings"]
-    return int(getattr(settings, "photo_max_bytes", use_cases.DEFAULT_MAX_BYTES))
 
 
 @blp.route("/events/<string:event_id>/photos")

@@ -14,14 +14,14 @@ from typing import Any, ClassVar
 
 import mongoengine as me
 
-from shared.images import ACCEPTED_TYPES
-from shared.mongo import TenantDocument
+from shared.mongo.files import PhotoDocument
 
 PHOTO_BUCKET = "patrol_visit_photo_files"
 
 
-class VisitPhotoDocument(TenantDocument):
-    """One photo of a visit (`_id` = photo id) with its unpublished `patrol.visit_photo_added`."""
+class VisitPhotoDocument(PhotoDocument):
+    """One photo of a visit (`_id` = photo id) with its unpublished `patrol.visit_photo_added`;
+    its files are in `PHOTO_BUCKET`."""
 
     meta: ClassVar[dict[str, Any]] = {
         "collection": "patrol_visit_photos",
@@ -31,20 +31,7 @@ class VisitPhotoDocument(TenantDocument):
         ],
     }
 
-    photo_id = me.StringField(primary_key=True)
     worker_id = me.StringField(required=True, max_length=64)
     subject_id = me.StringField(required=True, max_length=64)
     day = me.StringField(required=True, max_length=10)  # Asia/Shanghai day of taken_at
     taken_at = me.DateTimeField(required=True)
-    uploaded_at = me.DateTimeField(required=True)
-    content_type = me.StringField(required=True, choices=ACCEPTED_TYPES)
-    size = me.IntField(required=True, min_value=1)
-    width = me.IntField(required=True, min_value=1)
-    height = me.IntField(required=True, min_value=1)
-    # The GPS position the original carried (WGS84), absent when it had none.
-    lon = me.FloatField(min_value=-180, max_value=180)
-    lat = me.FloatField(min_value=-90, max_value=90)
-    sha256 = me.StringField(required=True, min_length=64, max_length=64)
-    # GridFS file ids in `PHOTO_BUCKET`: the stored photo and its JPEG thumbnail.
-    file_id = me.ObjectIdField(required=True)
-    thumbnail_id = me.ObjectIdField(required=True)

@@ -19,14 +19,14 @@ from pymongo.database import Database
 
 from services.patrol_tracking.documents.visit_photos import PHOTO_BUCKET, VisitPhotoDocument
 from services.patrol_tracking.domain.visit_photos import PhotoPosition, VisitPhoto
-from shared.errors import Conflict
 from shared.events.domain import DomainEvent
 from shared.images import CheckedImage
 from shared.mongo import TenantRepository
-from shared.mongo.files import ImageFiles, StoredImage
+from shared.mongo.files import PHOTO, THUMBNAIL, ImageFiles, StoredImage
 
-PHOTO = "photo"
-THUMBNAIL = "thumbnail"
+# PHOTO and THUMBNAIL are re-exported: the use cases and views name them from here.
+__all__ = ["PHOTO", "THUMBNAIL", "VisitPhotoRepository"]
+
 THUMBNAIL_TYPE = "image/jpeg"
 
 
@@ -59,18 +59,18 @@ class VisitPhotoRepository(TenantRepository[VisitPhotoDocument]):
     ) -> VisitPhoto:
         """Store the photo's bytes, then its document with ``events`` (see the module
         docstring). `Conflict` when the same file was just stored for the same subject."""
-        if self.dry_run:
-            file_id, thumbnail_id = ObjectId(), ObjectId()
-        else:
-            file_id = self._put(image, photo, PHOTO)
-            thumbnail_id = self._put(thumbnail, photo, THUMBNAIL)
-        doc = _to_document(photo, file_id=file_id, thumbnail_id=thumbnail_id)
-        try:
-            self.add(doc, events)
-        except Conflict:
-            if not self.dry_run:
-                self._files().delete(file_id, thumbnail_id)
-            raise
+
+        def insert(file_id: ObjectId, thumbnail_id: ObjectId) -> None:
+            self.add(_to_document(photo, file_id=file_id, thumbnail_id=thumbnail_id), events)
+
+        self._files().add_photo(
+            photo.photo_id,
+            image=image,
+            thumbnail=thumbnail,
+            metadata={"worker_id": photo.worker_id},
+            insert=insert,
+            dry_run=self.dry_run,
+        )
         return photo
 
     def image_of(self, photo_id: str, variant: str) -> tuple[VisitPhoto, StoredImage] | None:
@@ -88,17 +88,6 @@ class VisitPhotoRepository(TenantRepository[VisitPhotoDocument]):
     def _files(self) -> ImageFiles:
         database: Database[Any] = self._collection().database
         return ImageFiles(database, PHOTO_BUCKET, self.tenant_id)
-
-    def _put(self, image: CheckedImage, photo: VisitPhoto, variant: str) -> ObjectId:
-        return self._files().put(
-            image,
-            filename=f"{photo.photo_id}-{variant}.{image.type.extension}",
-            metadata={
-                "photo_id": photo.photo_id,
-                "worker_id": photo.worker_id,
-                "variant": variant,
-            },
-        )
 
 
 def _to_document(

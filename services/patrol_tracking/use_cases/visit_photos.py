@@ -24,13 +24,11 @@ from services.patrol_tracking.repository.visit_photos import PHOTO, THUMBNAIL
 from services.patrol_tracking.use_cases.context import PatrolContext
 from services.patrol_tracking.use_cases.points import check_readable
 from shared import images
+from shared.clock import to_millisecond
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.mongo.files import StoredImage
 from shared.text import unsafe_text_reason
 
-DEFAULT_MAX_BYTES = 10 * 1_048_576
-# 40 MP covers every phone's default photo (12-24 MP) with room; decoding one takes ~120 MB.
-MAX_PIXELS = 40_000_000
 VARIANTS = (PHOTO, THUMBNAIL)
 SUBJECT_ID_MAX = 64
 
@@ -41,7 +39,7 @@ def add_visit_photo(
     subject_id: str | None,
     taken_at: str | None,
     data: bytes,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = images.DEFAULT_MAX_BYTES,
 ) -> VisitPhoto:
     """The caller's photo of key subject ``subject_id`` taken at ``taken_at`` (ISO 8601 with
     an offset); a retried upload of the same file for the same subject answers the first.
@@ -53,7 +51,7 @@ def add_visit_photo(
     subject = _subject(ctx, subject_id)
     when = _instant(taken_at)
     domain.check_taken_at(when, now=ctx.now(), rules=ctx.settings.recent().ingest)
-    checked = images.inspect_image(data, max_bytes=max_bytes, max_pixels=MAX_PIXELS)
+    checked = images.inspect_image(data, max_bytes=max_bytes, max_pixels=images.MAX_PIXELS)
     sha256 = hashlib.sha256(data).hexdigest()
     earlier = ctx.photos.same_file(ctx.actor, subject, sha256)
     if earlier is not None:
@@ -65,8 +63,8 @@ def add_visit_photo(
         photo_id=str(uuid.uuid4()),
         worker_id=ctx.actor,
         subject_id=subject,
-        taken_at=_to_millisecond(when),
-        uploaded_at=_to_millisecond(ctx.now()),
+        taken_at=to_millisecond(when),
+        uploaded_at=to_millisecond(ctx.now()),
         content_type=stripped.image.content_type,
         size=stripped.image.size,
         width=stripped.image.width,
@@ -138,8 +136,3 @@ def _instant(text: str | None) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise InvalidInput.of("taken_at", "需带时区 / needs an offset (e.g. +08:00)")
     return when
-
-
-def _to_millisecond(moment: datetime) -> datetime:
-    """The store keeps milliseconds: the photo answered now equals the photo read later."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

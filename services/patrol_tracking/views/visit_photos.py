@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 
 from services.patrol_tracking.domain.visit_photos import DayVisits, VisitPhoto
@@ -24,16 +24,11 @@ from shared.http.uploads import (
     PHOTO_RESPONSE,
     THUMBNAIL_RESPONSE,
     image_response,
+    photo_limit,
     uploaded_image,
 )
 
 blp = Blueprint("visit_photos", __name__, description="走访拍照 (photos of visits)")
-
-
-def photo_limit() -> int:
-    """The largest photo accepted, in bytes (the service's ``photo_max_bytes`` setting)."""
-    settings = current_app.extensions["gridgov"]["settings"]
-    return int(getattr(settings, "photo_max_bytes", use_cases.DEFAULT_MAX_BYTES))
 
 
 @blp.route("/visits/photos")

@@ -47,6 +47,7 @@ from services.scoring.use_cases import evaluations, manual_inputs, schemes
 from services.scoring.use_cases.context import ScoringContext
 from services.scoring.use_cases.facts import facts_for
 from shared import images
+from shared.clock import to_millisecond
 from shared.errors import (
     Conflict,
     ContentTooLarge,
@@ -64,8 +65,6 @@ log = logging.getLogger(__name__)
 _ID_NAMESPACE = uuid.UUID("8b6c0f2e-51a7-4d3e-9c1b-7e2f4a6d8c0b")
 OVERDUE_ACTOR = "scoring:appeals-overdue"
 DEFAULT_EVIDENCE_MAX_BYTES = 10 * 1_048_576
-# A phone's photo of a notice or a scanned page; decoding 40 MP takes ~120 MB.
-MAX_PIXELS = 40_000_000
 PDF = "application/pdf"
 _PDF_TAIL = 1024  # "%%EOF" ends a PDF, give or take trailing whitespace
 
@@ -73,8 +72,7 @@ _PDF_TAIL = 1024  # "%%EOF" ends a PDF, give or take trailing whitespace
 def _now(ctx: ScoringContext) -> datetime:
     """The context's clock to the millisecond: what the store keeps (an appeal answered now
     equals the appeal read later)."""
-    moment = ctx.now()
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return to_millisecond(ctx.now())
 
 
 def _appeals(ctx: ScoringContext) -> AppealRepository:
@@ -313,7 +311,7 @@ def _checked(data: bytes, max_bytes: int) -> tuple[bytes, str]:
         return data, PDF
     if images.sniff(data) not in (images.ImageType.JPEG, images.ImageType.PNG):
         raise _unsupported()
-    checked = images.inspect_image(data, max_bytes=max_bytes, max_pixels=MAX_PIXELS)
+    checked = images.inspect_image(data, max_bytes=max_bytes, max_pixels=images.MAX_PIXELS)
     stripped = images.strip_location(checked).image
     return stripped.data, stripped.content_type
 

@@ -1,4 +1,5 @@
-"""ImageFiles against the real FerretDB: put, get, delete, and a file only its tenant reads."""
+"""ImageFiles against the real FerretDB: put, get, delete, a file only its tenant reads, and a
+photo refused as a duplicate leaving no file behind."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from bson import ObjectId
 from PIL import Image
 
+from shared.errors import Conflict
 from shared.images import CheckedImage, inspect_image
 from shared.mongo.files import ImageFiles, StoredImage
 
@@ -92,3 +94,29 @@ def test_an_unknown_id_reads_none_and_deletes_quietly() -> None:
     unknown = ObjectId()
     assert files.get(unknown, "image/jpeg") is None
     files.delete(unknown)
+
+
+def test_a_photo_refused_as_a_duplicate_leaves_only_the_first_photos_files() -> None:
+    files = files_of("tenant-a")
+    given: list[tuple[ObjectId, ObjectId]] = []
+
+    def insert(file_id: ObjectId, thumbnail_id: ObjectId) -> None:
+        given.append((file_id, thumbnail_id))
+        if len(given) > 1:  # what a unique index says to a racing second upload
+            raise Conflict("duplicate key")
+
+    def add(photo_id: str) -> None:
+        files.add_photo(
+            photo_id, image=jpeg(), thumbnail=jpeg(), metadata={"event_id": "e-1"}, insert=insert
+        )
+
+    add("p-1")
+    with pytest.raises(Conflict):
+        add("p-2")
+
+    first, refused = given
+    for file_id in first:
+        assert files.get(file_id, "image/jpeg") is not None
+    for file_id in refused:
+        assert raw_file(file_id) is None
+        assert mongoengine.get_db()[f"{BUCKET}.chunks"].find_one({"files_id": file_id}) is None

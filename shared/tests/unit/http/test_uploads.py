@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from flask.testing import FlaskClient
 
 from shared.auth import require_roles
 from shared.http import PROBLEM_CONTENT_TYPE, Blueprint, accepts
-from shared.http.uploads import MULTIPART_OVERHEAD, image_response, uploaded_image
+from shared.http.uploads import MULTIPART_OVERHEAD, image_response, photo_limit, uploaded_image
+from shared.images import DEFAULT_MAX_BYTES
 from shared.mongo.files import StoredImage
-from shared.settings import PlatformSettings
+from shared.settings import PlatformSettings, setting
 
 # Above Werkzeug's 64 KiB multipart read (MAX_FORM_MEMORY_SIZE is the app-wide cap too, and
 # one read over it is a 413), as every real cap is; the conftest's 2 KiB is not.
@@ -125,3 +127,21 @@ def test_the_cache_policy_can_be_chosen(
 ) -> None:
     response = images.get("/images/draft", headers=worker_headers)
     assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotoSettings(PlatformSettings):
+    photo_max_bytes: int = setting(default=DEFAULT_MAX_BYTES, minimum=1)
+
+
+def test_the_photo_limit_is_the_services_setting(make_app: Callable[..., Flask]) -> None:
+    settings = PhotoSettings.from_env({}, service="things", photo_max_bytes=LIMIT)
+    with make_app(settings=settings).app_context():
+        assert photo_limit() == LIMIT
+
+
+def test_a_service_without_the_setting_takes_the_default_photo_limit(
+    make_app: Callable[..., Flask],
+) -> None:
+    with make_app().app_context():
+        assert photo_limit() == DEFAULT_MAX_BYTES

@@ -20,7 +20,7 @@ from shared.http.errors import to_problem
 from shared.images import ImageTooLarge, ImageType, Location
 
 MiB = 1_048_576
-LIMITS: Mapping[str, int] = {"max_bytes": 10 * MiB, "max_pixels": 40_000_000}
+LIMITS: Mapping[str, int] = {"max_bytes": images.DEFAULT_MAX_BYTES, "max_pixels": images.MAX_PIXELS}
 HANGZHOU = ((30, 1), (15, 1), (3600, 100)), ((120, 1), (9, 1), (0, 1))  # 30.26 N, 120.15 E
 
 
@@ -149,6 +149,12 @@ def test_a_pixel_bomb_is_refused_fast(width: int, height: int) -> None:
     with pytest.raises(ImageTooLarge, match="megapixels"):
         images.inspect_image(bomb, **LIMITS)
     assert time.perf_counter() - started < 0.5
+
+
+def test_the_photo_limit_is_40_megapixels_judged_from_the_header() -> None:
+    just_over = png_declaring(8_000, 5_001)
+    with pytest.raises(ImageTooLarge, match="more than 40 megapixels"):
+        images.inspect_image(just_over, **LIMITS)
 
 
 def test_a_jpeg_with_too_many_scans_is_refused() -> None:
