@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from services.patrol_tracking.documents.visit_photos import VisitPhotoDocument
+from services.patrol_tracking.documents.visit_photos import PHOTO_BUCKET, VisitPhotoDocument
 from services.patrol_tracking.domain.intake import PointsReceived, patrol_day
 from services.patrol_tracking.domain.points import Point, Provider
 from services.patrol_tracking.repository.points import PointRepository
@@ -211,3 +213,33 @@ def test_other_workers_and_tenant_b_cannot_read_them(api, arrived: datetime) -> 
     # Only a patrolling role uploads.
     now = datetime.now(UTC).isoformat()
     assert upload(api, jpeg(), as_user=CENTRE, subject_id="s-door", taken_at=now).status_code == 403
+
+
+def test_the_same_photo_sent_four_times_at_once_is_stored_once(api, arrived: datetime) -> None:
+    """A phone retrying over a flaky network: the copies race to the store. One document and
+    one photo's files remain; every copy is answered with that photo."""
+    taken = (arrived + timedelta(minutes=2)).isoformat()
+    data = jpeg("green")
+    token = api.token(**WORKER)
+    barrier = threading.Barrier(4)
+
+    def send(_: int) -> tuple[int, str]:
+        client = api.app.test_client()
+        body = {"file": (io.BytesIO(data), "visit.jpg"), "subject_id": "s-door", "taken_at": taken}
+        barrier.wait()
+        answer = client.post(
+            "/visits/photos",
+            data=body,
+            content_type="multipart/form-data",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return answer.status_code, answer.get_json()["photo_id"]
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(send, range(4)))
+
+    assert [status for status, _ in answers] == [201] * 4
+    assert len({photo_id for _, photo_id in answers}) == 1
+    assert VisitPhotoDocument.objects(tenant_id="tenant-a").count() == 1
+    files = VisitPhotoDocument._get_db()[f"{PHOTO_BUCKET}.files"]
+    assert files.count_documents({"metadata.tenant_id": "tenant-a"}) == 2  # photo, thumbnail
