@@ -40,7 +40,9 @@
   up and down within a minute), judged from the sustained run's sixth minute to its end
   (``BENCH_PATROL_SECONDS`` of 2100 covers 30 minutes; the measured span is printed). The
   consumer's allocator is tuned as the worker's is (`shared.allocator`);
-  ``BENCH_PATROL_ALLOCATOR=glibc`` leaves glibc's defaults, for comparison.
+  ``BENCH_PATROL_ALLOCATOR=glibc`` leaves glibc's defaults, for comparison;
+  ``BENCH_PATROL_TRACEMALLOC_FROM_S`` (seconds into the consumer's life) prints where its
+  Python objects grew from then to its end (slower: that run measures nothing else).
 
 The API's threads and the consumer are two processes, as in production; both share the
 machine's two cores with FerretDB, PostgreSQL and Kafka.
@@ -62,9 +64,11 @@ import os
 import resource
 import shutil
 import statistics
+import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -155,9 +159,9 @@ DRAIN_TIMEOUT_S = 600.0
 RSS_EVERY_S = 0.5
 # The worker's memory goal is judged at a steady load: from this long into the sustained run
 # to its end. The consumer's working set grows with its chunks until they reach their full
-# size (500 uploads): at 4,400 points/s its RSS climbs for 3 to 6 minutes and then holds
-# (146, 156, 189, 207, 206, 219, 224, 218, 218, 218, 218 MiB at every tenth of an 11-minute
-# run), so a climb after this is growth, one before it is the chunks filling up.
+# size (500 uploads, 25,000 fixes): its RSS climbs for 1 to 5 minutes and then holds (154,
+# 179, 177, 180, 185, 186, 189, 181, 188, 191, 177 MiB at every tenth of a 35-minute run), so
+# a climb after this is growth, one before it is the chunks filling up.
 STEADY_AFTER_S = 300.0
 TEAM_FROM = date(2026, 1, 1)
 # The cut-off's day: a plain Wednesday (no week or month totals, a workday in the calendar).
@@ -362,6 +366,8 @@ PROCESSES = multiprocessing.get_context("spawn")
 # "tuned": the consumer's allocator as the service's worker has it (`shared.allocator`);
 # "glibc": glibc's defaults, to show what the tuning does to its memory.
 ALLOCATOR = os.environ.get("BENCH_PATROL_ALLOCATOR", "tuned")
+# Seconds into the consumer's life for tracemalloc's first snapshot (`_Tracer`); 0: off.
+TRACE_FROM_S = float(os.environ.get("BENCH_PATROL_TRACEMALLOC_FROM_S", "0"))
 
 
 class Progress:
@@ -448,10 +454,50 @@ def _consume(
         routes=[replace(UPLOADS_ROUTE, topic=topic, handler=_Counting(progress).handle)],
     )
     thread = threading.Thread(target=runner.run, name="bench-consumer", daemon=True)
+    tracer = _Tracer.start(TRACE_FROM_S) if TRACE_FROM_S else None
     thread.start()
     stop.wait()
     runner.stop()
     thread.join(timeout=60)
+    if tracer is not None:
+        tracer.report()
+
+
+class _Tracer:
+    """Where the consumer's Python objects grew (tracemalloc): a snapshot ``from_s`` into the
+    process's life against one at its end, the largest growths with their call stacks. For
+    hunting a climb the RSS shows; it slows the consumer down, so its run measures nothing
+    else."""
+
+    def __init__(self, from_s: float) -> None:
+        self.timer = threading.Timer(from_s, self.take)
+        self.timer.daemon = True
+        self.first: tracemalloc.Snapshot | None = None
+
+    @classmethod
+    def start(cls, from_s: float) -> _Tracer:
+        tracemalloc.start(12)
+        tracer = cls(from_s)
+        tracer.timer.start()
+        return tracer
+
+    def take(self) -> None:
+        self.first = tracemalloc.take_snapshot()
+
+    def report(self, top: int = 12) -> None:
+        self.timer.cancel()
+        if self.first is None:
+            print("  tracemalloc: the run ended before its first snapshot", flush=True)
+            return
+        last = tracemalloc.take_snapshot()
+        grown = last.compare_to(self.first, "traceback")
+        total = sum(stat.size_diff for stat in grown)
+        print(f"  tracemalloc: Python objects grew {total / 2**20:+.1f} MiB; largest:", flush=True)
+        for stat in grown[:top]:
+            print(f"    {stat.size_diff / 2**20:+.2f} MiB in {stat.count_diff:+,} blocks")
+            for line in stat.traceback.format(limit=6, most_recent_first=True):
+                print(f"      {line}")
+        sys.stdout.flush()
 
 
 class Consumer:
@@ -931,7 +977,7 @@ def ingestion(
         if rig.consumer is not None:
             rig.consumer.stop()
             rig.consumer = None
-        _check_once(database, tenant, rig.sent or Counter(), rows)
+        _check_once(database, tenant, patrol_day(phones.start), rig.sent or Counter(), rows)
     finally:
         if rig is not None and rig.consumer is not None:
             rig.consumer.stop()
@@ -1015,14 +1061,16 @@ def _rss_at(memory: Memory, at: float) -> int:
     return found
 
 
-def _check_once(database: Database[Any], tenant: str, sent: Counter[str], rows: list[Row]) -> None:
+def _check_once(
+    database: Database[Any], tenant: str, day: date, sent: Counter[str], rows: list[Row]
+) -> None:
     """Stored points = accepted points, and each worker-day's accepted fixes = what the API
-    and the backlog took from that worker (all of today: see `_timeline`)."""
+    and the backlog took from that worker (all on ``day``, the run's first: `_timeline`; a
+    run may end after midnight)."""
     expected = sum(sent.values())
     stored = _stored_points(database, tenant)
     ctx = PatrolContext(tenant_id=tenant, actor="bench")
-    today = DayFilter(day=patrol_day(datetime.now(UTC)))
-    found = {d.worker_id: d for d in ctx.days.every(today, cap=100_000).items}
+    found = {d.worker_id: d for d in ctx.days.every(DayFilter(day=day), cap=100_000).items}
     folded = Counter({worker: d.state.points_accepted for worker, d in found.items()})
     rejected = sum(d.state.points_rejected for d in found.values())
     wrong = sum(1 for worker in sent.keys() | folded.keys() if sent[worker] != folded[worker])

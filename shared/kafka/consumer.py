@@ -24,14 +24,14 @@ committed, so a fixed build picks it up again.
 
 Batch rule (`BatchRoute`): the records one poll returns for the topic are parsed and validated one
 by one as above (poison dead-lettered individually), and the valid ones handed to the handler as
-`Delivery` rows, in offset order per partition, at most `max_batch` per call (several partitions
-may share a call). The handler returns the deliveries it found poison (`Rejected`: dead-lettered
-individually, counted by the DLQ limit); all others are done and committable once it returns.
-A raising handler is transient for the whole chunk: retried as above, then each of its
-partitions paused and rewound to its first unhandled record (`MessageRejected`: paused for
-backpressure). Poison of a chunk is dead-lettered only after the chunk's call succeeded, so the
-DLQ limit sees every record's outcome in offset order, as for single messages. A stop request
-is honoured between chunks.
+`Delivery` rows, in offset order per partition, at most `max_batch` per call and, when the route
+weighs its deliveries, at most `max_weight` (several partitions may share a call). The handler
+returns the deliveries it found poison (`Rejected`: dead-lettered individually, counted by the DLQ
+limit); all others are done and committable once it returns. A raising handler is transient for the
+whole chunk: retried as above, then each of its partitions paused and rewound to its first
+unhandled record (`MessageRejected`: paused for backpressure). Poison of a chunk is dead-lettered
+only after the chunk's call succeeded, so the DLQ limit sees every record's outcome in offset
+order, as for single messages. A stop request is honoured between chunks.
 
 Handler rule: handlers are plain callables `handle(envelope) -> None`, trust the payload (it
 passed its contract here, once) and MUST be idempotent; batch handlers likewise per delivery
