@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The GridGov local stack without Docker: PostgreSQL, FerretDB, Kafka, Keycloak, Prometheus and
-# the six services on 127.0.0.1. Idempotent: a second `up` downloads nothing and starts only what
-# is down.
+# The GridGov local stack without Docker: PostgreSQL, FerretDB, Kafka, Keycloak, Prometheus, the
+# six services and the gateway in front of them on 127.0.0.1. Idempotent: a second `up`
+# downloads nothing and starts only what is down.
 #
 #   stack.sh up [component...]     install what is missing, start what is down, wait for health
-#   stack.sh down [component...]   stop (services first, then infrastructure)
+#   stack.sh down [component...]   stop (gateway, services, then infrastructure)
 #   stack.sh restart <service>     restart one service's API and worker (after a code change)
 #   stack.sh status                one line per component: name, URL, state
 #   stack.sh logs [component]      tail the logs
@@ -33,7 +33,7 @@ component_url() {
 
 cmd_up() {
   local wanted=("$@") c
-  [ ${#wanted[@]} -gt 0 ] || wanted=("${INFRA_COMPONENTS[@]}" topics services seed)
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${INFRA_COMPONENTS[@]}" topics services gateway seed)
   for c in "${wanted[@]}"; do
     case "$c" in
       topics) "$ROOT/.venv/bin/python" -m shared.kafka.admin --bootstrap "127.0.0.1:$KAFKA_PORT" ;;
@@ -49,7 +49,7 @@ cmd_up() {
 
 cmd_down() {
   local wanted=("$@") c
-  [ ${#wanted[@]} -gt 0 ] || wanted=(services prometheus keycloak kafka ferretdb postgres)
+  [ ${#wanted[@]} -gt 0 ] || wanted=(gateway services prometheus keycloak kafka ferretdb postgres)
   for c in "${wanted[@]}"; do say "$c: stopping"; "${c}_stop"; done
 }
 
@@ -80,6 +80,8 @@ cmd_status() {
     state="$(worker_state "http://127.0.0.1:$(svc_var "$svc" WORKER_METRICS_PORT)/metrics")"
     printf '%-22s %-44s %s\n' "$svc-worker" "http://127.0.0.1:$(svc_var "$svc" WORKER_METRICS_PORT)/metrics" "$state"
   done
+  if gateway_health; then state=up; else state=down; fi
+  printf '%-22s %-44s %s\n' gateway "$(gateway_url)" "$state"
 }
 
 cmd_logs() {
@@ -92,7 +94,7 @@ cmd_reset() {
   rm -rf "$INFRA"
 }
 
-cmd_install() { postgres_install; ferretdb_install; kafka_install; keycloak_install; prometheus_install; }
+cmd_install() { postgres_install; ferretdb_install; kafka_install; keycloak_install; prometheus_install; gateway_install; }
 
 case "${1:-}" in
   up | down | status | logs | install | reset) c="$1"; shift; "cmd_$c" "$@" ;;

@@ -115,3 +115,20 @@ tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+The part of every Ingress's spec before its paths: class, TLS, the host's rule. The caller
+continues with `paths:` at the rule's depth (8 spaces). Takes the root context.
+*/}}
+{{- define "gridgov.ingressSpec" -}}
+{{- with .Values.ingress.className }}
+ingressClassName: {{ . }}
+{{- end }}
+{{- with .Values.ingress.tls }}
+tls:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+rules:
+  - host: {{ .Values.ingress.host | quote }}
+    http:
+{{- end }}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from kafka.admin import KafkaAdminClient
 
 from shared.events.topics import Topic
 from shared.kafka.admin import topic_plan
+from shared.testing.ports import free_ports
 
 pytestmark = pytest.mark.integration
 
@@ -32,22 +32,11 @@ EXPECTED = len(topic_plan())
 CLI_TIMEOUT_S = 180  # the CLI's own default timeout is 60 s; this only catches a hang
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 @pytest.fixture(scope="module")
 def empty_broker() -> Iterator[str]:
     """The bootstrap address of a freshly formatted broker started by deploy/local/stack.sh."""
     state = f".infra/it-kafka-{uuid.uuid4().hex[:8]}"
-    port, controller_port = _free_ports(2)
+    port, controller_port = free_ports(2)
     env = {
         **os.environ,
         "GRIDGOV_INFRA_DIR": state,
@@ -112,7 +101,7 @@ def test_creates_every_topic_and_dlq_on_an_empty_broker_then_nothing(empty_broke
 
 
 def test_fails_quickly_and_loudly_when_nothing_listens() -> None:
-    (closed,) = _free_ports(1)
+    (closed,) = free_ports(1)
     started = time.monotonic()
     result = run_topics_step(f"127.0.0.1:{closed}", "--timeout", "3")
     elapsed = time.monotonic() - started

@@ -1,0 +1,94 @@
+"""The local stack's gateway (`stack.sh up gateway`): every API through one origin, its own
+answers in problem+json, request ids kept, no CORS, no version in `Server`, and a second `up`
+that starts nothing."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.integration
+
+GATEWAY = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+
+
+def test_every_api_answers_under_its_prefix(service_names: list[str]) -> None:
+    for service in service_names:
+        response = requests.get(f"{GATEWAY}/api/{service}/healthz", timeout=5)
+        assert response.status_code == 200, service
+        assert response.json() == {"status": "ok", "service": service}
+
+
+def test_an_unknown_api_is_a_404_problem() -> None:
+    response = requests.get(f"{GATEWAY}/api/nope/x", timeout=5)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "urn:gridgov:problem:not-found"
+    assert body["status"] == 404
+    assert body["title"]
+    assert body["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/identity/healthz", "/api/nope/x"])
+def test_the_request_id_sent_comes_back(path: str) -> None:
+    request_id = f"gateway-test-{uuid.uuid4().hex}"
+    response = requests.get(f"{GATEWAY}{path}", headers={"X-Request-ID": request_id}, timeout=5)
+    assert response.headers["X-Request-ID"] == request_id
+
+
+def test_dot_segments_reach_the_api_the_normalised_path_names() -> None:
+    # Sent as written (requests would remove the dot segments itself).
+    connection = http.client.HTTPConnection("127.0.0.1", int(GATEWAY.rsplit(":", 1)[1]), timeout=5)
+    try:
+        connection.request("GET", "/api/identity/../scoring/healthz")
+        response = connection.getresponse()
+        body = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 200
+    assert body["service"] == "scoring"
+
+
+def test_no_cors_even_for_another_origin() -> None:
+    origin = {"Origin": "https://evil.example"}
+    answers = [
+        requests.get(f"{GATEWAY}/api/scoring/healthz", headers=origin, timeout=5),
+        requests.options(
+            f"{GATEWAY}/api/scoring/healthz",
+            headers={**origin, "Access-Control-Request-Method": "POST"},
+            timeout=5,
+        ),
+        requests.get(f"{GATEWAY}/api/nope/x", headers=origin, timeout=5),
+    ]
+    for response in answers:
+        assert not any(h.lower().startswith("access-control-") for h in response.headers)
+
+
+def test_the_server_header_names_no_version() -> None:
+    for path in ("/api/survey/healthz", "/api/nope/x", "/healthz"):
+        server = requests.get(f"{GATEWAY}{path}", timeout=5).headers.get("Server", "")
+        assert not re.search(r"\d", server), server
+
+
+def test_a_second_up_starts_nothing(repo: Path) -> None:
+    pid_file = repo / os.environ.get("GRIDGOV_INFRA_DIR", ".infra") / "run" / "gateway.pid"
+    before = pid_file.read_text(encoding="utf-8").strip()
+    done = subprocess.run(
+        ["bash", str(repo / "deploy/local/stack.sh"), "up", "gateway"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "starting" not in done.stderr
+    assert pid_file.read_text(encoding="utf-8").strip() == before
+    assert re.search(r"^gateway\s+\S+\s+up$", done.stdout, re.MULTILINE)
