@@ -60,6 +60,27 @@ class PhotoPositionSchema(BaseSchema):
     lat = fields.Float(required=True, metadata={"description": "纬度 / WGS84 latitude"})
 
 
+class StoredPhotoSchema(BaseSchema):
+    """What an answer says of any stored photo (`shared.mongo.files.PhotoDocument`); a
+    service's schema adds what the photo is of."""
+
+    photo_id = fields.String(required=True)
+    content_type = fields.String(required=True, metadata={"description": "of the stored photo"})
+    size = fields.Integer(required=True, metadata={"description": "bytes of the stored photo"})
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    position = fields.Nested(
+        PhotoPositionSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "拍摄位置 / where the camera said it was (GPS), if it did"},
+    )
+    uploaded_at = fields.DateTime(required=True)
+    sha256 = fields.String(
+        required=True, metadata={"description": "SHA-256 of the file as uploaded (hex)"}
+    )
+
+
 class ServedImage(Protocol):
     """What `image_response` serves (`shared.mongo.files.StoredImage` is one)."""
 

@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import fields
 
 from services.event_intake.domain.photos import KIND_VALUES, MAX_PHOTOS_PER_KIND
-from shared.http import BaseSchema, PageQuerySchema
-from shared.http.uploads import PhotoPositionSchema
+from shared.http import PageQuerySchema
+from shared.http.uploads import StoredPhotoSchema
 
 UPLOAD_BODY: dict[str, Any] = {
     "required": True,
@@ -37,8 +37,7 @@ UPLOAD_BODY: dict[str, Any] = {
 limit must be raised before the form is parsed)."""
 
 
-class PhotoSchema(BaseSchema):
-    photo_id = fields.String(required=True)
+class PhotoSchema(StoredPhotoSchema):
     event_id = fields.String(required=True)
     kind = fields.String(
         required=True,
@@ -46,21 +45,7 @@ class PhotoSchema(BaseSchema):
             "description": f"before or after (at most {MAX_PHOTOS_PER_KIND} of each per event)"
         },
     )
-    content_type = fields.String(required=True, metadata={"description": "of the stored photo"})
-    size = fields.Integer(required=True, metadata={"description": "bytes of the stored photo"})
-    width = fields.Integer(required=True)
-    height = fields.Integer(required=True)
-    position = fields.Nested(
-        PhotoPositionSchema,
-        allow_none=True,
-        required=True,
-        metadata={"description": "拍摄位置 / where the camera said it was (GPS), if it did"},
-    )
     uploaded_by = fields.String(required=True)
-    uploaded_at = fields.DateTime(required=True)
-    sha256 = fields.String(
-        required=True, metadata={"description": "SHA-256 of the file as uploaded (hex)"}
-    )
 
 
 class PhotoPageQuerySchema(PageQuerySchema):

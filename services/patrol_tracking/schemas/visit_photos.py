@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from services.patrol_tracking.domain.visit_photos import PHOTO_MARGIN
 from shared.http import BaseSchema
-from shared.http.uploads import PhotoPositionSchema
+from shared.http.uploads import StoredPhotoSchema
 
 UPLOAD_BODY: dict[str, Any] = {
     "required": True,
@@ -45,26 +45,11 @@ class VisitDayQuerySchema(BaseSchema):
     day = fields.Date(metadata={"description": "日期 / Asia/Shanghai day (default: today)"})
 
 
-class VisitPhotoSchema(BaseSchema):
-    photo_id = fields.String(required=True)
+class VisitPhotoSchema(StoredPhotoSchema):
     worker_id = fields.String(required=True)
     subject_id = fields.String(required=True)
     day = fields.Date(required=True, metadata={"description": "Asia/Shanghai day taken"})
     taken_at = fields.DateTime(required=True)
-    uploaded_at = fields.DateTime(required=True)
-    content_type = fields.String(required=True, metadata={"description": "of the stored photo"})
-    size = fields.Integer(required=True, metadata={"description": "bytes of the stored photo"})
-    width = fields.Integer(required=True)
-    height = fields.Integer(required=True)
-    position = fields.Nested(
-        PhotoPositionSchema,
-        allow_none=True,
-        required=True,
-        metadata={"description": "拍摄位置 / where the camera said it was (GPS), if it did"},
-    )
-    sha256 = fields.String(
-        required=True, metadata={"description": "SHA-256 of the file as uploaded (hex)"}
-    )
 
 
 class VisitWithPhotosSchema(BaseSchema):
