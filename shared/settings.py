@@ -360,6 +360,13 @@ class PlatformSettings(Settings):
         doc="sqlite:////<path> or memory://; empty: PROMETHEUS_MULTIPROC_DIR's, else memory",
     )
 
+    # Reverse proxies in front of the API that each append to X-Forwarded-For and set
+    # X-Forwarded-Proto and X-Forwarded-Prefix (the gateway: 1). That many hops are trusted, so
+    # the public routes' per-address rate limit counts the caller, not the gateway, and the
+    # links an answer carries (Location) keep the gateway's /api/<service> prefix. 0: the
+    # headers are ignored, as they must be where any caller could set them.
+    proxy_hops: int = setting(default=0, minimum=0, maximum=5)
+
     def __post_init__(self) -> None:
         # Frozen dataclass: derived values are filled once here, never mutated afterwards.
         object.__setattr__(self, "log_level", self.log_level.upper())

@@ -21,6 +21,9 @@
   (``shared.http.ratelimit``; never on the probes, ``/metrics`` or ``/openapi.json``);
 * bodies on POST/PUT/PATCH/DELETE must be JSON (``application/json`` or ``*+json``) unless the
   view is decorated with ``accepts("multipart/form-data", ...)``; otherwise 415;
+* behind ``settings.proxy_hops`` reverse proxies (the gateway), their ``X-Forwarded-For``,
+  ``-Proto`` and ``-Prefix`` are taken as werkzeug's ``ProxyFix`` reads them: the client's
+  address for the per-address limit, ``https`` and ``/api/<service>`` for the links built;
 * ``/healthz`` (no I/O), ``/readyz`` (readiness checks in threads, answer within the budget),
   ``/metrics`` (Prometheus, multiprocess-aware).
 """
@@ -45,6 +48,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema
 from marshmallow import fields as ma_fields
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, Map
 
 from shared.auth import (
@@ -472,6 +476,12 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if settings.proxy_hops:
+        # X-Forwarded-Host is left out: the gateway passes the caller's Host on as it is.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=hops
+        )
 
     app.extensions["gridgov"] = {
         "verifier": token_verifier,

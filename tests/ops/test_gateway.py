@@ -79,6 +79,26 @@ def test_the_server_header_names_no_version() -> None:
         assert not re.search(r"\d", server), server
 
 
+def test_a_location_leads_back_through_the_gateway(api, tenant_a) -> None:
+    """The gateway strips /api/identity and says so (X-Forwarded-Prefix, trusted one hop deep:
+    GRIDGOV_PROXY_HOPS): the link identity answers keeps the prefix, so it works from here."""
+    admin = api("identity", tenant_a.admin).session
+    person = {
+        "username": f"gw{uuid.uuid4().hex[:10]}",
+        "display_name": "网关测试",
+        "roles": ["inspector"],
+    }
+
+    invited = admin.post(f"{GATEWAY}/api/identity/users", json=person, timeout=30)
+
+    assert invited.status_code == 201, invited.text
+    user_id = invited.json()["user"]["user_id"]
+    assert invited.headers["Location"] == f"/api/identity/users/{user_id}"
+    found = admin.get(GATEWAY + invited.headers["Location"], timeout=10)
+    assert found.status_code == 200, found.text
+    assert found.json()["username"] == person["username"]
+
+
 def test_a_second_up_starts_nothing(repo: Path) -> None:
     pid_file = repo / os.environ.get("GRIDGOV_INFRA_DIR", ".infra") / "run" / "gateway.pid"
     before = pid_file.read_text(encoding="utf-8").strip()

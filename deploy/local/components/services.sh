@@ -47,12 +47,21 @@ service_env() {
   export GRIDGOV_WORKER_METRICS_PORT; GRIDGOV_WORKER_METRICS_PORT="$(svc_var "$svc" WORKER_METRICS_PORT)"
   export GRIDGOV_HTTP_BIND="127.0.0.1:$GRIDGOV_HTTP_PORT"
   export GRIDGOV_HTTP_WORKERS="$GUNICORN_WORKERS" GRIDGOV_HTTP_THREADS="$GUNICORN_THREADS"
+  # Browsers and phones come through the gateway (127.0.0.1:$GATEWAY_PORT), one proxy hop: its
+  # X-Forwarded-For names the caller the public routes' rate limit counts, its
+  # X-Forwarded-Prefix the /api/<service> a Location must keep. The services' own ports are
+  # on loopback only.
+  export GRIDGOV_PROXY_HOPS="${GRIDGOV_PROXY_HOPS:-1}"
   if [ "$svc" = grid_registry ] || [ "$svc" = survey ]; then
     # Keys set in .env or the caller's environment win over the generated ones. survey keeps
     # residents' phones and addresses (sampling frames) under the same local keys.
     field_keys_ensure
     export GRIDGOV_FIELD_KEYS="${GRIDGOV_FIELD_KEYS:-$(field_key GRIDGOV_FIELD_KEYS)}"
     export GRIDGOV_FIELD_HMAC_KEYS="${GRIDGOV_FIELD_HMAC_KEYS:-$(field_key GRIDGOV_FIELD_HMAC_KEYS)}"
+  fi
+  if [ "$svc" = survey ]; then
+    # Residents' one-time links lead through the gateway, as every browser does.
+    export GRIDGOV_RESIDENT_BASE_URL="${GRIDGOV_RESIDENT_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT/api/survey}"
   fi
 }
 

@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request, url_for
 from flask.testing import FlaskClient
 from flask_smorest import Blueprint as PlainBlueprint
 
-from shared.http import PROBLEM_CONTENT_TYPE
+from shared.auth import public
+from shared.http import PROBLEM_CONTENT_TYPE, Blueprint
 from shared.logs import get_context
+from shared.settings import PlatformSettings
 from shared.testing.tokens import LocalIssuer
 
 
@@ -234,3 +236,34 @@ def test_one_access_log_line_per_request(
     assert record.getMessage() == "GET /things/t-1 200"
     assert record.__dict__["route"] == "/things/<thing_id>"
     assert record.__dict__["status"] == 200
+
+
+links = Blueprint("links", __name__, url_prefix="/links")
+
+
+@links.route("/made", methods=["POST"])
+@public
+def made() -> tuple[dict[str, str], int, dict[str, str]]:
+    location = url_for("links.made")
+    return {"scheme": request.scheme}, 201, {"Location": location}
+
+
+@pytest.mark.parametrize(
+    ("hops", "location", "scheme"),
+    [(1, "/api/things/links/made", "https"), (0, "/links/made", "http")],
+    ids=["behind-the-gateway", "headers-ignored"],
+)
+def test_behind_the_gateway_links_keep_its_prefix_and_scheme(
+    make_app: Callable[..., Flask], hops: int, location: str, scheme: str
+) -> None:
+    """The gateway strips /api/<service> before the service sees the path, and says so in
+    X-Forwarded-Prefix: a Location built by the service must lead back through it."""
+    settings = PlatformSettings.from_env({}, service="things", proxy_hops=hops)
+    client = make_app(settings=settings, blueprints=[links]).test_client()
+    forwarded = {"X-Forwarded-Prefix": "/api/things", "X-Forwarded-Proto": "https"}
+
+    response = client.post("/links/made", headers=forwarded)
+
+    assert response.status_code == 201
+    assert response.headers["Location"] == location
+    assert response.get_json() == {"scheme": scheme}

@@ -275,6 +275,36 @@ def test_requests_without_a_token_are_limited_per_address(
     assert client.get("/things/t-1", headers=bearer("u-1")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("hops", "expected"),
+    [(1, [200, 200, 200, 429]), (0, [200, 429, 429, 429])],
+    ids=["behind-the-gateway", "headers-ignored"],
+)
+def test_behind_the_gateway_each_caller_it_forwards_has_its_own_address_limit(
+    make_app: Callable[..., Flask], hops: int, expected: list[int]
+) -> None:
+    """Every request reaches the service from the gateway's address; the gateway appends the
+    caller's to X-Forwarded-For. Trusted one hop deep, that last entry is what is counted, and
+    what a caller writes before it (a forged 10.9.9.9) counts for nothing. Not trusted, every
+    caller is the gateway."""
+    settings = PlatformSettings.from_env({}, service=SERVICE, proxy_hops=hops)
+    client = make_app(settings=settings, rate_limiter=limiter(ip="1/minute")).test_client()
+
+    def via(*chain: str) -> int:
+        headers = {"X-Forwarded-For": ", ".join(chain)}
+        gateway = {"REMOTE_ADDR": "127.0.0.1"}
+        return client.get("/things/open", headers=headers, environ_base=gateway).status_code
+
+    codes = [
+        via("203.0.113.7"),
+        via("203.0.113.8"),
+        via("10.9.9.9", "203.0.113.9"),
+        via("10.9.9.9", "203.0.113.7"),  # 203.0.113.7 had its one request already
+    ]
+
+    assert codes == expected
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json"])
 def test_probes_metrics_and_the_api_document_are_never_limited(
     client_with: Callable[..., FlaskClient], bearer: Callable[..., dict[str, str]], path: str
