@@ -14,6 +14,7 @@ redeliveries and resends pay. Any other write error raises, and the message is r
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -74,9 +75,11 @@ class PointRepository(TenantRepository[PatrolPointDocument]):
 
     def after(self, settled: Callable[[], object] | None) -> PointRepository:
         """This repository with every read waiting for ``settled()`` first (the inserts of
-        the chunk being folded; it raises when they failed, and so does the read)."""
-        self._settled = settled
-        return self
+        the chunk being folded; it raises when they failed, and so does the read). A copy:
+        this one's reads do not start waiting."""
+        waiting = copy.copy(self)
+        waiting._settled = settled
+        return waiting
 
     # -- writes (the consumer) -----------------------------------------------------------------
 
