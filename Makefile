@@ -36,11 +36,12 @@ status: ## one line per component: name, URL, state
 logs: ## follow the logs (make logs C=kafka for one component)
 	@$(STACK) logs $(C)
 
-lint: install ## ruff (lint + format check), mypy, import-linter contracts
+lint: install ## ruff (lint + format check), mypy, import-linter contracts, helm lint of the chart
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy shared services bench --exclude /tests/
 	.venv/bin/lint-imports
+	"$$(bash deploy/local/tools.sh helm)" lint --strict --quiet charts/gridgov
 
 fmt: install ## apply ruff fixes and formatting
 	.venv/bin/ruff check --fix .
@@ -53,7 +54,7 @@ test-integration: up ## integration and e2e tests against the running local stac
 	$(PYTEST) -m "integration or e2e" -q
 
 test: lint up ## every test: lint, unit, integration, e2e (starts the stack when it is down)
-	$(PYTEST) -q
+	GRIDGOV_HELM="$$(bash deploy/local/tools.sh helm)" $(PYTEST) -q
 
 bench: up ## baselines and benchmarks, printed as ratios against raw baselines
 	$(PY) -m bench
