@@ -476,12 +476,14 @@ class _Tracer:
 
     @classmethod
     def start(cls, from_s: float) -> _Tracer:
-        tracemalloc.start(12)
         tracer = cls(from_s)
         tracer.timer.start()
         return tracer
 
     def take(self) -> None:
+        # Tracing starts here, not with the process: what is alive at the end and was
+        # allocated since is the growth, and the warm-up runs at full speed.
+        tracemalloc.start(12)
         self.first = tracemalloc.take_snapshot()
 
     def report(self, top: int = 12) -> None:
