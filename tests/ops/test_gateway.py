@@ -79,6 +79,19 @@ def test_the_server_header_names_no_version() -> None:
         assert not re.search(r"\d", server), server
 
 
+def test_the_console_reads_where_it_logs_in_from_the_gateway() -> None:
+    response = requests.get(f"{GATEWAY}/console-config.json", timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Cache-Control"] == "no-cache"
+    port = os.environ.get("KEYCLOAK_PORT", "8080")
+    assert response.json() == {
+        "keycloakUrl": f"http://127.0.0.1:{port}",
+        "realm": "gridgov",
+        "clientId": "gridgov-app",
+    }
+
+
 def test_a_location_leads_back_through_the_gateway(api, tenant_a) -> None:
     """The gateway strips /api/identity and says so (X-Forwarded-Prefix, trusted one hop deep:
     GRIDGOV_PROXY_HOPS): the link identity answers keeps the prefix, so it works from here."""
