@@ -7,7 +7,7 @@ PY := .venv/bin/python
 STACK := deploy/local/stack.sh
 PYTEST := $(PY) -m pytest
 
-.PHONY: help install up down status logs test test-unit test-integration test-e2e lint fmt bench lock clean reset
+.PHONY: help install console up down status logs test test-unit test-integration test-e2e lint fmt bench lock clean reset
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -24,7 +24,10 @@ install: .venv/.installed ## Python dependencies into .venv (pinned by requireme
 lock: ## re-pin requirements/lock.txt from pyproject.toml
 	.venv/bin/uv pip compile pyproject.toml --group dev -o requirements/lock.txt --python-version 3.11 -q
 
-up: install ## install, start and seed the whole local stack (idempotent)
+console: ## the web console's npm packages (package-lock.json) and its build into console/dist
+	@bash deploy/local/console.sh build
+
+up: install console ## install, start and seed the whole local stack (idempotent)
 	@$(STACK) up
 
 down: ## stop everything (data is kept in .infra/)
@@ -36,24 +39,27 @@ status: ## one line per component: name, URL, state
 logs: ## follow the logs (make logs C=kafka for one component)
 	@$(STACK) logs $(C)
 
-lint: install ## ruff (lint + format check), mypy, import-linter contracts, helm lint of the chart
+lint: install ## ruff, mypy, import-linter contracts, helm lint of the chart, the console's eslint and type check
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy shared services bench --exclude /tests/
 	.venv/bin/lint-imports
 	"$$(bash deploy/local/tools.sh helm)" lint --strict --quiet charts/gridgov
+	bash deploy/local/console.sh lint
 
 fmt: install ## apply ruff fixes and formatting
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-test-unit: install ## unit tests only: no sockets, no servers
+test-unit: install ## unit tests only: no sockets, no servers (the console's too)
 	$(PYTEST) -m "not integration and not e2e" -q
+	bash deploy/local/console.sh test
 
 test-integration: up ## integration and e2e tests against the running local stack
 	$(PYTEST) -m "integration or e2e" -q
 
 test: lint up ## every test: lint, unit, integration, e2e (starts the stack when it is down)
+	bash deploy/local/console.sh test
 	GRIDGOV_HELM="$$(bash deploy/local/tools.sh helm)" $(PYTEST) -q
 
 bench: up ## baselines and benchmarks, printed as ratios against raw baselines
