@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Final, ParamSpec, TypeVar
 
 import requests
@@ -234,6 +234,23 @@ class KeycloakIdentityProvider:
             self._role_cache[name] = self._admin.get_realm_role(name)
         return self._role_cache[name]
 
+    def _apply_roles(
+        self,
+        apply: Callable[[str, list[dict[str, Any]]], object],
+        user_id: str,
+        names: Collection[str],
+    ) -> None:
+        """``apply(user_id, roles)`` with the roles' representations, cached by name. A realm
+        imported again (a new Keycloak database) gives every role a new id: the first 404 on
+        cached ids reads them again, once, instead of failing every call until a restart."""
+        try:
+            apply(user_id, [self._role_rep(r) for r in sorted(names)])
+        except KeycloakError as exc:
+            if exc.response_code != _HTTP_NOT_FOUND or not self._role_cache:
+                raise
+            self._role_cache.clear()
+            apply(user_id, [self._role_rep(r) for r in sorted(names)])
+
     @_translated
     def set_realm_roles(self, user_id: str, roles: frozenset[str]) -> None:
         unknown = set(roles) - GRIDGOV_ROLES
@@ -242,11 +259,9 @@ class KeycloakIdentityProvider:
         current = self._realm_roles(user_id)
         missing, extra = roles - current, current - roles
         if missing:
-            self._admin.assign_realm_roles(user_id, [self._role_rep(r) for r in sorted(missing)])
+            self._apply_roles(self._admin.assign_realm_roles, user_id, missing)
         if extra:
-            self._admin.delete_realm_roles_of_user(
-                user_id, [self._role_rep(r) for r in sorted(extra)]
-            )
+            self._apply_roles(self._admin.delete_realm_roles_of_user, user_id, extra)
 
     @_translated
     def users_of_tenant(self, tenant_id: str) -> list[ProviderUser]:
@@ -328,9 +343,7 @@ class KeycloakIdentityProvider:
         )
         account = self._admin.get_client_service_account_user(uuid)
         if roles:
-            self._admin.assign_realm_roles(
-                account["id"], [self._role_rep(r) for r in sorted(roles)]
-            )
+            self._apply_roles(self._admin.assign_realm_roles, account["id"], roles)
         secret = self._admin.get_client_secrets(uuid)["value"]
         return self._to_client(self._admin.get_client(uuid)), str(secret)
 

@@ -92,6 +92,32 @@ def test_the_console_reads_where_it_logs_in_from_the_gateway() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("redirect", "status"),
+    [(f"{GATEWAY}/", 200), (f"{GATEWAY}/events?page=2", 200), ("http://127.0.0.1:9/", 400)],
+    ids=["the-console", "a-console-page", "another-port"],
+)
+def test_keycloak_sends_the_console_back_to_the_gateway_only(
+    keycloak_url: str, redirect: str, status: int
+) -> None:
+    """The console logs in with the public client (code + PKCE) and comes back to the gateway;
+    Keycloak takes no port wildcard, so the realm names the gateway's address itself."""
+    response = requests.get(
+        f"{keycloak_url}/realms/gridgov/protocol/openid-connect/auth",
+        params={
+            "client_id": "gridgov-app",
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "scope": "openid",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        },
+        timeout=10,
+    )
+    assert response.status_code == status
+    assert ('id="kc-form-login"' in response.text) is (status == 200)
+
+
 def test_a_location_leads_back_through_the_gateway(api, tenant_a) -> None:
     """The gateway strips /api/identity and says so (X-Forwarded-Prefix, trusted one hop deep:
     GRIDGOV_PROXY_HOPS): the link identity answers keeps the prefix, so it works from here."""
