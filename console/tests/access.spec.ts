@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { ROLES, type Role } from '@/auth/roles'
-import { PAGES, canOpen, homeFor, menuFor, type MenuEntry } from '@/router/access'
+import { PAGES, canOpen, homeFor, menuFor, pageOf, type MenuEntry } from '@/router/access'
 import { buildRoutes } from '@/router'
 
 /** The menu as titles: 'A', 'Group>Child'. */
@@ -11,7 +11,7 @@ function titles(entries: MenuEntry[]): string[] {
 
 describe('route/role table', () => {
   it('gives a grid worker his work and no administration or district pages', () => {
-    expect(titles(menuFor(['grid-worker']))).toEqual(['工作台', '事项管理>事项列表', '事项管理>事项上报', '巡查管理>巡查日报'])
+    expect(titles(menuFor(['grid-worker']))).toEqual(['工作台', '事项管理>事项列表', '事项管理>事项上报', '巡查管理>巡查日报', '网格地图'])
     expect(canOpen('patrol-live', ['grid-worker'])).toBe(false)
     expect(canOpen('district-report', ['grid-worker'])).toBe(false)
   })
@@ -32,6 +32,7 @@ describe('route/role table', () => {
       '事项管理>事项上报',
       '巡查管理>巡查日报',
       '巡查管理>实时在岗',
+      '网格地图',
     ])
     expect(titles(menuFor(['center-staff']))).toEqual(menu)
     expect(homeFor(['center-staff'])).toBe('/dashboard')
@@ -43,8 +44,17 @@ describe('route/role table', () => {
 
   it('does not offer reporting to grid leaders and instructors', () => {
     for (const role of ['grid-leader', 'grid-instructor'] as Role[]) {
-      expect(titles(menuFor([role]))).toEqual(['工作台', '事项管理>事项列表', '巡查管理>巡查日报'])
+      expect(titles(menuFor([role]))).toEqual(['工作台', '事项管理>事项列表', '巡查管理>巡查日报', '网格地图'])
     }
+  })
+
+  it('opens the grid map to every role that may read grids (grid_registry READERS)', () => {
+    for (const role of ['tenant-admin', 'center-staff', 'inspector', 'grid-leader', 'grid-worker', 'grid-instructor'] as Role[]) {
+      expect(canOpen('grid-map', [role])).toBe(true)
+    }
+    expect(canOpen('grid-map', ['district-overseer'])).toBe(false)
+    expect(canOpen('grid-map', ['platform-admin'])).toBe(false)
+    expect(pageOf('grid-map')?.path).toBe('/map')
   })
 
   it('has nothing for the platform admin and for unknown roles', () => {

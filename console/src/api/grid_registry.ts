@@ -20,6 +20,52 @@ export interface Grid {
   valid_to: string | null
 }
 
+/** A GeoJSON Polygon or MultiPolygon, positions [lon, lat] (WGS84). */
+export type Boundary =
+  | { type: 'Polygon'; coordinates: number[][][] }
+  | { type: 'MultiPolygon'; coordinates: number[][][][] }
+
+/** A grid as GET /grids answers it, with its boundary and area (the map draws them). */
+export interface GridShape extends Grid {
+  boundary: Boundary | null
+  /** Geodesic area in m², 2 decimals (a number or a decimal string). */
+  area_m2: number | string | null
+}
+
+export interface TeamMember {
+  membership_id: string
+  role: string
+  role_label?: string
+  user_id: string | null
+  person_name: string
+  phone: string | null
+  starts_on: string
+  ends_on: string | null
+}
+
+export interface GridTeam {
+  grid_id: string
+  grid_code: string
+  division_id: string
+  model: string
+  date: string
+  members: TeamMember[]
+}
+
+/** A key subject (重点对象); the personal fields are not read here. */
+export interface Subject {
+  subject_id: string
+  category: string
+  category_label?: string
+  sub_category: string | null
+  grid_id: string
+  division_id: string
+  visit_cycle: string
+  status: string
+  name: string
+  address: string | null
+}
+
 export interface UserGrids {
   user_id: string
   date: string
@@ -46,6 +92,24 @@ export function listDivisions(): Promise<Division[]> {
 /** Active grids and retired ones (events and days may name either). */
 export async function listGrids(status: 'active' | 'retired' = 'active'): Promise<Grid[]> {
   return allPages((page) => api().get<Page<Grid>>(S, '/grids', { page, page_size: MAX_PAGE_SIZE, status }))
+}
+
+/** Every active grid of the tenant with its boundary (all pages of 200, up to 10 000 grids). */
+export function listGridShapes(signal?: AbortSignal): Promise<GridShape[]> {
+  return allPages(
+    (page) => api().get<Page<GridShape>>(S, '/grids', { page, page_size: MAX_PAGE_SIZE, status: 'active' }, signal),
+    50,
+  )
+}
+
+/** A grid's team on `date` (today when absent). */
+export function gridTeam(gridId: string, signal?: AbortSignal): Promise<GridTeam> {
+  return api().get<GridTeam>(S, `/grids/${encodeURIComponent(gridId)}/team`, undefined, signal)
+}
+
+/** One page of a grid's active key subjects (the centre sees all, a grid team its grids, others none). */
+export function listGridSubjects(gridId: string, signal?: AbortSignal): Promise<Page<Subject>> {
+  return api().get<Page<Subject>>(S, '/subjects', { grid_id: gridId, status: 'active', page_size: MAX_PAGE_SIZE }, signal)
 }
 
 export function userGrids(userId: string, date?: string): Promise<UserGrids> {

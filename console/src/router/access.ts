@@ -12,6 +12,7 @@ export type RouteName =
   | 'event-detail'
   | 'patrol-days'
   | 'patrol-live'
+  | 'grid-map'
   | 'district-report'
 
 export interface PageAccess {
@@ -27,7 +28,7 @@ export interface PageAccess {
 }
 
 export type MenuGroupKey = 'events' | 'patrol'
-export type IconKey = 'dashboard' | 'events' | 'patrol' | 'district'
+export type IconKey = 'dashboard' | 'events' | 'patrol' | 'map' | 'district'
 
 export const MENU_GROUPS: Record<MenuGroupKey, { title: string; icon: IconKey }> = {
   events: { title: '事项管理', icon: 'events' },
@@ -46,6 +47,8 @@ export const PAGES: readonly PageAccess[] = [
   { name: 'event-detail', path: '/events/:id', title: '事项详情', roles: TENANT_READERS, menu: false },
   { name: 'patrol-days', path: '/patrol/days', title: '巡查日报', roles: TENANT_READERS, menu: true, group: 'patrol' },
   { name: 'patrol-live', path: '/patrol/live', title: '实时在岗', roles: WATCHERS, menu: true, group: 'patrol' },
+  // grid_registry's READERS may read GET /grids.
+  { name: 'grid-map', path: '/map', title: '网格地图', roles: TENANT_READERS, menu: true, icon: 'map' },
   {
     name: 'district-report',
     path: '/district',

@@ -11,6 +11,7 @@ const views: Record<RouteName, () => Promise<unknown>> = {
   'event-detail': () => import('@/views/events/EventDetailView.vue'),
   'patrol-days': () => import('@/views/patrol/PatrolDaysView.vue'),
   'patrol-live': () => import('@/views/patrol/PatrolLiveView.vue'),
+  'grid-map': () => import('@/views/GridMapView.vue'),
   'district-report': () => import('@/views/district/DistrictReportView.vue'),
 }
 
@@ -40,6 +41,7 @@ export function buildRoutes(): RouteRecordRaw[] {
         page('event-detail'),
         page('patrol-days'),
         page('patrol-live'),
+        page('grid-map'),
         page('district-report'),
         {
           path: 'no-access',
